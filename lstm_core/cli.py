@@ -1,0 +1,234 @@
+"""``python -m lstm_core``: train, evaluate, predict and the TF-IDF baseline from a shell.
+
+Results go to stdout (JSON where a program may read them), progress and errors
+to stderr. A user mistake prints one ``error:`` line and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Any, Sequence
+
+from .config import CELLS, KEEP_ENDS, MONITORS, ExperimentConfig
+from .errors import LstmLabError
+
+# CLI flag -> (config section, field, type, help). One table drives both the
+# parser and the mapping onto ExperimentConfig, so they cannot drift apart.
+TRAIN_FLAGS: list[tuple[str, str, str, Any, str]] = [
+    ("--per-class", "data", "per_class", int, "reviews per class and split (default: all)"),
+    ("--every-k", "data", "every_k", int, "keep every k-th review (the tutorial used 5)"),
+    ("--data-seed", "data", "seed", int, "seed of the subsample"),
+    ("--min-word-len", "preprocess", "min_word_len", int, "drop shorter words (tutorial: 3)"),
+    ("--vocab", "sequence", "max_vocab", int, "vocabulary size"),
+    ("--max-len", "sequence", "max_len", int, "tokens kept per review"),
+    ("--keep", "sequence", "keep", KEEP_ENDS, "which end of a long review to keep"),
+    ("--cell", "model", "cell", CELLS, "recurrent cell"),
+    ("--embedding-dim", "model", "embedding_dim", int, "embedding size"),
+    ("--units", "model", "units", int, "recurrent units"),
+    ("--dense-units", "model", "dense_units", int, "units of the dense layer"),
+    ("--dropout", "model", "dropout", float, "dropout before the output layer"),
+    ("--l1", "model", "l1", float, "L1 penalty on the dense kernel"),
+    ("--l2", "model", "l2", float, "L2 penalty on the dense kernel"),
+    ("--lr", "train", "learning_rate", float, "Adam learning rate"),
+    ("--batch-size", "train", "batch_size", int, "batch size"),
+    ("--epochs", "train", "max_epochs", int, "maximum epochs (early stopping may end sooner)"),
+    ("--patience", "train", "patience", int, "early-stopping patience in epochs"),
+    ("--monitor", "train", "monitor", MONITORS, "what early stopping watches"),
+    ("--val-split", "train", "validation_split", float, "share of training reviews held out"),
+    ("--seed", "train", "seed", int, "seed of initialisation, split and shuffling"),
+]
+SWITCHES = [  # (flag for off, section, field)
+    ("--no-html-strip", "preprocess", "strip_html"),
+    ("--no-lemmatize", "preprocess", "lemmatize"),
+    ("--no-stopwords", "preprocess", "remove_stopwords"),
+    ("--no-keep-negations", "preprocess", "keep_negations"),
+    ("--no-restore-best", "train", "restore_best"),
+]
+
+
+def _add_train_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--preset", choices=("default", "tutorial"), default="default",
+                   help="start from the classroom defaults or the tutorial's settings")
+    for flag, section, name, kind, text in TRAIN_FLAGS:
+        if isinstance(kind, tuple):
+            p.add_argument(flag, choices=kind, default=None, help=text)
+        else:
+            p.add_argument(flag, type=kind, default=None, help=text)
+    for flag, section, name in SWITCHES:
+        p.add_argument(flag, action="store_true", help=f"turn off {section}.{name}")
+
+
+def config_from_args(args: argparse.Namespace) -> ExperimentConfig:
+    cfg = ExperimentConfig.tutorial() if args.preset == "tutorial" else ExperimentConfig()
+    changes: dict[str, dict[str, Any]] = {}
+    if args.data:
+        changes.setdefault("data", {})["source"] = args.data
+    for flag, section, name, _, _ in TRAIN_FLAGS:
+        value = getattr(args, flag[2:].replace("-", "_"))
+        if value is not None:
+            changes.setdefault(section, {})[name] = value
+    for flag, section, name in SWITCHES:
+        if getattr(args, flag[2:].replace("-", "_")):
+            changes.setdefault(section, {})[name] = False
+    return cfg.replace(**changes)
+
+
+class ProgressBar:
+    """A text progress bar on stderr; one line per epoch when stderr is not a terminal."""
+
+    def __init__(self, stream=sys.stderr):
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.last = 0.0
+
+    def on_train_begin(self, info) -> None:
+        self.info = info
+        self.stream.write(f"training on {info.train_size} reviews, validating on {info.val_size}, "
+                          f"up to {info.epochs} epochs of {info.batches_per_epoch} batches\n")
+
+    def on_batch_end(self, u) -> None:
+        now = time.perf_counter()
+        if not self.tty or now - self.last < 0.2:
+            return
+        self.last = now
+        done = (u.epoch * u.batches_per_epoch + u.batch + 1) / (self.info.epochs * u.batches_per_epoch)
+        width = 30
+        bar = "#" * int(width * (u.batch + 1) / u.batches_per_epoch)
+        self.stream.write(f"\repoch {u.epoch + 1}/{self.info.epochs} [{bar:<{width}}] "
+                          f"batch {u.batch + 1}/{u.batches_per_epoch} loss {u.loss:.3f} "
+                          f"{u.elapsed:.0f}s ({done:.0%} of max)")
+        self.stream.flush()
+
+    def on_epoch_end(self, u) -> None:
+        logs = u.logs
+        self.stream.write(("\r" if self.tty else "") +
+                          f"epoch {u.epoch + 1}: loss {logs.get('loss', 0):.4f} acc "
+                          f"{logs.get('accuracy', 0):.4f} val_loss {logs.get('val_loss', 0):.4f} "
+                          f"val_acc {logs.get('val_accuracy', 0):.4f} ({u.elapsed:.1f}s)" + " " * 20 + "\n")
+
+    def should_stop(self) -> bool:
+        return False
+
+
+def _progress(what: str, fraction: float) -> None:
+    sys.stderr.write(f"\r{what}: {fraction:.0%}   ")
+    if fraction >= 1.0:
+        sys.stderr.write("\n")
+
+
+def cmd_train(args) -> int:
+    from .pipeline import train_run
+    from .runs import save_run
+
+    cfg = config_from_args(args)
+    run = train_run(cfg, ProgressBar(), name=args.name or None, with_baseline=not args.no_baseline,
+                    progress=_progress)
+    path = save_run(run, args.out)
+    print(json.dumps({"run": str(path), "info": run.info, "metrics": run.metrics}, indent=2))
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from .data import load_folder
+    from .evaluation import classification_metrics
+    from .runs import load_run
+
+    run = load_run(args.run_dir)
+    if args.data:
+        split = load_folder(args.data)
+    else:
+        from .data import load_dataset
+
+        split = load_dataset(run.config.data).test
+    metrics = classification_metrics(split.labels, run.predict(list(split.texts)))
+    out = {"run": str(args.run_dir), "data": args.data or run.config.data.source, **metrics.to_dict()}
+    if getattr(split, "warnings", ()):
+        out["warnings"] = list(split.warnings)
+    print(json.dumps(out, indent=2))
+    return 0
+
+
+def cmd_predict(args) -> int:
+    from .runs import load_run
+
+    texts = list(args.text)
+    if not any(t.strip() for t in texts):
+        raise LstmLabError("text is empty: give at least one review to score")
+    run = load_run(args.run_dir)
+    for text, p in zip(texts, run.predict(texts)):
+        print(json.dumps({"text": text[:80], "p_positive": round(float(p), 4)}) if len(texts) > 1
+              else f"{float(p):.4f}")
+    return 0
+
+
+def cmd_baseline(args) -> int:
+    from .baseline import tfidf_baseline
+    from .pipeline import prepare
+
+    cfg = config_from_args(args)
+    prep = prepare(cfg, progress=_progress)
+    res = tfidf_baseline(prep.train_tokens, prep.dataset.train.labels, prep.test_tokens, prep.y_test,
+                         seed=cfg.train.seed)
+    print(json.dumps({"data": prep.dataset.name, **res.metrics.to_dict(), "seconds": round(res.seconds, 2),
+                      "features": res.features}, indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m lstm_core",
+        description="LSTM Lab from the command line: train an LSTM sentiment classifier on IMDB "
+                    "reviews, evaluate it, score texts, and compute the TF-IDF baseline.",
+        epilog="Data: 'bundled' (default) is the 5,000 + 5,000 review sample shipped in assets/; "
+               "otherwise give aclImdb_v1.tar.gz, an extracted aclImdb/ folder or a folder with pos/ "
+               "and neg/ subfolders. 'full' means the path in $LSTM_LAB_IMDB.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    t = sub.add_parser("train", help="train a model and save the run directory",
+                       description="Train and save a run (config, vocabulary, weights, curves, metrics).")
+    t.add_argument("--out", required=True, help="run directory to write (replaced atomically)")
+    t.add_argument("--data", default=None, help="data source (default: bundled)")
+    t.add_argument("--name", default="", help="a name for the run")
+    t.add_argument("--no-baseline", action="store_true", help="skip the TF-IDF baseline")
+    _add_train_flags(t)
+    t.set_defaults(func=cmd_train)
+
+    e = sub.add_parser("evaluate", help="metrics of a run as JSON",
+                       description="Accuracy, precision, recall, F1 and confusion matrix as JSON. Without "
+                                   "--data, on the test split of the run's own data.")
+    e.add_argument("run_dir")
+    e.add_argument("--data", default=None, help="a folder with pos/ and neg/ .txt files (or aclImdb test/)")
+    e.set_defaults(func=cmd_evaluate)
+
+    pr = sub.add_parser("predict", help="probability that a text is positive",
+                        description="Print P(positive) for each text, cleaned as in training.")
+    pr.add_argument("run_dir")
+    pr.add_argument("text", nargs="+")
+    pr.set_defaults(func=cmd_predict)
+
+    b = sub.add_parser("baseline", help="TF-IDF + logistic regression on the same split",
+                       description="Accuracy of TF-IDF + logistic regression on the train/test split "
+                                   "the LSTM would see.")
+    b.add_argument("--data", default=None, help="data source (default: bundled)")
+    _add_train_flags(b)
+    b.set_defaults(func=cmd_baseline)
+
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except LstmLabError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except ValueError as e:  # config validation: names the field and the value
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,76 @@
+"""The tutorial's classifier as a builder over ``ModelConfig``.
+
+    tokens (B, T) int32
+      → embedding  Embedding(vocab, E, mask_zero=True)      (B, T, E)
+      → rnn        LSTM | GRU | SimpleRNN(units)             (B, units)
+      → dense      Dense(dense_units, relu, L1/L2 on kernel)  (B, dense_units)
+      → dropout    Dropout(p)
+      → output     Dense(2, softmax)                          (B, 2)
+
+Layers carry these names so later code (gate tracing, embedding maps) can find
+them with ``model.get_layer("rnn")``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .config import ModelConfig, TrainConfig
+
+LAYER_NAMES = ("embedding", "rnn", "dense", "dropout", "output")
+
+
+def _keras():
+    import os
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+
+    return keras
+
+
+def build_model(cfg: ModelConfig, vocab_size: int, *,
+                embedding_matrix: np.ndarray | None = None,
+                train_cfg: TrainConfig | None = None):
+    """A compiled Keras model. ``embedding_matrix`` (vocab_size, E) sets the
+    initial embedding (word2vec); it is loaded as weights, never kept in config."""
+    keras = _keras()
+    layers = keras.layers
+    if not isinstance(vocab_size, int) or vocab_size < 3:
+        raise ValueError(f"vocab_size must be an integer >= 3, got {vocab_size!r}")
+    if embedding_matrix is not None and embedding_matrix.shape != (vocab_size, cfg.embedding_dim):
+        raise ValueError(f"embedding_matrix must have shape {(vocab_size, cfg.embedding_dim)}, "
+                         f"got {embedding_matrix.shape}")
+    rnn_cls = {"lstm": layers.LSTM, "gru": layers.GRU, "rnn": layers.SimpleRNN}[cfg.cell]
+    regularizer = keras.regularizers.L1L2(l1=cfg.l1, l2=cfg.l2) if (cfg.l1 or cfg.l2) else None
+
+    tokens = keras.Input(shape=(None,), dtype="int32", name="tokens")  # (B, T)
+    x = layers.Embedding(vocab_size, cfg.embedding_dim, mask_zero=True,
+                         trainable=cfg.embedding_trainable, name="embedding")(tokens)  # (B, T, E)
+    x = rnn_cls(cfg.units, name="rnn")(x)  # (B, units)
+    x = layers.Dense(cfg.dense_units, activation="relu", kernel_regularizer=regularizer,
+                     name="dense")(x)  # (B, dense_units)
+    x = layers.Dropout(cfg.dropout, name="dropout")(x)
+    probs = layers.Dense(2, activation="softmax", name="output")(x)  # (B, 2)
+    model = keras.Model(tokens, probs, name=f"{cfg.cell}_classifier")
+    if embedding_matrix is not None:
+        model.get_layer("embedding").set_weights([embedding_matrix.astype("float32")])
+    compile_model(model, train_cfg or TrainConfig())
+    return model
+
+
+def compile_model(model, train_cfg: TrainConfig) -> None:
+    keras = _keras()
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=train_cfg.learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+
+
+def predict_proba(model, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
+    """P(positive) for padded id sequences x (N, T) → (N,)."""
+    if len(x) == 0:
+        return np.zeros((0,), dtype=np.float32)
+    probs = model.predict(x, batch_size=batch_size, verbose=0)  # (N, 2)
+    return probs[:, 1]

@@ -1,0 +1,136 @@
+"""Data → cleaned tokens → ids → trained run: the one call a page or the CLI makes.
+
+``prepare(cfg)`` loads and cleans the data (cached on disk), fits the
+vocabulary on the training split only and pads; ``train_run(cfg, listener)``
+prepares, builds, trains, evaluates on the test split, fits the TF-IDF
+baseline, and returns a ``Run``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .config import ExperimentConfig
+from .data import Dataset, Split, load_dataset
+from .preprocessing import Cleaner, clean_corpus
+from .vocabulary import PadStats, Vocabulary, pad_sequences
+
+Progress = Callable[[str, float], None]  # (what is happening, fraction done 0..1)
+
+
+@dataclass
+class Prepared:
+    config: ExperimentConfig
+    dataset: Dataset
+    vocab: Vocabulary
+    train_tokens: list[list[str]]  # cleaned, the whole training split
+    test_tokens: list[list[str]]
+    x_train: np.ndarray  # (N_train, T) int32, validation rows removed
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    pad_stats: PadStats  # over the whole training split
+    warnings: list[str]
+
+
+def _stage(progress: Progress | None, what: str, lo: float, hi: float):
+    if progress is None:
+        return None
+    progress(what, lo)
+    return lambda done, total: progress(what, lo + (hi - lo) * done / max(total, 1))
+
+
+def validation_indices(labels: np.ndarray, share: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Stratified, seeded split of the training rows into (train, validation) indices."""
+    rng = np.random.default_rng(seed)
+    train_idx, val_idx = [], []
+    for cls in np.unique(labels):
+        idx = rng.permutation(np.flatnonzero(labels == cls))
+        n_val = max(1, int(round(share * len(idx)))) if len(idx) > 1 else 0
+        val_idx.append(idx[:n_val])
+        train_idx.append(idx[n_val:])
+    return rng.permutation(np.concatenate(train_idx)), np.sort(np.concatenate(val_idx))
+
+
+def prepare(cfg: ExperimentConfig, dataset: Dataset | None = None, *, cache_dir=None,
+            progress: Progress | None = None) -> Prepared:
+    if dataset is None:
+        if progress:
+            progress("loading reviews", 0.0)
+        dataset = load_dataset(cfg.data)
+    train_tokens = clean_corpus(list(dataset.train.texts), cfg.preprocess, cache_dir=cache_dir,
+                                progress=_stage(progress, "cleaning training reviews", 0.05, 0.5))
+    test_tokens = clean_corpus(list(dataset.test.texts), cfg.preprocess, cache_dir=cache_dir,
+                               progress=_stage(progress, "cleaning test reviews", 0.5, 0.95))
+    vocab = Vocabulary(max_size=cfg.sequence.max_vocab).fit(train_tokens)
+    x_all, stats = pad_sequences(vocab.encode_many(train_tokens), cfg.sequence.max_len, cfg.sequence.keep)
+    x_test, _ = pad_sequences(vocab.encode_many(test_tokens), cfg.sequence.max_len, cfg.sequence.keep)
+    y_all = np.asarray(dataset.train.labels, dtype=np.int64)
+    tr, va = validation_indices(y_all, cfg.train.validation_split, cfg.train.seed)
+    if len(tr) == 0 or len(va) == 0:
+        from .errors import DataError
+
+        raise DataError(f"{len(y_all)} training reviews are too few to hold out a validation share of "
+                        f"{cfg.train.validation_split}")
+    warnings = list(getattr(dataset.train, "warnings", ())) + list(getattr(dataset.test, "warnings", ()))
+    warnings += Cleaner(cfg.preprocess).warnings
+    if progress:
+        progress("ready", 1.0)
+    return Prepared(cfg, dataset, vocab, train_tokens, test_tokens, x_all[tr], y_all[tr], x_all[va],
+                    y_all[va], x_test, np.asarray(dataset.test.labels, dtype=np.int64), stats, warnings)
+
+
+def encode_texts(texts: Sequence[str], cfg: ExperimentConfig, vocab: Vocabulary,
+                 cleaner: Cleaner | None = None) -> tuple[np.ndarray, PadStats]:
+    """Raw texts → padded ids, exactly as the run's training data was made."""
+    cleaner = cleaner or Cleaner(cfg.preprocess)
+    tokens = cleaner.clean_many(list(texts))
+    return pad_sequences(vocab.encode_many(tokens), cfg.sequence.max_len, cfg.sequence.keep)
+
+
+def train_run(cfg: ExperimentConfig, listener=None, *, prepared: Prepared | None = None,
+              embedding_matrix: np.ndarray | None = None, name: str | None = None,
+              with_baseline: bool = True, progress: Progress | None = None):
+    """Prepare (unless given), build, train, evaluate: returns a ``Run``."""
+    from .baseline import tfidf_baseline
+    from .evaluation import classification_metrics
+    from .model import build_model, predict_proba
+    from .runs import Run
+    from .training import seed_everything, train
+
+    prepared = prepared or prepare(cfg, progress=progress)
+    seed_everything(cfg.train.seed)
+    model = build_model(cfg.model, prepared.vocab.size, embedding_matrix=embedding_matrix,
+                        train_cfg=cfg.train)
+    result = train(model, prepared.x_train, prepared.y_train, prepared.x_val, prepared.y_val,
+                   cfg.train, listener)
+    test = classification_metrics(prepared.y_test, predict_proba(model, prepared.x_test))
+    metrics = {"test": test.to_dict()}
+    if with_baseline:
+        base = tfidf_baseline(prepared.train_tokens, prepared.dataset.train.labels,
+                              prepared.test_tokens, prepared.y_test, seed=cfg.train.seed)
+        metrics["baseline"] = {**base.metrics.to_dict(), "seconds": base.seconds, "features": base.features}
+    s = prepared.pad_stats
+    info = {
+        "name": name or time.strftime("run-%Y%m%d-%H%M%S"),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "data": prepared.dataset.name,
+        "seconds": round(result.seconds, 2),
+        "epochs_run": result.epochs_run,
+        "best_epoch": result.best_epoch,
+        "stopped_early": result.stopped_early,
+        "stopped_by_user": result.stopped_by_user,
+        "train_size": int(len(prepared.x_train)),
+        "val_size": int(len(prepared.x_val)),
+        "test_size": int(len(prepared.x_test)),
+        "truncated_share": round(s.share_truncated, 4),
+        "tokens_cut_share": round(s.share_tokens_cut, 4),
+        "warnings": prepared.warnings,
+    }
+    return Run(cfg, prepared.vocab, model, result.history, result.batches, metrics, info)
