@@ -23,6 +23,7 @@ import shutil
 import tempfile
 import time
 import uuid
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -158,10 +159,17 @@ def load_run(path: str | Path) -> Run:
         raise RunError(f"history.json and metrics.json in run {path} must hold JSON objects")
     model = build_model(config.model, vocab.size, train_cfg=config.train)
     try:
-        model.load_weights(str(path / WEIGHTS))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model.load_weights(str(path / WEIGHTS))
     except Exception as e:  # h5py and Keras raise many types for a corrupt or mismatched file
         raise RunError(f"{WEIGHTS} in run {path} does not fit its config "
                        f"({type(e).__name__}: {str(e)[:200]})") from e
+    # Keras only warns when part of a file does not match and keeps fresh weights there.
+    skipped = [str(w.message) for w in caught if "weight" in str(w.message).lower()
+               or "skipping" in str(w.message).lower()]
+    if skipped:
+        raise RunError(f"{WEIGHTS} in run {path} does not fit its config ({skipped[0][:200]})")
     info = dict(history.get("info") or {})
     info.setdefault("name", meta.get("name", path.name))
     return Run(config, vocab, model, history.get("epochs") or {}, history.get("batches") or {},
