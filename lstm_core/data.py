@@ -1,0 +1,557 @@
+"""IMDB reviews as texts + labels for train and test, from any of three sources.
+
+``DataConfig.source`` says where the reviews come from:
+
+- ``"bundled"``: ``assets/imdb_sample.jsonl.gz``, the tutorial's split (5,000 train + 5,000 test raw
+  reviews, HTML kept, 2,500 per class per split), written by ``scripts/make_sample.py``. The app and
+  the tests need nothing else.
+- ``"full"``: the path in the environment variable ``LSTM_LAB_IMDB``.
+- a path (``~`` and ``$VARS`` are expanded) to
+  (a) ``aclImdb_v1.tar.gz``, streamed member by member, never extracted to disk;
+  (b) an extracted ``aclImdb/`` folder, or the folder holding it, with ``train/`` and ``test/`` each
+      holding ``pos/`` and ``neg/``;
+  (c) any folder with ``pos/`` and ``neg/`` subfolders of ``.txt`` files. It has no train/test split of
+      its own, so each class is shuffled with ``DataConfig.seed`` and cut in half: the first half
+      (one more on odd counts) is train, the rest test. Same folder and seed, same split.
+  (d) a ``.jsonl.gz`` file in the bundled format (see ``write_jsonl``).
+
+Every source is read into splits sorted by review id, so a tarball and its extracted folder give equal
+``Split`` objects; then ``subsample`` (seeded, stratified) applies ``per_class`` and ``every_k``.
+
+Files are decoded as UTF-8; files that are not fall back to Windows-1252, then Latin-1 (which never
+fails). Empty or whitespace-only files and files that cannot be read are skipped. Each split reports
+what it had to do in ``Split.warnings``, as sentences a student can read. A source with no usable
+review in some class raises ``DataError``, as does every other user mistake, naming the path.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import json
+import os
+import re
+import tarfile
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from .config import DataConfig
+from .errors import DataError
+
+BUNDLED = "bundled"
+FULL = "full"
+ENV_VAR = "LSTM_LAB_IMDB"
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+BUNDLED_PATH = ASSETS / "imdb_sample.jsonl.gz"
+
+LABELS = {"pos": 1, "neg": 0}
+SPLITS = ("train", "test")
+
+# "aclImdb/train/pos/123_9.txt" -> ("train", "pos", "123_9"); any prefix before train/test is allowed.
+# Names starting with "." (macOS "._123_9.txt" shadow files in tarballs) are not reviews.
+_MEMBER = re.compile(r"(?:^|/)(train|test)/(pos|neg|unsup)/([^/.][^/]*)\.txt$")
+_ENCODING_NAMES = {"cp1252": "Windows-1252 (Latin-1)", "latin-1": "Latin-1", "utf-16": "UTF-16"}
+_ARCHIVE_ERRORS = (tarfile.TarError, EOFError, zlib.error, OSError)
+
+
+@dataclass(frozen=True, eq=False)
+class Split:
+    """Reviews of one split. ``labels`` is read-only; equality compares every field."""
+
+    texts: tuple[str, ...]
+    labels: np.ndarray  # (n,) int64, 1 = positive, 0 = negative
+    ids: tuple[str, ...]  # where each review came from, e.g. "train/pos/123_9"
+    warnings: tuple[str, ...] = ()  # what reading had to skip or guess, as sentences
+
+    def __post_init__(self) -> None:
+        labels = np.array(self.labels, dtype=np.int64)
+        labels.flags.writeable = False
+        object.__setattr__(self, "labels", labels)
+        for name in ("texts", "ids", "warnings"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        if labels.ndim != 1 or not len(self.texts) == len(labels) == len(self.ids):
+            raise ValueError(f"Split needs as many texts, labels and ids, got {len(self.texts)}, "
+                             f"{labels.shape} and {len(self.ids)}")
+        if not np.isin(labels, (0, 1)).all():
+            raise ValueError(f"Split labels must be 0 or 1, got {sorted(set(labels.tolist()))}")
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Split):
+            return NotImplemented
+        return (self.texts == other.texts and self.ids == other.ids
+                and np.array_equal(self.labels, other.labels) and self.warnings == other.warnings)
+
+    def counts(self) -> dict[str, int]:
+        """{"pos": n, "neg": n}"""
+        return {name: int(np.count_nonzero(self.labels == label)) for name, label in LABELS.items()}
+
+    def _take(self, idx: np.ndarray, warnings: tuple[str, ...] = ()) -> "Split":
+        return Split(tuple(self.texts[i] for i in idx), self.labels[idx],
+                     tuple(self.ids[i] for i in idx), self.warnings + warnings)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    train: Split
+    test: Split
+    name: str  # short, for titles: "IMDB sample (bundled)"
+    source: str  # "bundled" or the resolved path that was read
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """The warnings of both splits, each once."""
+        return tuple(dict.fromkeys(self.train.warnings + self.test.warnings))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Public API
+
+
+def load_dataset(cfg: DataConfig) -> Dataset:
+    """Read ``cfg.source`` (see the module docstring) and subsample both splits with
+    ``cfg.per_class``, ``cfg.every_k`` and ``cfg.seed``."""
+    train, test, name, source = _read_source(cfg.source, cfg.seed)
+    return Dataset(subsample(train, cfg.per_class, cfg.every_k, cfg.seed),
+                   subsample(test, cfg.per_class, cfg.every_k, cfg.seed), name, source)
+
+
+def subsample(split: Split, per_class: int | None = None, every_k: int = 1, seed: int = 0) -> Split:
+    """Shuffle with ``seed``, keep every ``every_k``-th review of each class, then at most
+    ``per_class`` of each; the result is shuffled again with the same generator, so classes are
+    interleaved. Same split and arguments, same result. Asking for more than there is keeps all
+    there is and says so in ``warnings``."""
+    DataConfig(per_class=per_class, every_k=every_k, seed=seed)  # validates, ValueError naming the field
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(split))
+    kept = {name: order[split.labels[order] == label][::every_k][:per_class]
+            for name, label in LABELS.items()}
+    notes: tuple[str, ...] = ()
+    if per_class is not None and any(len(idx) < per_class for idx in kept.values()):
+        every = f" with every_k={every_k}" if every_k > 1 else ""
+        notes = (f"asked for {per_class:,} reviews per class but {_split_name(split)} has only "
+                 f"{len(kept['pos']):,} positive and {len(kept['neg']):,} negative{every}; kept those",)
+    idx = np.concatenate(list(kept.values()))
+    return split._take(idx[rng.permutation(len(idx))], notes)
+
+
+def load_folder(path: str | os.PathLike) -> Split:
+    """All reviews of a folder with ``pos/`` and ``neg/`` subfolders of ``.txt`` files (an aclImdb
+    ``test/`` or ``train/`` folder is one), sorted by id ("pos/0_10"): for evaluating on reviews
+    from elsewhere."""
+    folder = _resolve(path)
+    if not folder.is_dir():
+        raise DataError(f"{folder} is a file; give a folder with pos/ and neg/ subfolders of .txt files")
+    kind, root = _layout(folder)
+    if kind == "aclimdb":
+        raise DataError(f"{root} holds train/ and test/; give one of them to evaluate on, "
+                        f"e.g. {root / 'test'}")
+    return _read_posneg_dir(root)
+
+
+def iter_unsup(source: str | os.PathLike) -> Iterator[str]:
+    """The unlabelled reviews (``train/unsup``) of an aclImdb tarball or extracted folder, one at a
+    time, undecodable bytes read as in labelled data and empty files skipped. Path mistakes raise
+    ``DataError`` at the call; a tarball without unsup reviews raises it at the end of the stream."""
+    if str(source).strip() == BUNDLED:
+        raise DataError("the bundled sample has no unlabelled reviews; give the path to "
+                        "aclImdb_v1.tar.gz or an extracted aclImdb folder")
+    path = _resolve(source)
+    if path.is_file():
+        if not tarfile.is_tarfile(path):
+            raise _not_an_archive(path)
+        return _unsup_texts((content for _, content in _tar_members(path, ("unsup",), [])), path)
+    folder = _unsup_folder(path)
+    files = _txt_files(folder)
+    if not files:
+        raise DataError(f"{folder} holds no .txt files, so there are no unlabelled reviews")
+    return _unsup_texts(_readable(files), folder)
+
+
+def describe_source(source: str) -> str:
+    """One line saying what ``source`` is, for the app and the CLI. Never raises on a bad source:
+    it says what is wrong with it instead."""
+    try:
+        if source.strip() == BUNDLED:
+            if not BUNDLED_PATH.is_file():
+                return f"Bundled IMDB sample: missing ({BUNDLED_PATH}); run python scripts/make_sample.py"
+            return (f"Bundled IMDB sample: the tutorial's 5,000 train + 5,000 test reviews "
+                    f"({_megabytes(BUNDLED_PATH)})")
+        via = f"${ENV_VAR} = " if source.strip() == FULL else ""
+        path = _resolve(source)
+        if path.is_file():
+            kind = "review file" if _is_jsonl(path) else "IMDB tarball, streamed"
+            return f"{via}{path} ({kind}, {_megabytes(path)})"
+        kind, root = _layout(path)
+        if kind == "aclimdb":
+            return f"{via}{root} (extracted aclImdb folder with train/ and test/)"
+        dirs = _class_dirs(root)
+        n = {name: len(_txt_files(d)) for name, d in dirs.items()}
+        return (f"{via}{root} (folder of {n['pos']:,} pos + {n['neg']:,} neg .txt files, "
+                f"split 50/50 into train and test by seed)")
+    except DataError as e:
+        return f"Not usable: {e}"
+
+
+def write_jsonl(dataset: Dataset, path: str | os.PathLike) -> Path:
+    """Write ``dataset`` as gzip'd JSON lines {"split", "label", "id", "text"} (label "pos"/"neg"),
+    sorted by split and id, gzip level 9 with a zero timestamp, so equal data gives equal bytes.
+    Atomic: a temporary file next to ``path`` is renamed over it once complete."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    names = {label: name for name, label in LABELS.items()}
+    try:
+        with open(tmp, "wb") as raw:
+            with gzip.GzipFile(filename="", mode="wb", compresslevel=9, fileobj=raw, mtime=0) as gz:
+                for split_name in SPLITS:
+                    split = getattr(dataset, split_name)
+                    for i in sorted(range(len(split)), key=split.ids.__getitem__):
+                        row = {"split": split_name, "label": names[int(split.labels[i])],
+                               "id": split.ids[i], "text": split.texts[i]}
+                        gz.write((json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8"))
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+# ---------------------------------------------------------------------------------------------------
+# Reading
+
+
+class _Tally:
+    """Reviews of one split as they are read, and what had to be skipped or guessed."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, int, str]] = []  # (id, label, text)
+        self.seen = dict.fromkeys(LABELS, 0)
+        self.fallback: dict[str, list[str]] = {}  # encoding -> ids
+        self.empty: list[tuple[str, str]] = []  # (class, id)
+        self.unreadable: list[tuple[str, str]] = []
+        self.reason = ""
+
+    def add(self, cls: str, id_: str, data: bytes | str | OSError) -> None:
+        self.seen[cls] += 1
+        if isinstance(data, OSError):
+            self.unreadable.append((cls, id_))
+            self.reason = self.reason or (data.strerror or str(data))
+            return
+        text = data
+        if isinstance(data, bytes):
+            text, encoding = _decode(data)
+            if encoding != "utf-8":
+                self.fallback.setdefault(encoding, []).append(id_)
+        if text.strip():
+            self.rows.append((id_, LABELS[cls], text))
+        else:
+            self.empty.append((cls, id_))
+
+    def split(self, place: Callable[[str], str]) -> Split:
+        """The reviews sorted by id; ``place(cls)`` names where a class was looked for."""
+        for cls, label in LABELS.items():
+            if not any(row[1] == label for row in self.rows):
+                raise DataError(f"{place(cls)} has no usable reviews{self._why(cls)}")
+        rows = sorted(self.rows)
+        return Split(tuple(r[2] for r in rows), np.array([r[1] for r in rows], dtype=np.int64),
+                     tuple(r[0] for r in rows), self._warnings())
+
+    def _why(self, cls: str) -> str:
+        if not self.seen[cls]:
+            return " (no .txt files)"
+        empty = sum(c == cls for c, _ in self.empty)
+        unreadable = sum(c == cls for c, _ in self.unreadable)
+        return f": {_n(self.seen[cls], 'file')}, {empty} empty, {unreadable} unreadable"
+
+    def _warnings(self) -> tuple[str, ...]:
+        out = [f"{_n(len(ids), 'file')} {_were(ids)} not UTF-8 and {_were(ids)} read as "
+               f"{_ENCODING_NAMES[enc]}{_eg(ids)}" for enc, ids in self.fallback.items()]
+        if self.empty:
+            ids = [i for _, i in self.empty]
+            out.append(f"{_n(len(ids), 'empty file')} {_were(ids)} skipped{_eg(ids)}")
+        if self.unreadable:
+            ids = [i for _, i in self.unreadable]
+            out.append(f"{_n(len(ids), 'file')} could not be read ({self.reason}) and "
+                       f"{_were(ids)} skipped{_eg(ids)}")
+        return tuple(out)
+
+
+def _read_source(source: str, seed: int) -> tuple[Split, Split, str, str]:
+    """(train, test, name, resolved source) before subsampling."""
+    if source.strip() == BUNDLED:
+        if not BUNDLED_PATH.is_file():
+            raise DataError(f"the bundled sample {BUNDLED_PATH} is missing; "
+                            f"rebuild it with python scripts/make_sample.py")
+        train, test = _read_file(BUNDLED_PATH)
+        return train, test, "IMDB sample (bundled)", BUNDLED
+    path = _resolve(source)
+    if path.is_file():
+        train, test = _read_file(path)
+        return train, test, f"IMDB {path.name}", str(path)
+    kind, root = _layout(path)
+    if kind == "aclimdb":
+        tallies = {s: _Tally() for s in SPLITS}
+        for split_name in SPLITS:
+            for cls, folder in _class_dirs(_child(root, split_name)).items():
+                _read_files(folder, f"{split_name}/{cls}/", cls, tallies[split_name])
+        train, test = (tallies[s].split(lambda c, s=s: str(root / s / c)) for s in SPLITS)
+        return train, test, f"IMDB folder {root.name}", str(root)
+    train, test = _halve(_read_posneg_dir(root), seed, root)
+    return train, test, f"reviews in {root.name}", str(root)
+
+
+def _read_file(path: Path) -> tuple[Split, Split]:
+    st = path.stat()
+    return _read_file_cached(str(path), st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=4)
+def _read_file_cached(path_str: str, mtime_ns: int, size: int) -> tuple[Split, Split]:
+    """Files are cached by path, mtime and size: the splits are immutable, so sharing them is safe."""
+    path = Path(path_str)
+    tallies = _read_jsonl(path) if _is_jsonl(path) else _read_tarball(path)
+    return tuple(tallies[s].split(lambda c, s=s: f"{path} ({s}/{c})") for s in SPLITS)
+
+
+def _read_tarball(path: Path) -> dict[str, _Tally]:
+    tallies = {s: _Tally() for s in SPLITS}
+    others: list[str] = []
+    for (split_name, cls, stem), content in _tar_members(path, ("pos", "neg"), others):
+        tallies[split_name].add(cls, f"{split_name}/{cls}/{stem}", content)
+    if not any(t.rows or t.empty for t in tallies.values()):
+        found = f"; it holds e.g. {', '.join(others[:3])}" if others else "; it is empty"
+        raise DataError(f"{path} holds no IMDB reviews: expected members like "
+                        f"aclImdb/train/pos/0_9.txt and aclImdb/test/neg/0_2.txt{found}")
+    return tallies
+
+
+def _tar_members(path: Path, classes: tuple[str, ...],
+                 others: list[str]) -> Iterator[tuple[tuple[str, str, str], bytes]]:
+    """((split, class, stem), bytes) of each train|test/<class>/*.txt member with a class in
+    ``classes``, streamed in archive order; names of non-review files go to ``others``."""
+    try:
+        archive = tarfile.open(path, "r:*")
+    except _ARCHIVE_ERRORS:
+        raise _not_an_archive(path) from None
+    with archive:
+        try:
+            for info in archive:
+                match = _MEMBER.search(info.name) if info.isfile() else None
+                if match and match.group(2) in classes:
+                    yield match.groups(), archive.extractfile(info).read()
+                elif info.isfile() and not match:
+                    others.append(info.name)
+        except _ARCHIVE_ERRORS as e:
+            raise DataError(f"{path} is damaged or truncated: {e}") from None
+
+
+def _not_an_archive(path: Path) -> DataError:
+    return DataError(f"{path} is not a .tar.gz archive (nor a folder); give aclImdb_v1.tar.gz, an "
+                     f"extracted aclImdb folder or a folder with pos/ and neg/ subfolders")
+
+
+def _read_jsonl(path: Path) -> dict[str, _Tally]:
+    tallies = {s: _Tally() for s in SPLITS}
+    line_no = 0
+    opener = gzip.open if path.name.endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8") as f:
+            for line_no, line in enumerate(f, 1):
+                if line.strip():
+                    row = json.loads(line)
+                    tallies[row["split"]].add(row["label"], str(row["id"]), str(row["text"]))
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError, ValueError, KeyError, TypeError) as e:
+        raise DataError(f"{path} line {line_no} is not a review record {{split, label, id, text}} "
+                        f"with split train/test and label pos/neg ({type(e).__name__}: {e})") from None
+    return tallies
+
+
+def _read_posneg_dir(root: Path) -> Split:
+    tally = _Tally()
+    for cls, folder in _class_dirs(root).items():
+        _read_files(folder, f"{cls}/", cls, tally)
+    return tally.split(lambda c: str(root / c))
+
+
+def _read_files(folder: Path, prefix: str, cls: str, tally: _Tally) -> None:
+    for path in _txt_files(folder):
+        try:
+            data: bytes | OSError = path.read_bytes()
+        except OSError as e:
+            data = e
+        tally.add(cls, prefix + path.stem, data)
+
+
+def _halve(split: Split, seed: int, root: Path) -> tuple[Split, Split]:
+    """Stratified, seeded 50/50 train/test split of a pos/neg folder; train gets the odd one."""
+    rng = np.random.default_rng(seed)
+    train, test = [], []
+    for cls, label in LABELS.items():
+        idx = rng.permutation(np.flatnonzero(split.labels == label))
+        if len(idx) < 2:
+            raise DataError(f"{root / cls} has {_n(len(idx), 'usable review')}; splitting a pos/neg "
+                            f"folder into train and test needs at least 2 per class")
+        train.append(idx[:(len(idx) + 1) // 2])
+        test.append(idx[(len(idx) + 1) // 2:])
+    return split._take(np.sort(np.concatenate(train))), split._take(np.sort(np.concatenate(test)))
+
+
+def _unsup_texts(contents: Iterator[bytes], where: Path) -> Iterator[str]:
+    """Decoded, non-empty texts; DataError at the end if there were none."""
+    yielded = 0
+    for content in contents:
+        text = _decode(content)[0]
+        if text.strip():
+            yielded += 1
+            yield text
+    if not yielded:
+        raise DataError(f"{where} holds no unlabelled reviews (files like train/unsup/0_0.txt "
+                        f"that are not empty)")
+
+
+def _readable(files: list[Path]) -> Iterator[bytes]:
+    for path in files:
+        try:
+            yield path.read_bytes()
+        except OSError:
+            continue
+
+
+# ---------------------------------------------------------------------------------------------------
+# Paths and layouts
+
+
+def _resolve(source: str | os.PathLike) -> Path:
+    """The existing path ``source`` names: "full" means $LSTM_LAB_IMDB; ~ and $VARS are expanded."""
+    text = os.fspath(source).strip()
+    if text == FULL:
+        text = os.environ.get(ENV_VAR, "").strip()
+        if not text:
+            raise DataError(f"data source 'full' reads the path in the environment variable {ENV_VAR}, "
+                            f"which is not set; set it to aclImdb_v1.tar.gz or an extracted aclImdb folder")
+    if not text:
+        raise DataError("the data path is empty; give 'bundled' or the path to aclImdb_v1.tar.gz, "
+                        "an extracted aclImdb folder or a folder with pos/ and neg/ subfolders")
+    path = Path(os.path.expanduser(os.path.expandvars(text)))
+    if not path.exists():
+        expanded = f" (from {text!r})" if str(path) != text else ""
+        unset = "; an environment variable in it is not set" if "$" in str(path) else ""
+        raise DataError(f"{path}{expanded} does not exist{unset}")
+    return path
+
+
+def _subdirs(folder: Path) -> dict[str, Path]:
+    """Subfolders by lower-case name (so POS/ and Neg/ count too)."""
+    try:
+        return {p.name.lower(): p for p in sorted(folder.iterdir()) if p.is_dir()}
+    except OSError as e:
+        raise DataError(f"{folder} could not be listed: {e.strerror or e}") from None
+
+
+def _child(folder: Path, name: str) -> Path:
+    sub = _subdirs(folder).get(name)
+    if sub is None:
+        raise DataError(f"{folder} has no {name}/ subfolder ({_has(folder)})")
+    return sub
+
+
+def _class_dirs(folder: Path) -> dict[str, Path]:
+    return {cls: _child(folder, cls) for cls in LABELS}
+
+
+def _layout(folder: Path) -> tuple[str, Path]:
+    """("aclimdb", root with train/ and test/) or ("posneg", root with pos/ and neg/)."""
+    subs = _subdirs(folder)
+    if "train" in subs and "test" in subs:
+        return "aclimdb", folder
+    inner = subs.get("aclimdb")
+    if inner is not None and {"train", "test"} <= set(_subdirs(inner)):
+        return "aclimdb", inner
+    if "pos" in subs and "neg" in subs:
+        return "posneg", folder
+    raise DataError(f"{folder} is not laid out like IMDB: expected pos/ and neg/ subfolders of .txt "
+                    f"files, or train/ and test/ each holding them ({_has(folder)})")
+
+
+def _has(folder: Path) -> str:
+    subs = [f"{p.name}/" for p in _subdirs(folder).values()]
+    more = f" and {len(subs) - 8} more" if len(subs) > 8 else ""
+    return f"it has {', '.join(subs[:8])}{more}" if subs else "it has no subfolders"
+
+
+def _unsup_folder(path: Path) -> Path:
+    """train/unsup/ below an aclImdb folder, its parent or its train/ folder (or unsup/ itself)."""
+    if path.name.lower() == "unsup":
+        return path
+    for names in (("train", "unsup"), ("aclimdb", "train", "unsup"), ("unsup",)):
+        folder: Path | None = path
+        for name in names:
+            folder = _subdirs(folder).get(name)
+            if folder is None:
+                break
+        if folder is not None:
+            return folder
+    raise DataError(f"{path} has no train/unsup/ folder of unlabelled reviews ({_has(path)})")
+
+
+def _txt_files(folder: Path) -> list[Path]:
+    try:
+        return sorted(p for p in folder.iterdir()
+                      if p.suffix.lower() == ".txt" and not p.name.startswith(".") and p.is_file())
+    except OSError as e:
+        raise DataError(f"{folder} could not be listed: {e.strerror or e}") from None
+
+
+def _is_jsonl(path: Path) -> bool:
+    return path.name.lower().endswith((".jsonl", ".jsonl.gz"))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Small helpers
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """(text, encoding): UTF-8 (a BOM is dropped), UTF-16 with a BOM, else Windows-1252, else
+    Latin-1, which decodes any bytes."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding), encoding.removesuffix("-sig")
+        except UnicodeDecodeError:
+            pass
+    return data.decode("latin-1"), "latin-1"
+
+
+def _split_name(split: Split) -> str:
+    first = split.ids[0].split("/")[0] if split.ids else ""
+    return f"the {first} split" if first in SPLITS else "the split"
+
+
+def _megabytes(path: Path) -> str:
+    size = path.stat().st_size
+    return f"{size / 1e6:.1f} MB" if size >= 100_000 else f"{size / 1e3:.1f} kB"
+
+
+def _n(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _were(items: list) -> str:
+    return "was" if len(items) == 1 else "were"
+
+
+def _eg(ids: list[str]) -> str:
+    return f" ({', '.join(ids[:3])}{', …' if len(ids) > 3 else ''})"

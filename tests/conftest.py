@@ -1,0 +1,134 @@
+"""Shared fixtures: tiny IMDB-like data made in tmp_path, so no test needs ../shared.
+
+- ``tiny_imdb_dir``: an extracted ``aclImdb/`` folder (train/test × pos/neg, 6 reviews each, plus
+  train/unsup with 4), with ``<br />`` tags, one Latin-1 file (train/pos/5_8) and one empty file
+  (test/neg/6_1, on top of the 6).
+- ``tiny_imdb_tarball``: the same tree as ``aclImdb_v1.tar.gz`` (the source folder is removed).
+- ``tiny_posneg_dir``: one ``reviews/`` folder with ``pos/`` and ``neg/`` holding every labelled review
+  of both splits (named ``train_0_9.txt`` …), including the Latin-1 and the empty file.
+- ``tiny_reviews``: {(split, "pos"|"neg"): [texts]} of the usable reviews, for assertions;
+  ``tiny_unsup_reviews``: the 4 unlabelled ones.
+The reviews use plain sentiment words (great, wonderful, awful, boring, not good …) so that a model
+can learn them in a few steps.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tarfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+_NLTK_DATA = REPO.parent / "shared" / "nltk_data"
+if _NLTK_DATA.is_dir():
+    os.environ.setdefault("NLTK_DATA", str(_NLTK_DATA))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+TINY_REVIEWS: dict[tuple[str, str], list[str]] = {
+    ("train", "pos"): [
+        "A great film with a wonderful cast. I loved every minute.",
+        "Wonderful story and brilliant acting.<br /><br />Simply excellent, a must see.",
+        "One of the best movies of the year: great music, great direction, superb.",
+        "I enjoyed it a lot. The ending was beautiful and the actors were fantastic.",
+        "Excellent! Funny, moving and clever. I would happily watch it again.",
+        "Café scenes were wonderful and the naïve hero was a delight. Great fun.",  # stored as Latin-1
+    ],
+    ("train", "neg"): [
+        "An awful film. Boring plot, terrible acting, a waste of time.",
+        "Not good at all.<br /><br />The story was dull and the ending was awful.",
+        "Boring, boring, boring. I fell asleep and regret paying for it.",
+        "The worst movie I have seen: bad script, bad jokes, horrible music.",
+        "It was not good and not funny. A dull and stupid mess.",
+        "Terrible. The actors looked bored and so was I. Avoid it.",
+    ],
+    ("test", "pos"): [
+        "A wonderful, great movie. The cast is brilliant.",
+        "Great fun from start to finish.<br />I loved the excellent score.",
+        "Beautiful and moving, a superb film with fantastic actors.",
+        "Excellent writing and a great story; I enjoyed every scene.",
+        "Brilliant! One of the best films I have seen, simply wonderful.",
+        "A delightful, funny and clever film. Great work by everyone.",
+    ],
+    ("test", "neg"): [
+        "Awful and boring. A terrible waste of two hours.",
+        "Not good. The plot was dull<br /><br />and the acting was bad.",
+        "The worst film of the year, horrible and stupid.",
+        "Boring story, awful dialogue, terrible ending. Avoid.",
+        "It was not good, not funny and not worth watching. Dull.",
+        "A bad, boring mess with terrible actors. I regret it.",
+    ],
+}
+UNSUP_REVIEWS = [
+    "I watched this film last night with my family.",
+    "The movie was two hours long and had many actors.",
+    "Some scenes were shot in Paris.<br />The music was composed by a newcomer.",
+    "It was released in cinemas in the summer.",
+]
+LATIN1_FILE = ("train", "pos", 5)  # the review stored as Latin-1 bytes
+EMPTY_FILE = "test/neg/6_1.txt"  # an empty file on top of the six test/neg reviews
+
+
+def _rating(cls: str, i: int) -> int:
+    return (7, 8, 9, 10)[i % 4] if cls == "pos" else (1, 2, 3, 4)[i % 4]
+
+
+def _labelled_files() -> list[tuple[str, bytes]]:
+    """(relative path below aclImdb/, bytes) of every labelled file, the empty one included."""
+    files = []
+    for (split, cls), texts in TINY_REVIEWS.items():
+        for i, text in enumerate(texts):
+            encoding = "latin-1" if (split, cls, i) == LATIN1_FILE else "utf-8"
+            files.append((f"{split}/{cls}/{i}_{_rating(cls, i)}.txt", text.encode(encoding)))
+    files.append((EMPTY_FILE, b""))
+    return files
+
+
+def _write_tiny_imdb(root: Path) -> Path:
+    """An aclImdb/ folder below ``root``, laid out like the real one."""
+    acl = root / "aclImdb"
+    files = _labelled_files() + [(f"train/unsup/{i}_0.txt", t.encode()) for i, t in enumerate(UNSUP_REVIEWS)]
+    files += [("README", b"Tiny IMDB-like data for tests.\n"), ("train/urls_pos.txt", b"http://x\n")]
+    for rel, data in files:
+        path = acl / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return acl
+
+
+@pytest.fixture
+def tiny_reviews() -> dict[tuple[str, str], list[str]]:
+    return {key: list(texts) for key, texts in TINY_REVIEWS.items()}
+
+
+@pytest.fixture
+def tiny_unsup_reviews() -> list[str]:
+    return list(UNSUP_REVIEWS)
+
+
+@pytest.fixture
+def tiny_imdb_dir(tmp_path: Path) -> Path:
+    return _write_tiny_imdb(tmp_path / "extracted")
+
+
+@pytest.fixture
+def tiny_imdb_tarball(tmp_path: Path) -> Path:
+    src = _write_tiny_imdb(tmp_path / "tar_src")
+    tarball = tmp_path / "aclImdb_v1.tar.gz"
+    with tarfile.open(tarball, "w:gz") as tar:
+        tar.add(src, arcname="aclImdb")
+    shutil.rmtree(src.parent)
+    return tarball
+
+
+@pytest.fixture
+def tiny_posneg_dir(tmp_path: Path) -> Path:
+    root = tmp_path / "reviews"
+    for rel, data in _labelled_files():
+        split, cls, name = rel.split("/")
+        path = root / cls / f"{split}_{name}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return root
