@@ -113,10 +113,19 @@ class ProgressBar:
         return False
 
 
-def _progress(what: str, fraction: float) -> None:
-    sys.stderr.write(f"\r{what}: {fraction:.0%}   ")
-    if fraction >= 1.0:
-        sys.stderr.write("\n")
+class _StageProgress:
+    """Data preparation progress: a rewritten line on a terminal, one line per stage otherwise."""
+
+    def __init__(self, stream=sys.stderr):
+        self.stream, self.tty, self.stage = stream, stream.isatty(), None
+
+    def __call__(self, what: str, fraction: float) -> None:
+        if self.tty:
+            self.stream.write(f"\r{what}: {fraction:.0%}   " + ("\n" if fraction >= 1.0 else ""))
+        elif what != self.stage:
+            self.stream.write(f"{what}\n")
+        self.stage = what
+        self.stream.flush()
 
 
 def cmd_train(args) -> int:
@@ -125,7 +134,7 @@ def cmd_train(args) -> int:
 
     cfg = config_from_args(args)
     run = train_run(cfg, ProgressBar(), name=args.name or None, with_baseline=not args.no_baseline,
-                    progress=_progress)
+                    progress=_StageProgress())
     path = save_run(run, args.out)
     print(json.dumps({"run": str(path), "info": run.info, "metrics": run.metrics}, indent=2))
     return 0
@@ -169,7 +178,7 @@ def cmd_baseline(args) -> int:
     from .pipeline import prepare
 
     cfg = config_from_args(args)
-    prep = prepare(cfg, progress=_progress)
+    prep = prepare(cfg, progress=_StageProgress())
     res = tfidf_baseline(prep.train_tokens, prep.dataset.train.labels, prep.test_tokens, prep.y_test,
                          seed=cfg.train.seed)
     print(json.dumps({"data": prep.dataset.name, **res.metrics.to_dict(), "seconds": round(res.seconds, 2),
@@ -223,11 +232,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except LstmLabError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    except ValueError as e:  # config validation: names the field and the value
-        print(f"error: {e}", file=sys.stderr)
+    except ValueError as e:  # LstmLabError for data and runs; config validation names the field
+        print(f"\nerror: {e}" if sys.stderr.isatty() else f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -117,6 +117,10 @@ class ModelConfig:
     units: int = 64
     dense_units: int = 64
     dropout: float = 0.25
+    # Dropout on the embedded words as they enter the recurrent cell (Keras'
+    # LSTM(dropout=...)): 4,000 reviews overfit a 20k-word embedding within two
+    # epochs without it. Only active while training; gate traces are unaffected.
+    rnn_dropout: float = 0.0
     # The tutorial's 0.01/0.01 on the dense kernel dominates the loss early on;
     # a light L2 regularises without hiding the data term.
     l1: float = 0.0
@@ -133,6 +137,7 @@ class ModelConfig:
         _check_int("model.units", self.units, 1, 1024)
         _check_int("model.dense_units", self.dense_units, 1, 1024)
         _check_float("model.dropout", self.dropout, 0.0, 0.95)
+        _check_float("model.rnn_dropout", self.rnn_dropout, 0.0, 0.95)
         _check_float("model.l1", self.l1, 0.0, 1.0)
         _check_float("model.l2", self.l2, 0.0, 1.0)
         _check_choice("model.embedding_init", self.embedding_init, EMBEDDING_INITS)

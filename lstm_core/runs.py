@@ -166,8 +166,9 @@ def load_run(path: str | Path) -> Run:
         raise RunError(f"{WEIGHTS} in run {path} does not fit its config "
                        f"({type(e).__name__}: {str(e)[:200]})") from e
     # Keras only warns when part of a file does not match and keeps fresh weights there.
-    skipped = [str(w.message) for w in caught if "weight" in str(w.message).lower()
-               or "skipping" in str(w.message).lower()]
+    # (The optimizer's saved state is not needed to predict or to show gates.)
+    skipped = [str(w.message) for w in caught if "optimizer" not in str(w.message).lower()
+               and ("weight" in str(w.message).lower() or "skipping" in str(w.message).lower())]
     if skipped:
         raise RunError(f"{WEIGHTS} in run {path} does not fit its config ({skipped[0][:200]})")
     info = dict(history.get("info") or {})

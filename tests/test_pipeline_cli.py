@@ -1,0 +1,107 @@
+"""The whole path on tiny data: folder → cleaned → trained run → saved → CLI evaluate/predict."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from lstm_core.cli import main
+from lstm_core.config import ExperimentConfig
+from lstm_core.errors import DataError
+from lstm_core.pipeline import encode_texts, prepare, train_run, validation_indices
+from lstm_core.runs import load_run, save_run
+
+
+def tiny_config(source, **train):
+    return ExperimentConfig().replace(
+        data={"source": str(source)},
+        sequence={"max_len": 16, "max_vocab": 200},
+        model={"embedding_dim": 8, "units": 4, "dense_units": 4, "dropout": 0.0},
+        train={"max_epochs": 2, "batch_size": 4, "learning_rate": 0.01, "validation_split": 0.25,
+               **train},
+    )
+
+
+def test_validation_split_is_stratified_seeded_and_disjoint():
+    y = np.array([0] * 40 + [1] * 60)
+    tr, va = validation_indices(y, 0.2, seed=1)
+    assert len(va) == 20 and y[va].sum() == 12 and not set(tr) & set(va)
+    assert sorted(np.concatenate([tr, va])) == list(range(100))
+    assert np.array_equal(validation_indices(y, 0.2, seed=1)[1], va)
+    assert not np.array_equal(validation_indices(y, 0.2, seed=2)[1], va)
+
+
+def test_prepare_fits_the_vocabulary_on_training_reviews_only(tiny_imdb_dir):
+    prep = prepare(tiny_config(tiny_imdb_dir))
+    test_only = {t for toks in prep.test_tokens for t in toks} - {t for toks in prep.train_tokens for t in toks}
+    assert test_only and not any(w in prep.vocab for w in test_only)
+    assert len(prep.x_train) + len(prep.x_val) == len(prep.dataset.train)
+    assert prep.x_test.shape == (len(prep.dataset.test), 16)
+
+
+def test_train_save_load_predict_round_trip(tiny_imdb_dir, tmp_path):
+    cfg = tiny_config(tiny_imdb_dir)
+    run = train_run(cfg, name="tiny")
+    assert run.info["epochs_run"] == 2 and set(run.metrics) == {"test", "baseline"}
+    assert 0.0 <= run.metrics["test"]["accuracy"] <= 1.0
+    save_run(run, tmp_path / "run")
+    again = load_run(tmp_path / "run")
+    texts = ["A wonderful film", "An awful boring mess"]
+    np.testing.assert_allclose(again.predict(texts), run.predict(texts), atol=1e-6)
+    x, stats = encode_texts(texts, cfg, run.vocab)
+    assert x.shape == (2, 16) and stats.sequences == 2
+
+
+def test_cli_train_evaluate_predict(tiny_imdb_dir, tiny_posneg_dir, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--out", str(out), "--data", str(tiny_imdb_dir), "--epochs", "1",
+                 "--max-len", "16", "--units", "4", "--embedding-dim", "8", "--dense-units", "4",
+                 "--batch-size", "4", "--val-split", "0.25", "--no-baseline"]) == 0
+    trained = json.loads(capsys.readouterr().out)
+    assert trained["info"]["epochs_run"] == 1 and (out / "model.weights.h5").exists()
+
+    assert main(["evaluate", str(out), "--data", str(tiny_posneg_dir)]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert metrics["n"] == 24 and set(metrics) >= {"accuracy", "precision", "recall", "f1", "confusion"}
+    assert sum(map(sum, metrics["confusion"])) == 24
+
+    assert main(["predict", str(out), "a wonderful film"]) == 0
+    p = float(capsys.readouterr().out)
+    assert 0.0 <= p <= 1.0
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "--out", "RUN", "--data", "/no/such/path"], "/no/such/path"),
+    (["train", "--out", "RUN", "--units", "0"], "model.units must be"),
+    (["train", "--out", "RUN", "--val-split", "0.9"], "train.validation_split"),
+    (["evaluate", "/no/such/run"], "does not exist"),
+    (["predict", "/no/such/run", "  "], "text is empty"),
+])
+def test_cli_user_mistakes_exit_2_with_one_line(argv, message, tmp_path, capsys):
+    argv = [a.replace("RUN", str(tmp_path / "run")) for a in argv]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("error:")
+    assert not (tmp_path / "run").exists()
+
+
+def test_cli_evaluate_on_a_folder_without_pos_neg(tmp_path, capsys, tiny_imdb_dir):
+    out = tmp_path / "run"
+    save_run(train_run(tiny_config(tiny_imdb_dir, max_epochs=1), with_baseline=False), out)
+    (tmp_path / "other").mkdir()
+    assert main(["evaluate", str(out), "--data", str(tmp_path / "other")]) == 2
+    assert "pos" in capsys.readouterr().err
+
+
+def test_module_entry_point_documents_every_command():
+    r = subprocess.run([sys.executable, "-m", "lstm_core", "--help"], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0
+    for command in ("train", "evaluate", "predict", "baseline"):
+        assert command in r.stdout
+    r = subprocess.run([sys.executable, "-m", "lstm_core", "train", "--help"], capture_output=True,
+                       text=True, timeout=60)
+    assert "--max-len" in r.stdout and "--cell" in r.stdout and "--seed" in r.stdout
