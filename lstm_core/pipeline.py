@@ -110,9 +110,13 @@ def train_run(cfg: ExperimentConfig, listener=None, *, prepared: Prepared | None
                         train_cfg=cfg.train)
     result = train(model, prepared.x_train, prepared.y_train, prepared.x_val, prepared.y_val,
                    cfg.train, listener)
+    if progress:
+        progress(f"testing on {len(prepared.x_test):,} test reviews", 1.0)
     test = classification_metrics(prepared.y_test, predict_proba(model, prepared.x_test))
     metrics = {"test": test.to_dict()}
     if with_baseline:
+        if progress:
+            progress("fitting the TF-IDF + logistic regression baseline", 1.0)
         base = tfidf_baseline(prepared.train_tokens, prepared.dataset.train.labels,
                               prepared.test_tokens, prepared.y_test, seed=cfg.train.seed)
         metrics["baseline"] = {**base.metrics.to_dict(), "seconds": base.seconds, "features": base.features}
