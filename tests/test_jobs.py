@@ -15,6 +15,7 @@ import pytest
 from lstm_core.config import ExperimentConfig
 from lstm_core.jobs import FAILED, FINISHED, QUEUED, RUNNING, STOPPED, JobManager, JobRefused
 from lstm_core.training import BatchUpdate, EpochUpdate, TrainInfo
+from test_pipeline_cli import tiny_config  # the same tiny model the pipeline tests train
 
 CFG = ExperimentConfig()
 
@@ -195,16 +196,6 @@ def test_submit_checks_its_config(managers):
 
 
 # ---------------------------------------------------------------------------------------- real trainer
-
-def tiny_config(source, **train):
-    return ExperimentConfig().replace(
-        data={"source": str(source)},
-        sequence={"max_len": 12, "max_vocab": 100},
-        model={"embedding_dim": 4, "units": 4, "dense_units": 4, "dropout": 0.0},
-        train={"max_epochs": 2, "batch_size": 2, "learning_rate": 0.01, "validation_split": 0.25,
-               "patience": 5, **train},
-    )
-
 
 def test_real_training_reports_stops_and_fails_clearly(managers, tiny_imdb_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("LSTM_LAB_CACHE", str(tmp_path / "cache"))
