@@ -1,0 +1,199 @@
+"""Plotly figures of data and training, as pure functions of plain numbers.
+
+Every builder takes lists, dicts and numbers (what a ``Run``, a job snapshot or a
+data summary holds) and returns a ``plotly.graph_objects.Figure``; nothing here
+reads files, trains or imports Streamlit, so tests inspect the figures as objects.
+Trace names are part of the interface (tests and pages find traces by name).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+TRAIN_COLOR = "#0E7C86"  # teal: the training split
+VAL_COLOR = "#E0761F"  # orange: the validation split
+BASELINE_COLOR = "#6B7280"  # grey: references
+POS_COLOR, NEG_COLOR = "#2F9E6B", "#C8553D"
+RUN_COLORS = ("#0E7C86", "#E0761F", "#6D5BD0", "#C8553D", "#2F9E6B", "#B8860B", "#3B82C4", "#9C4F96")
+FONT = dict(family="Source Sans Pro, sans-serif", size=13)
+BASELINE_NAME = "TF-IDF + LR baseline"
+
+
+def _layout(fig: go.Figure, title: str | None, height: int) -> go.Figure:
+    fig.update_layout(title=title, height=height, font=FONT, margin=dict(l=50, r=20, t=60 if title else 30, b=40),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.04, xanchor="left", x=0),
+                      plot_bgcolor="white", hovermode="x unified",
+                      uirevision="keep")  # keep the student's zoom while the figure updates every second
+    fig.update_xaxes(showgrid=True, gridcolor="#EEF0F2", zeroline=False)
+    fig.update_yaxes(showgrid=True, gridcolor="#EEF0F2", zeroline=False)
+    return fig
+
+
+def _values(mapping: Mapping[str, Sequence[float]], key: str) -> list[float]:
+    """``mapping[key]`` as a list (lists, tuples or arrays), empty when absent."""
+    values = mapping.get(key)
+    return [] if values is None else [float(v) for v in values]
+
+
+def ema(values: Sequence[float], smoothing: float = 0.8) -> np.ndarray:
+    """Exponential moving average, debiased like TensorBoard's (the first points are not pulled
+    towards 0); NaNs are skipped. ``smoothing`` 0 returns the values, close to 1 smooths hard."""
+    if not 0.0 <= smoothing < 1.0:
+        raise ValueError(f"smoothing must be in [0, 1), got {smoothing!r}")
+    out = np.empty(len(values), dtype=np.float64)
+    acc, weight = 0.0, 0.0
+    for i, v in enumerate(values):
+        if not math.isnan(v):
+            acc = smoothing * acc + (1 - smoothing) * v
+            weight = smoothing * weight + (1 - smoothing)
+        out[i] = acc / weight if weight else math.nan
+    return out
+
+
+def batches_per_epoch(batches: Mapping[str, Sequence[float]]) -> int:
+    """Batches in an epoch as recorded: the most seen in any one epoch (exact once one epoch ends)."""
+    epochs = _values(batches, "epoch")
+    if not epochs:
+        return 1
+    _, counts = np.unique(np.asarray(epochs, dtype=np.int64), return_counts=True)
+    return int(counts.max())
+
+
+def training_curves(batches: Mapping[str, Sequence[float]], history: Mapping[str, Sequence[float]], *,
+                    per_epoch_batches: int | None = None, epochs: int | None = None,
+                    baseline_accuracy: float | None = None, smoothing: float = 0.8,
+                    title: str | None = None, height: int = 380) -> go.Figure:
+    """Loss and accuracy side by side, against epochs (batch k of epoch e sits at e + k/n).
+
+    Per batch: the raw values faint and their moving average bold; per epoch: train and
+    validation as markers at the end of each epoch; ``baseline_accuracy`` as a dashed line
+    across the accuracy panel. ``epochs`` fixes the x range (the planned maximum, so a live
+    chart does not rescale every second)."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"), horizontal_spacing=0.08)
+    n = per_epoch_batches or batches_per_epoch(batches)
+    steps = np.asarray(_values(batches, "step"), dtype=np.float64)
+    x_batch = (steps + 1) / n
+    n_epochs = max(len(_values(history, "loss")), len(_values(history, "val_loss")))
+    x_epoch = np.arange(1, n_epochs + 1)
+    for col, metric in ((1, "loss"), (2, "accuracy")):
+        first = col == 1
+        raw = _values(batches, metric)
+        fig.add_trace(go.Scatter(x=x_batch, y=raw, name="train, per batch", mode="lines",
+                                 line=dict(color=TRAIN_COLOR, width=1), opacity=0.25, legendgroup="batch",
+                                 showlegend=first, hoverinfo="skip"), row=1, col=col)
+        fig.add_trace(go.Scatter(x=x_batch, y=ema(raw, smoothing) if raw else [],
+                                 name="train, per batch (smoothed)", mode="lines",
+                                 line=dict(color=TRAIN_COLOR, width=2.5), legendgroup="smooth",
+                                 showlegend=first, hovertemplate="%{y:.3f}"), row=1, col=col)
+        for key, label, color in ((metric, "train, per epoch", TRAIN_COLOR),
+                                  (f"val_{metric}", "validation, per epoch", VAL_COLOR)):
+            values = _values(history, key)
+            fig.add_trace(go.Scatter(x=x_epoch[:len(values)], y=values, name=label, mode="lines+markers",
+                                     marker=dict(size=9, color=color, line=dict(color="white", width=1)),
+                                     line=dict(color=color, width=1.5, dash="dot" if key == metric else "solid"),
+                                     legendgroup=label, showlegend=first, hovertemplate="%{y:.3f}"),
+                          row=1, col=col)
+    x_max = max(float(epochs or 0), float(x_batch[-1]) if len(x_batch) else 0.0, float(n_epochs), 1.0)
+    if baseline_accuracy is not None:
+        fig.add_trace(go.Scatter(x=[0, x_max], y=[baseline_accuracy] * 2, name=BASELINE_NAME, mode="lines",
+                                 line=dict(color=BASELINE_COLOR, width=2, dash="dash"),
+                                 hovertemplate=f"{BASELINE_NAME}: {baseline_accuracy:.1%}<extra></extra>"),
+                      row=1, col=2)
+    _layout(fig, title, height)
+    fig.update_xaxes(title_text="epoch", range=[0, x_max * 1.02])
+    accuracies = [v for v in _values(batches, "accuracy") if not math.isnan(v)]
+    low = min([0.4, *accuracies, *([baseline_accuracy] if baseline_accuracy is not None else [])])
+    fig.update_yaxes(range=[max(0.0, low - 0.02), 1.0], tickformat=".0%", row=1, col=2)
+    return fig
+
+
+def confusion_matrix(confusion: Sequence[Sequence[int]], *, labels: Sequence[str] = ("negative", "positive"),
+                     title: str | None = "Confusion matrix (test reviews)", height: int = 340) -> go.Figure:
+    """Counts and row shares: rows are the true class, columns the predicted one."""
+    z = np.asarray(confusion, dtype=np.int64)
+    if z.shape != (len(labels), len(labels)):
+        raise ValueError(f"confusion must be {len(labels)}x{len(labels)}, got shape {z.shape}")
+    rows = z.sum(axis=1, keepdims=True)
+    share = np.divide(z, rows, out=np.zeros(z.shape, dtype=np.float64), where=rows > 0)
+    text = [[f"{z[i, j]:,}<br>{share[i, j]:.0%} of {labels[i]}" for j in range(len(labels))]
+            for i in range(len(labels))]
+    fig = go.Figure(go.Heatmap(z=share, x=[f"predicted {label}" for label in labels],
+                               y=[f"true {label}" for label in labels], text=text, texttemplate="%{text}",
+                               colorscale=[[0, "#F4F7F7"], [1, TRAIN_COLOR]], zmin=0, zmax=1, showscale=False,
+                               hovertemplate="%{y}, %{x}: %{text}<extra></extra>", name="confusion"))
+    _layout(fig, title, height)
+    fig.update_layout(hovermode="closest")
+    fig.update_yaxes(autorange="reversed", showgrid=False)
+    fig.update_xaxes(showgrid=False, side="bottom")
+    return fig
+
+
+def length_histogram(before: Sequence[int], after: Sequence[int], *, max_len: int | None = None,
+                     title: str | None = "Review length before and after cleaning",
+                     height: int = 340) -> go.Figure:
+    """Words per review as written and tokens per review after cleaning, overlaid; a dashed line
+    at ``max_len`` (what the model sees; longer reviews are cut). The x axis stops at the 99th
+    percentile so that a few very long reviews do not squash the rest."""
+    fig = go.Figure()
+    for values, name, color in ((before, "raw words", BASELINE_COLOR), (after, "tokens after cleaning", TRAIN_COLOR)):
+        fig.add_trace(go.Histogram(x=list(values), name=name, marker_color=color, opacity=0.6, nbinsx=60,
+                                   hovertemplate="%{x} long: %{y} reviews<extra>" + name + "</extra>"))
+    fig.update_layout(barmode="overlay")
+    _layout(fig, title, height)
+    fig.update_layout(hovermode="closest")
+    both = np.concatenate([np.asarray(before, dtype=np.float64), np.asarray(after, dtype=np.float64)])
+    if len(both):
+        fig.update_xaxes(range=[0, max(float(np.percentile(both, 99)), float(max_len or 0)) * 1.05])
+    if max_len is not None:
+        fig.add_vline(x=max_len, line=dict(color=VAL_COLOR, dash="dash", width=2),
+                      annotation_text=f"max length {max_len}", annotation_position="top right")
+    fig.update_xaxes(title_text="length")
+    fig.update_yaxes(title_text="reviews")
+    return fig
+
+
+def class_balance(counts: Mapping[str, Mapping[str, int]], *, title: str | None = "Class balance",
+                  height: int = 300) -> go.Figure:
+    """``{"train": {"pos": n, "neg": n}, "test": {...}}`` as grouped bars, one group per split."""
+    splits = list(counts)
+    fig = go.Figure()
+    for cls, name, color in (("neg", "negative", NEG_COLOR), ("pos", "positive", POS_COLOR)):
+        values = [int(counts[s].get(cls, 0)) for s in splits]
+        fig.add_trace(go.Bar(x=splits, y=values, name=name, marker_color=color, text=[f"{v:,}" for v in values],
+                             textposition="auto", hovertemplate="%{x}: %{y:,} " + name + "<extra></extra>"))
+    fig.update_layout(barmode="group")
+    _layout(fig, title, height)
+    fig.update_layout(hovermode="closest")
+    fig.update_yaxes(title_text="reviews")
+    return fig
+
+
+def run_overlay(runs: Sequence[tuple[str, Mapping[str, Sequence[float]]]], *,
+                baseline_accuracy: float | None = None, title: str | None = "Runs compared, per epoch",
+                height: int = 380) -> go.Figure:
+    """Per-epoch loss and accuracy of several runs (``(name, history)`` pairs): one colour per run,
+    validation solid, training dotted."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"), horizontal_spacing=0.08)
+    longest = 1
+    for i, (name, history) in enumerate(runs):
+        color = RUN_COLORS[i % len(RUN_COLORS)]
+        for col, metric in ((1, "loss"), (2, "accuracy")):
+            for key, dash, suffix in ((f"val_{metric}", "solid", "validation"), (metric, "dot", "train")):
+                values = _values(history, key)
+                longest = max(longest, len(values))
+                fig.add_trace(go.Scatter(x=list(range(1, len(values) + 1)), y=values, name=f"{name} ({suffix})",
+                                         mode="lines+markers", line=dict(color=color, dash=dash, width=2),
+                                         marker=dict(size=6), legendgroup=name, showlegend=col == 1,
+                                         hovertemplate="%{y:.3f}"), row=1, col=col)
+    if baseline_accuracy is not None:
+        fig.add_trace(go.Scatter(x=[0, longest], y=[baseline_accuracy] * 2, name=BASELINE_NAME, mode="lines",
+                                 line=dict(color=BASELINE_COLOR, width=2, dash="dash")), row=1, col=2)
+    _layout(fig, title, height)
+    fig.update_xaxes(title_text="epoch", range=[0, longest + 0.3])
+    fig.update_yaxes(tickformat=".0%", row=1, col=2)
+    return fig
