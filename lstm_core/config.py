@@ -18,6 +18,7 @@ from typing import Any, Literal
 CELLS = ("lstm", "gru", "rnn")
 KEEP_ENDS = ("start", "end")
 MONITORS = ("val_loss", "val_accuracy")
+POOLINGS = ("last", "mean")
 EMBEDDING_INITS = ("random", "word2vec")
 
 
@@ -117,6 +118,9 @@ class ModelConfig:
     units: int = 64
     dense_units: int = 64
     dropout: float = 0.25
+    # What the classifier head reads: the last hidden state h_T (the tutorial), or
+    # the mean of h_t over the words (masked).
+    pooling: Literal["last", "mean"] = "last"
     # Dropout on the embedded words as they enter the recurrent cell (Keras'
     # LSTM(dropout=...)): 4,000 reviews overfit a 20k-word embedding within two
     # epochs without it. Only active while training; gate traces are unaffected.
@@ -137,6 +141,7 @@ class ModelConfig:
         _check_int("model.units", self.units, 1, 1024)
         _check_int("model.dense_units", self.dense_units, 1, 1024)
         _check_float("model.dropout", self.dropout, 0.0, 0.95)
+        _check_choice("model.pooling", self.pooling, POOLINGS)
         _check_float("model.rnn_dropout", self.rnn_dropout, 0.0, 0.95)
         _check_float("model.l1", self.l1, 0.0, 1.0)
         _check_float("model.l2", self.l2, 0.0, 1.0)

@@ -47,7 +47,11 @@ def build_model(cfg: ModelConfig, vocab_size: int, *,
     tokens = keras.Input(shape=(None,), dtype="int32", name="tokens")  # (B, T)
     x = layers.Embedding(vocab_size, cfg.embedding_dim, mask_zero=True,
                          trainable=cfg.embedding_trainable, name="embedding")(tokens)  # (B, T, E)
-    x = rnn_cls(cfg.units, dropout=cfg.rnn_dropout, name="rnn")(x)  # (B, units)
+    if cfg.pooling == "last":
+        x = rnn_cls(cfg.units, dropout=cfg.rnn_dropout, name="rnn")(x)  # (B, units)
+    else:
+        x = rnn_cls(cfg.units, dropout=cfg.rnn_dropout, return_sequences=True, name="rnn")(x)  # (B, T, units)
+        x = layers.GlobalAveragePooling1D(name="pool")(x)  # (B, units), padded steps excluded
     x = layers.Dense(cfg.dense_units, activation="relu", kernel_regularizer=regularizer,
                      name="dense")(x)  # (B, dense_units)
     x = layers.Dropout(cfg.dropout, name="dropout")(x)
