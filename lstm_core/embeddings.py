@@ -1,0 +1,277 @@
+"""Word vectors from files, and the embedding matrix for a vocabulary.
+
+Readers stream the file and keep only the rows a vocabulary asks for, so the
+3.6 GB GoogleNews file never sits in memory whole. Formats:
+
+- ``.npz``: ours (``words`` unicode array + ``vectors`` float16/32), read with
+  ``allow_pickle=False``; the bundled IMDB word2vec ships this way;
+- word2vec binary (``.bin``, ``.bin.gz``: header ``N D``, then word, space, D
+  little-endian float32 per row) — the GoogleNews format;
+- word2vec/GloVe text (``.txt``, ``.vec``, optionally ``.gz``; the ``N D``
+  header is optional);
+- gensim ``KeyedVectors.save`` files (``.kv``, ``.model``), memory-mapped.
+  These are pickles: open only files you made yourself.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Iterable
+
+import numpy as np
+
+from .errors import DataError
+from .vocabulary import OOV, PAD, Vocabulary
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+BUNDLED_WORD2VEC = ASSETS / "word2vec_imdb.npz"
+TEXT_SUFFIXES = (".txt", ".vec")
+BINARY_SUFFIXES = (".bin",)
+GENSIM_SUFFIXES = (".kv", ".model", ".wordvectors")
+
+
+@dataclass(frozen=True)
+class Vectors:
+    """Some rows of a vector file: ``vectors[i]`` belongs to ``words[i]``."""
+
+    words: tuple[str, ...]
+    vectors: np.ndarray  # (n, dim) float32
+    dim: int
+    rows_in_file: int  # how many rows the file has (read or skipped)
+    source: str
+
+    def __post_init__(self) -> None:
+        if self.vectors.shape != (len(self.words), self.dim):
+            raise ValueError(f"vectors must have shape {(len(self.words), self.dim)}, got {self.vectors.shape}")
+
+    def as_dict(self) -> dict[str, np.ndarray]:
+        return dict(zip(self.words, self.vectors))
+
+
+def load_vectors(path: str | Path, wanted: Iterable[str] | None = None) -> Vectors:
+    """Read the rows for ``wanted`` words (all rows if None) from a vector file."""
+    p = Path(str(path)).expanduser()
+    if str(path).strip() == "":
+        raise DataError("the word-vector path is empty")
+    if not p.is_file():
+        raise DataError(f"word-vector file {p} does not exist")
+    keep = None if wanted is None else set(wanted)
+    name = p.name.lower().removesuffix(".gz")
+    try:
+        if name.endswith(".npz"):
+            return _read_npz(p, keep)
+        if name.endswith(GENSIM_SUFFIXES):
+            return _read_gensim(p, keep)
+        with _open(p) as f:
+            if name.endswith(BINARY_SUFFIXES):
+                return _read_binary(f, keep, str(p))
+            if name.endswith(TEXT_SUFFIXES):
+                return _read_text(f, keep, str(p))
+            head = f.peek(64)[:64] if hasattr(f, "peek") else b""
+            is_text = all(32 <= b < 127 or b in (9, 10, 13) for b in head.split(b"\n", 1)[-1][:40])
+            return (_read_text if is_text else _read_binary)(f, keep, str(p))
+    except (OSError, EOFError, gzip.BadGzipFile) as e:
+        raise DataError(f"{p} cannot be read as word vectors: {e}") from e
+
+
+def _open(p: Path) -> BinaryIO:
+    with open(p, "rb") as probe:
+        gz = probe.read(2) == b"\x1f\x8b"
+    return io.BufferedReader(gzip.open(p, "rb")) if gz else open(p, "rb")
+
+
+def _header(line: bytes, source: str) -> tuple[int, int] | None:
+    parts = line.split()
+    if len(parts) == 2 and all(x.isdigit() for x in parts):
+        n, dim = int(parts[0]), int(parts[1])
+        if n < 1 or not 1 <= dim <= 10_000:
+            raise DataError(f"{source}: header says {n} rows of dimension {dim}; that is not a vector file")
+        return n, dim
+    return None
+
+
+def _read_binary(f: BinaryIO, keep: set[str] | None, source: str) -> Vectors:
+    head = _header(f.readline(), source)
+    if head is None:
+        raise DataError(f"{source} is not a word2vec file: its first line is not '<rows> <dimension>'")
+    n, dim = head
+    row_bytes = 4 * dim
+    words, rows = [], []
+    for i in range(n):
+        word = _read_word(f, source, i)
+        data = f.read(row_bytes)
+        if len(data) < row_bytes:
+            raise DataError(f"{source} is truncated: row {i + 1} of {n} ends early")
+        if keep is None or word in keep:
+            words.append(word)
+            rows.append(np.frombuffer(data, dtype="<f4"))
+    return _vectors(words, rows, dim, n, source)
+
+
+def _read_word(f: BinaryIO, source: str, i: int) -> str:
+    buf = bytearray()
+    while True:
+        ch = f.read(1)
+        if not ch:
+            raise DataError(f"{source} is truncated: row {i + 1} has no vector")
+        if ch == b" ":
+            break
+        if ch != b"\n" or buf:  # rows may start with the previous row's newline
+            buf += ch
+        if len(buf) > 1000:
+            raise DataError(f"{source} is not a word2vec binary file (row {i + 1} has no word)")
+    return buf.decode("utf-8", errors="replace")
+
+
+def _read_text(f: BinaryIO, keep: set[str] | None, source: str) -> Vectors:
+    first = f.readline()
+    head = _header(first, source)
+    lines = iter(f) if head else _chain(first, f)
+    dim = head[1] if head else None
+    words, rows, n = [], [], 0
+    for lineno, raw in enumerate(lines, start=2 if head else 1):
+        parts = raw.rstrip(b"\r\n").split(b" ")
+        if parts == [b""]:
+            continue
+        n += 1
+        if dim is None:
+            dim = len(parts) - 1
+            if dim < 1:
+                raise DataError(f"{source} is not a word-vector text file (line {lineno} has no numbers)")
+        if len(parts) - 1 != dim:
+            raise DataError(f"{source} line {lineno} has {len(parts) - 1} numbers; expected {dim}"
+                            + (" (the file looks truncated)" if len(parts) - 1 < dim else ""))
+        word = parts[0].decode("utf-8", errors="replace")
+        if keep is None or word in keep:
+            try:
+                rows.append(np.array([float(x) for x in parts[1:]], dtype=np.float32))
+            except ValueError as e:
+                raise DataError(f"{source} line {lineno} is not '<word> <numbers>': {e}") from e
+            words.append(word)
+    if dim is None:
+        raise DataError(f"{source} is empty")
+    if head and n < head[0]:
+        raise DataError(f"{source} is truncated: the header promises {head[0]} rows, the file has {n}")
+    return _vectors(words, rows, dim, n, source)
+
+
+def _chain(first: bytes, rest: BinaryIO):
+    yield first
+    yield from rest
+
+
+def _read_npz(p: Path, keep: set[str] | None) -> Vectors:
+    try:
+        with np.load(p, allow_pickle=False) as z:
+            words, vectors = z["words"], z["vectors"]
+    except (ValueError, KeyError, OSError) as e:
+        raise DataError(f"{p} is not an LSTM Lab vector file (.npz with 'words' and 'vectors'): {e}") from e
+    if vectors.ndim != 2 or len(words) != len(vectors):
+        raise DataError(f"{p}: 'vectors' must be (rows, dim) with one row per word")
+    idx = np.arange(len(words)) if keep is None else np.array(
+        [i for i, w in enumerate(words) if w in keep], dtype=np.int64)
+    return Vectors(tuple(str(w) for w in words[idx]), vectors[idx].astype(np.float32),
+                   int(vectors.shape[1]), len(words), str(p))
+
+
+def _read_gensim(p: Path, keep: set[str] | None) -> Vectors:
+    from gensim.models import KeyedVectors
+
+    try:
+        kv = KeyedVectors.load(str(p), mmap="r")
+    except Exception as e:  # pickle and numpy raise many types for a file that is not theirs
+        raise DataError(f"{p} is not a gensim KeyedVectors file: {type(e).__name__}: {e}") from e
+    kv = getattr(kv, "wv", kv)  # a saved Word2Vec model holds its vectors in .wv
+    keys = kv.index_to_key if keep is None else [w for w in kv.index_to_key if w in keep]
+    vectors = np.asarray(kv[keys], dtype=np.float32) if keys else np.zeros((0, kv.vector_size), np.float32)
+    return Vectors(tuple(keys), vectors, int(kv.vector_size), len(kv.index_to_key), str(p))
+
+
+def _vectors(words, rows, dim, n, source) -> Vectors:
+    matrix = np.stack(rows).astype(np.float32) if rows else np.zeros((0, dim), np.float32)
+    if not np.isfinite(matrix).all():
+        raise DataError(f"{source} holds values that are not finite numbers")
+    return Vectors(tuple(words), matrix, dim, n, source)
+
+
+def save_npz(vectors: Vectors, path: str | Path, dtype: str = "float16") -> Path:
+    """Write vectors in our pickle-free format (float16 halves the file; cosine neighbours do not change)."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp.npz")
+    np.savez_compressed(tmp, words=np.array(vectors.words, dtype=str), vectors=vectors.vectors.astype(dtype))
+    tmp.replace(path)
+    return path
+
+
+@dataclass(frozen=True)
+class Coverage:
+    vocab_words: int  # words in the vocabulary (without padding and OOV)
+    found_words: int  # of those, how many the vectors have
+    corpus_tokens: int  # training tokens the vocabulary counted
+    found_tokens: int  # of those, how many are of words the vectors have
+    unknown_rows: str  # what rows of words without a vector hold
+
+    @property
+    def word_share(self) -> float:
+        return self.found_words / self.vocab_words if self.vocab_words else 0.0
+
+    @property
+    def token_share(self) -> float:
+        return self.found_tokens / self.corpus_tokens if self.corpus_tokens else 0.0
+
+    def to_dict(self) -> dict:
+        return {"vocab_words": self.vocab_words, "found_words": self.found_words,
+                "word_share": round(self.word_share, 4), "corpus_tokens": self.corpus_tokens,
+                "found_tokens": self.found_tokens, "token_share": round(self.token_share, 4),
+                "unknown_rows": self.unknown_rows}
+
+
+def embedding_matrix(vocab: Vocabulary, vectors: Vectors, dim: int, *, unknown: str = "random",
+                     seed: int = 0) -> tuple[np.ndarray, Coverage]:
+    """The (vocab.size, dim) starting embedding and how much of it came from ``vectors``.
+
+    Row 0 (padding) is zero. Words with a vector get it as is. The OOV row and
+    words without a vector get ``unknown``: "zero", or "random" — seeded normal
+    values with the spread of the found vectors, so they are neither silent nor
+    louder than real words.
+    """
+    if vectors.dim != dim:
+        raise DataError(f"the word vectors in {vectors.source} have dimension {vectors.dim}, but the "
+                        f"model's embedding has {dim}: set the embedding dimension to {vectors.dim}")
+    if unknown not in ("zero", "random"):
+        raise ValueError(f"unknown must be 'zero' or 'random', got {unknown!r}")
+    found = vectors.as_dict()
+    std = float(vectors.vectors.std()) if len(vectors.words) else 0.05
+    rng = np.random.default_rng(seed)
+    matrix = (rng.normal(0.0, std, (vocab.size, dim)) if unknown == "random"
+              else np.zeros((vocab.size, dim))).astype(np.float32)  # (V, dim)
+    matrix[PAD] = 0.0
+    hits = tokens = hit_tokens = 0
+    for word, i in vocab.index_.items():
+        count = vocab.counts_.get(word, 0)
+        tokens += count
+        vec = found.get(word)
+        if vec is not None:
+            matrix[i] = vec
+            hits += 1
+            hit_tokens += count
+    assert OOV == 1  # the OOV row keeps the "unknown" initialisation
+    return matrix, Coverage(len(vocab.index_), hits, tokens, hit_tokens, unknown)
+
+
+def nearest(words: list[str] | tuple[str, ...], matrix: np.ndarray, word: str, k: int = 10) -> list[tuple[str, float]]:
+    """The k rows most similar (cosine) to ``word``'s row; ``words[i]`` names row i."""
+    try:
+        i = list(words).index(word)
+    except ValueError:
+        raise DataError(f"{word!r} is not in the vocabulary") from None
+    m = np.asarray(matrix, dtype=np.float32)
+    norms = np.linalg.norm(m, axis=1)
+    norms[norms == 0] = 1.0
+    sims = (m @ m[i]) / (norms * norms[i])  # (V,)
+    sims[i] = -np.inf
+    order = np.argsort(-sims)[:k]
+    return [(words[j], float(sims[j])) for j in order if np.isfinite(sims[j])]
