@@ -1,4 +1,4 @@
-"""``python -m lstm_core``: train, evaluate, predict and the TF-IDF baseline from a shell.
+"""``python -m lstm_core``: train, evaluate, predict, trace gates and the TF-IDF baseline from a shell.
 
 Results go to stdout (JSON where a program may read them), progress and errors
 to stderr. A user mistake prints one ``error:`` line and exits with status 2.
@@ -12,7 +12,7 @@ import sys
 import time
 from typing import Any, Sequence
 
-from .config import CELLS, KEEP_ENDS, MONITORS, ExperimentConfig
+from .config import CELLS, KEEP_ENDS, MONITORS, POOLINGS, ExperimentConfig
 from .errors import LstmLabError
 
 # CLI flag -> (config section, field, type, help). One table drives both the
@@ -28,6 +28,7 @@ TRAIN_FLAGS: list[tuple[str, str, str, Any, str]] = [
     ("--cell", "model", "cell", CELLS, "recurrent cell"),
     ("--embedding-dim", "model", "embedding_dim", int, "embedding size"),
     ("--units", "model", "units", int, "recurrent units"),
+    ("--pooling", "model", "pooling", POOLINGS, "head reads the last state or the mean over words"),
     ("--dense-units", "model", "dense_units", int, "units of the dense layer"),
     ("--dropout", "model", "dropout", float, "dropout before the output layer"),
     ("--l1", "model", "l1", float, "L1 penalty on the dense kernel"),
@@ -59,6 +60,12 @@ def _add_train_flags(p: argparse.ArgumentParser) -> None:
             p.add_argument(flag, type=kind, default=None, help=text)
     for flag, section, name in SWITCHES:
         p.add_argument(flag, action="store_true", help=f"turn off {section}.{name}")
+    p.add_argument("--embedding", default=None, metavar="random|word2vec[:PATH]",
+                   help="embedding start: random, the bundled IMDB word2vec, or word2vec:PATH to a "
+                        "vector file (.bin[.gz], .txt/.vec, gensim .kv, .npz)")
+    fz = p.add_mutually_exclusive_group()
+    fz.add_argument("--freeze-embedding", action="store_true", help="keep the embedding fixed")
+    fz.add_argument("--train-embedding", action="store_true", help="fine-tune the embedding")
 
 
 def config_from_args(args: argparse.Namespace) -> ExperimentConfig:
@@ -73,6 +80,16 @@ def config_from_args(args: argparse.Namespace) -> ExperimentConfig:
     for flag, section, name in SWITCHES:
         if getattr(args, flag[2:].replace("-", "_")):
             changes.setdefault(section, {})[name] = False
+    model = changes.setdefault("model", {})
+    if args.embedding is not None:
+        kind, _, path = args.embedding.partition(":")
+        if kind not in ("random", "word2vec") or (kind == "random" and path):
+            raise LstmLabError(f"--embedding must be random, word2vec or word2vec:PATH, got {args.embedding!r}")
+        model["embedding_init"], model["embedding_path"] = kind, path or None
+        if kind == "random" and not args.freeze_embedding:
+            model["embedding_trainable"] = True  # a frozen random embedding learns nothing
+    if args.freeze_embedding or args.train_embedding:
+        model["embedding_trainable"] = bool(args.train_embedding)
     return cfg.replace(**changes)
 
 
@@ -173,6 +190,31 @@ def cmd_predict(args) -> int:
     return 0
 
 
+def cmd_gates(args) -> int:
+    from .explain import explain
+    from .runs import load_run
+
+    run = load_run(args.run_dir)
+    out = {"run": str(args.run_dir), **explain(run, args.text).to_dict(args.digits)}
+    print(json.dumps(out, ensure_ascii=False))
+    return 0
+
+
+def cmd_word2vec(args) -> int:
+    from .embeddings import save_npz
+    from .word2vec import Word2VecConfig, corpus_tokens, top_words, train_word2vec
+
+    cfg = Word2VecConfig(dim=args.dim, window=args.window, min_count=args.min_count, epochs=args.epochs,
+                         seed=args.seed, workers=args.workers)
+    tokens = corpus_tokens(args.data, include_unsup=not args.no_unsup, progress=_StageProgress())
+    vectors = train_word2vec(tokens, cfg, progress=lambda d, n: print(f"word2vec epoch {d}/{n}", file=sys.stderr))
+    kept = top_words(vectors, args.max_words)
+    path = save_npz(kept, args.out, dtype="float16" if args.float16 else "float32")
+    print(json.dumps({"out": str(path), "reviews": len(tokens), "words_learned": len(vectors.words),
+                      "words_kept": len(kept.words), "dim": kept.dim}, indent=2))
+    return 0
+
+
 def cmd_baseline(args) -> int:
     from .baseline import tfidf_baseline
     from .pipeline import prepare
@@ -217,6 +259,33 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("run_dir")
     pr.add_argument("text", nargs="+")
     pr.set_defaults(func=cmd_predict)
+
+    g = sub.add_parser("gates", help="gates, states and P(positive) at every token of a text, as JSON",
+                       description="Clean a text as in training and trace it through the run's recurrent "
+                                   "layer: the words kept, unknown, dropped or cut, every gate and state per "
+                                   "token (null where no gate ran) and P(positive) after each token.")
+    g.add_argument("run_dir")
+    g.add_argument("--text", required=True, help="the review to trace (quote it)")
+    g.add_argument("--digits", type=int, default=6, help="decimals of the numbers (default 6)")
+    g.set_defaults(func=cmd_gates)
+
+    w = sub.add_parser("word2vec", help="train word2vec on IMDB reviews and save it (.npz)",
+                       description="Train gensim word2vec on the training reviews of --data (labels unused) "
+                                   "plus its unlabelled reviews, cleaned like the classifier's input. "
+                                   "Use the result with: train --embedding word2vec:OUT.npz")
+    w.add_argument("--out", required=True, help="file to write (.npz)")
+    w.add_argument("--data", default="bundled", help="data source (default: bundled; 'full' or a path "
+                                                      "to the tarball adds the 50,000 unlabelled reviews)")
+    w.add_argument("--no-unsup", action="store_true", help="leave out the unlabelled reviews")
+    w.add_argument("--dim", type=int, default=128, help="vector size (must equal the model's embedding size)")
+    w.add_argument("--window", type=int, default=5)
+    w.add_argument("--min-count", type=int, default=3, help="ignore rarer words")
+    w.add_argument("--epochs", type=int, default=5)
+    w.add_argument("--seed", type=int, default=1)
+    w.add_argument("--workers", type=int, default=2, help="threads (1 makes the result reproducible)")
+    w.add_argument("--max-words", type=int, default=30_000, help="keep the most frequent words")
+    w.add_argument("--float16", action="store_true", help="store half-precision (half the file)")
+    w.set_defaults(func=cmd_word2vec)
 
     b = sub.add_parser("baseline", help="TF-IDF + logistic regression on the same split",
                        description="Accuracy of TF-IDF + logistic regression on the train/test split "

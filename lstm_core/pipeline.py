@@ -105,6 +105,11 @@ def train_run(cfg: ExperimentConfig, listener=None, *, prepared: Prepared | None
     from .training import seed_everything, train
 
     prepared = prepared or prepare(cfg, progress=progress)
+    coverage = None
+    if embedding_matrix is None and cfg.model.embedding_init == "word2vec":
+        if progress:
+            progress("reading word vectors", 1.0)
+        embedding_matrix, coverage = word2vec_matrix(cfg, prepared.vocab)
     seed_everything(cfg.train.seed)
     model = build_model(cfg.model, prepared.vocab.size, embedding_matrix=embedding_matrix,
                         train_cfg=cfg.train)
@@ -137,4 +142,21 @@ def train_run(cfg: ExperimentConfig, listener=None, *, prepared: Prepared | None
         "tokens_cut_share": round(s.share_tokens_cut, 4),
         "warnings": prepared.warnings,
     }
+    if coverage is not None:
+        info["embedding_coverage"] = coverage.to_dict()
     return Run(cfg, prepared.vocab, model, result.history, result.batches, metrics, info)
+
+
+def word2vec_matrix(cfg: ExperimentConfig, vocab: Vocabulary):
+    """The starting embedding for ``cfg.model.embedding_init == "word2vec"``: rows of the vectors at
+    ``cfg.model.embedding_path`` (default: the IMDB word2vec bundled in assets/) for the
+    vocabulary's words; words without a vector get seeded random rows. Returns (matrix, Coverage)."""
+    from .embeddings import BUNDLED_WORD2VEC, embedding_matrix, load_vectors
+    from .errors import DataError
+
+    path = cfg.model.embedding_path or BUNDLED_WORD2VEC
+    if not cfg.model.embedding_path and not BUNDLED_WORD2VEC.is_file():
+        raise DataError(f"the bundled word2vec vectors ({BUNDLED_WORD2VEC}) are missing: run "
+                        "scripts/make_word2vec.py, or give a vector file")
+    vectors = load_vectors(path, wanted=vocab.index_)
+    return embedding_matrix(vocab, vectors, cfg.model.embedding_dim, unknown="random", seed=cfg.train.seed)

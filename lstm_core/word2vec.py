@@ -86,3 +86,31 @@ def train_word2vec_cached(token_lists: Sequence[Sequence[str]], cfg: Word2VecCon
     path.parent.mkdir(parents=True, exist_ok=True)
     save_npz(vectors, path, dtype="float32")
     return vectors
+
+
+def corpus_tokens(source: str, preprocess=None, include_unsup: bool = True,
+                  progress: Callable[[str, float], None] | None = None) -> list[list[str]]:
+    """Cleaned training reviews of ``source`` (all of them, labels unused) plus, when the source
+    has them (the full dataset does), the unlabelled reviews. Test reviews are never used."""
+    from .config import DataConfig, PreprocessConfig
+    from .data import iter_unsup, load_dataset
+    from .errors import DataError
+    from .preprocessing import clean_corpus
+
+    preprocess = preprocess or PreprocessConfig()
+    if progress:
+        progress("reading reviews", 0.0)
+    texts = list(load_dataset(DataConfig(source=source)).train.texts)
+    if include_unsup:
+        try:
+            texts += list(iter_unsup(source))
+        except DataError:
+            pass  # the bundled sample has no unlabelled reviews
+    step = (lambda done, total: progress("cleaning reviews", done / max(total, 1))) if progress else None
+    return clean_corpus(texts, preprocess, progress=step)
+
+
+def top_words(vectors: Vectors, max_words: int) -> Vectors:
+    """The ``max_words`` most frequent words' rows (gensim orders words by frequency)."""
+    n = min(max_words, len(vectors.words))
+    return Vectors(vectors.words[:n], vectors.vectors[:n], vectors.dim, vectors.rows_in_file, vectors.source)

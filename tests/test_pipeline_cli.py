@@ -18,7 +18,8 @@ def tiny_config(source, **train):
     return ExperimentConfig().replace(
         data={"source": str(source)},
         sequence={"max_len": 16, "max_vocab": 200},
-        model={"embedding_dim": 8, "units": 4, "dense_units": 4, "dropout": 0.0},
+        model={"embedding_dim": 8, "units": 4, "dense_units": 4, "dropout": 0.0,
+               "embedding_init": "random", "embedding_trainable": True},
         train={"max_epochs": 2, "batch_size": 4, "learning_rate": 0.01, "validation_split": 0.25,
                **train},
     )
@@ -58,7 +59,7 @@ def test_cli_train_evaluate_predict(tiny_imdb_dir, tiny_posneg_dir, tmp_path, ca
     out = tmp_path / "run"
     assert main(["train", "--out", str(out), "--data", str(tiny_imdb_dir), "--epochs", "1",
                  "--max-len", "16", "--units", "4", "--embedding-dim", "8", "--dense-units", "4",
-                 "--batch-size", "4", "--val-split", "0.25", "--no-baseline"]) == 0
+                 "--batch-size", "4", "--val-split", "0.25", "--no-baseline", "--embedding", "random"]) == 0
     trained = json.loads(capsys.readouterr().out)
     assert trained["info"]["epochs_run"] == 1 and (out / "model.weights.h5").exists()
 
@@ -76,6 +77,10 @@ def test_cli_train_evaluate_predict(tiny_imdb_dir, tiny_posneg_dir, tmp_path, ca
     (["train", "--out", "RUN", "--data", "/no/such/path"], "/no/such/path"),
     (["train", "--out", "RUN", "--units", "0"], "model.units must be"),
     (["train", "--out", "RUN", "--val-split", "0.9"], "train.validation_split"),
+    (["train", "--out", "RUN", "--embedding", "glove"], "--embedding must be"),
+    (["train", "--out", "RUN", "--embedding", "word2vec:/no/vectors.bin", "--epochs", "1"], "/no/vectors.bin"),
+    (["train", "--out", "RUN", "--embedding", "word2vec", "--embedding-dim", "16", "--epochs", "1"],
+     "dimension 128"),
     (["evaluate", "/no/such/run"], "does not exist"),
     (["predict", "/no/such/run", "  "], "text is empty"),
 ])
@@ -96,11 +101,39 @@ def test_cli_evaluate_on_a_folder_without_pos_neg(tmp_path, capsys, tiny_imdb_di
     assert "pos" in capsys.readouterr().err
 
 
+def test_cli_embedding_flags_map_onto_the_config():
+    from lstm_core.cli import build_parser, config_from_args
+
+    def cfg(*flags):
+        return config_from_args(build_parser().parse_args(["train", "--out", "x", *flags])).model
+
+    assert (cfg().embedding_init, cfg().embedding_path, cfg().embedding_trainable) == ("word2vec", None, False)
+    assert (cfg("--embedding", "random").embedding_init, cfg("--embedding", "random").embedding_trainable) == ("random", True)
+    m = cfg("--embedding", "word2vec:/v.bin", "--train-embedding")
+    assert (m.embedding_init, m.embedding_path, m.embedding_trainable) == ("word2vec", "/v.bin", True)
+    assert cfg("--embedding", "random", "--freeze-embedding").embedding_trainable is False
+
+
+def test_cli_word2vec_trains_and_train_uses_it(tiny_imdb_tarball, tmp_path, capsys):
+    vec = tmp_path / "w2v.npz"
+    assert main(["word2vec", "--out", str(vec), "--data", str(tiny_imdb_tarball), "--dim", "8",
+                 "--min-count", "1", "--workers", "1", "--epochs", "2"]) == 0
+    made = json.loads(capsys.readouterr().out)
+    assert made["reviews"] == 12 + 4 and made["dim"] == 8 and vec.exists()  # 12 usable train + 4 unsup
+    out = tmp_path / "run"
+    assert main(["train", "--out", str(out), "--data", str(tiny_imdb_tarball), "--epochs", "1",
+                 "--max-len", "16", "--units", "4", "--embedding-dim", "8", "--dense-units", "4",
+                 "--batch-size", "4", "--val-split", "0.25", "--no-baseline",
+                 "--embedding", f"word2vec:{vec}"]) == 0
+    info = json.loads(capsys.readouterr().out)["info"]
+    assert info["embedding_coverage"]["found_words"] > 0
+
+
 def test_module_entry_point_documents_every_command():
     r = subprocess.run([sys.executable, "-m", "lstm_core", "--help"], capture_output=True, text=True,
                        timeout=60)
     assert r.returncode == 0
-    for command in ("train", "evaluate", "predict", "baseline"):
+    for command in ("train", "evaluate", "predict", "baseline", "gates", "word2vec"):
         assert command in r.stdout
     r = subprocess.run([sys.executable, "-m", "lstm_core", "train", "--help"], capture_output=True,
                        text=True, timeout=60)

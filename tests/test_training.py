@@ -7,7 +7,8 @@ from lstm_core.config import ModelConfig, TrainConfig
 from lstm_core.model import LAYER_NAMES, build_model, predict_proba
 from lstm_core.training import NullListener, seed_everything, train
 
-SMALL = ModelConfig(embedding_dim=8, units=4, dense_units=4, dropout=0.0, l2=0.0)
+SMALL = ModelConfig(embedding_dim=8, units=4, dense_units=4, dropout=0.0, l2=0.0, pooling="last",
+                    embedding_init="random", embedding_trainable=True)
 
 
 def toy_data(n=96, t=12, seed=0):
@@ -66,6 +67,20 @@ def test_listener_sees_every_batch_and_epoch():
     # The per-batch values, averaged over an epoch, give back Keras' epoch loss.
     epoch0 = np.mean(result.batches["loss"][:4])
     assert epoch0 == pytest.approx(result.history["loss"][0], rel=1e-3)
+
+
+def test_mean_pooling_adds_a_pool_layer_after_the_rnn():
+    model = build_model(ModelConfig(**{**SMALL.__dict__, "pooling": "mean"}), 30)
+    assert [layer.name for layer in model.layers[1:]] == ["embedding", "rnn", "pool", "dense", "dropout", "output"]
+    assert model.get_layer("rnn").return_sequences
+
+
+def test_frozen_embedding_does_not_train():
+    model = build_model(ModelConfig(**{**SMALL.__dict__, "embedding_trainable": False}), 30)
+    before = model.get_layer("embedding").get_weights()[0].copy()
+    x, y = toy_data(32)
+    model.fit(x, y, epochs=1, batch_size=16, verbose=0)
+    np.testing.assert_array_equal(model.get_layer("embedding").get_weights()[0], before)
 
 
 def test_it_learns_the_toy_problem():
