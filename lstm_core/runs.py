@@ -79,6 +79,7 @@ def save_run(run: Run, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
     try:
+        tmp.chmod(0o755)  # mkdtemp makes it private; a run is an ordinary folder
         meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "lstm_core_version": __version__,
                 "name": run.name, "created": run.info.get("created", time.strftime("%Y-%m-%dT%H:%M:%S"))}
         docs = {"meta.json": meta, "config.json": run.config.to_dict(),
