@@ -30,8 +30,9 @@ Traces are inference-mode (no dropout), start from zero states unless ``h0``/``c
 agree with Keras' float32 output to about 1e-6 (``tests/test_gates.py`` checks 1e-5).
 
 Sections: trace dataclasses · activations · argument checks · ``trace_lstm`` / ``trace_gru`` /
-``trace_simple_rnn`` · ``trace_layer`` (a built Keras layer) · the text entry point (to come: issue 5's
-``explain(run, text)``: tokens as the model saw them, dropped words, traces, P(positive) per token).
+``trace_simple_rnn`` · ``trace_layer`` (a built Keras layer). The text entry point is
+``lstm_core.explain.explain(run, text)``: tokens as the model saw them, dropped words, traces, P(positive)
+per token.
 TensorFlow is imported only inside ``trace_layer``; the NumPy tracing needs none of it.
 """
 
@@ -467,5 +468,6 @@ def trace_layer(layer: Any, x: Any, mask: Any = None) -> LSTMTrace | GRUTrace | 
 
 
 # ---------------------------------------------------------------------------------------------------
-# Text entry point: explain(run, text) comes here (issue 5, item 1) — cleaning, vocabulary lookup,
-# embedding, trace_layer and the classifier head applied to every h_t.
+# Text entry point: lstm_core.explain.explain(run, text) (issue 5, item 1) — cleaning, vocabulary
+# lookup, embedding, trace_layer and the classifier head applied to every h_t. It has a module of its
+# own: it needs the run's cleaning and vocabulary, which the NumPy replay above does not.

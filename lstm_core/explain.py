@@ -1,0 +1,505 @@
+"""One text through a trained run, word by word: what the model read, its gates, and P(positive).
+
+``explain(run, text)`` cleans the text exactly as the run's training data was cleaned, looks the
+tokens up in the run's vocabulary, cuts a long text to ``sequence.max_len`` tokens at the end
+``sequence.keep`` names (as ``pad_sequences`` does in training), embeds the tokens, replays the
+recurrent layer with :func:`lstm_core.gates.trace_layer` and applies the classifier head to the
+state after every token, so ``p_positive[t]`` is the prediction had the review ended at token t:
+
+    pooling "last":  head(h_t)                        (the model reads the last hidden state)
+    pooling "mean":  head(mean(h_1, ..., h_t))        (GlobalAveragePooling1D over the words so far)
+    head(s) = softmax(relu(s W_dense + b_dense) W_out + b_out)[1]     (dropout is off at inference)
+
+so ``p_positive[-1]`` is ``run.predict([text])``. Every input word is accounted for in ``words``:
+kept, unknown (not in the vocabulary: the model reads the OOV id), dropped by a cleaning stage (named
+as :func:`lstm_core.preprocessing.clean_stages` names it) or cut by the length limit.
+
+Also here, for pages and the CLI: the units ordered by variance or by correlation with the
+prediction (:func:`unit_order`), gate saturation (:func:`saturation`, Karpathy et al. 2015), one
+unit's equations with its numbers at one token (:func:`unit_terms`) and the traces as CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .config import ExperimentConfig, PreprocessConfig
+from .errors import LstmLabError
+from .preprocessing import Cleaner
+from .vocabulary import OOV, OOV_TOKEN, Vocabulary
+
+# A pasted book is refused before cleaning; anything up to this is cleaned, then cut to max_len.
+MAX_CHARS = 1_000_000
+# Gate values below/above these count as saturated (closed/open), as in Karpathy et al. 2015.
+SATURATION = (0.1, 0.9)
+# Gates that are squashed into [0, 1] per cell (the others are candidates and states).
+SIGMOID_GATES = {"lstm": ("i", "f", "o"), "gru": ("z", "r"), "rnn": ()}
+GATE_NAMES = {"i": "input gate", "f": "forget gate", "g": "candidate", "o": "output gate",
+              "c": "cell state", "h": "hidden state", "z": "update gate", "r": "reset gate",
+              "hh": "candidate state"}
+UNIT_ORDERS = ("index", "variance", "correlation")
+KEPT, UNKNOWN, DROPPED, CUT = "kept", "unknown", "dropped", "cut"
+_LETTERS = re.compile(r"[a-zA-Z]+")
+_TAG = re.compile(r"<\s*/?\s*([a-zA-Z][a-zA-Z0-9-]*)")
+
+
+class NothingToExplain(LstmLabError):
+    """The text leaves no token for the model: empty, or every word dropped by cleaning.
+
+    ``words`` still says what happened to each input word, so a page can show it."""
+
+    def __init__(self, message: str, words: tuple["Word", ...] = ()):
+        super().__init__(message)
+        self.words = words
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word of the input and what became of it."""
+
+    text: str  # as in the input after HTML stripping and "n't" → " not" (what cleaning splits)
+    status: str  # KEPT, UNKNOWN (read as OOV), DROPPED (by cleaning) or CUT (beyond max_len)
+    token: str | None = None  # the cleaned word (None when dropped)
+    step: int | None = None  # its time step in the trace (KEPT and UNKNOWN only)
+    reason: str = ""  # why it was dropped, unknown or cut, for a student
+    stage: str | None = None  # the clean_stages() stage that dropped it
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "status": self.status, "token": self.token, "step": self.step,
+                "reason": self.reason}
+
+
+@dataclass(frozen=True, eq=False)
+class Explanation:
+    """What ``explain`` found; arrays are per time step t = 0 .. T-1 (the tokens the model read)."""
+
+    words: tuple[Word, ...]
+    tokens: tuple[str, ...]  # (T,) cleaned words; unknown ones as cleaned, see ``known``
+    ids: np.ndarray  # (T,) vocabulary ids (OOV = 1)
+    known: np.ndarray  # (T,) bool, False where the word is not in the vocabulary
+    x: np.ndarray  # (T, embedding_dim) the embedded tokens the recurrent layer read
+    trace: Any  # LSTMTrace | GRUTrace | RNNTrace from lstm_core.gates
+    p_positive: np.ndarray  # (T,) P(positive) had the review ended at token t
+    cell: str  # "lstm", "gru" or "rnn"
+    pooling: str  # "last" or "mean"
+    weights: "CellWeights"
+    max_len: int
+    keep: str
+    n_tokens: int  # tokens after cleaning, before the length cut
+    notices: tuple[str, ...] = ()
+    text_chars: int = 0
+
+    @property
+    def units(self) -> int:
+        return int(self.trace.h.shape[1])
+
+    @property
+    def prediction(self) -> float:
+        return float(self.p_positive[-1])
+
+    @property
+    def flips(self) -> tuple[int, ...]:
+        """Steps where the prediction crosses 0.5 compared with the step before."""
+        pos = self.p_positive >= 0.5
+        return tuple(int(t) for t in np.flatnonzero(pos[1:] != pos[:-1]) + 1)
+
+    def labels(self) -> list[str]:
+        """Tokens for axes: unknown words marked with a trailing ``*``."""
+        return [t if k else f"{t}*" for t, k in zip(self.tokens, self.known)]
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Every traced (T, units) array by name, gates first, then states (c, h)."""
+        return self.trace.gates()
+
+    def to_dict(self, digits: int = 6) -> dict[str, Any]:
+        """JSON-ready: floats rounded to ``digits``, NaN (no gate at that step) as null."""
+
+        def num(a: np.ndarray) -> Any:
+            return np.where(np.isnan(a), None, np.round(a, digits)).tolist()
+
+        return {
+            "prediction": round(self.prediction, digits),
+            "label": "positive" if self.prediction >= 0.5 else "negative",
+            "cell": self.cell, "pooling": self.pooling, "units": self.units,
+            "max_len": self.max_len, "keep": self.keep, "text_chars": self.text_chars,
+            "tokens_after_cleaning": self.n_tokens, "notices": list(self.notices),
+            "words": [w.to_dict() for w in self.words],
+            "tokens": list(self.tokens), "ids": self.ids.tolist(), "known": self.known.tolist(),
+            "p_positive": num(self.p_positive), "flips": list(self.flips),
+            "trace": {name: num(a) for name, a in self.arrays().items()},
+        }
+
+    def to_csv(self) -> str:
+        """One row per (step, unit): token, known, P(positive) after it, then every gate and state."""
+        arrays = self.arrays()
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["step", "token", "known", "p_positive", "unit", *arrays])
+        columns = list(arrays.values())
+        for t, (token, known, p) in enumerate(zip(self.tokens, self.known, self.p_positive)):
+            for u in range(self.units):
+                writer.writerow([t, token, int(known), f"{p:.6f}", u,
+                                 *("" if np.isnan(a[t, u]) else f"{a[t, u]:.6f}" for a in columns)])
+        return out.getvalue()
+
+
+@dataclass(frozen=True, eq=False)
+class CellWeights:
+    """The recurrent layer's weights and activations, as :mod:`lstm_core.gates` reads them."""
+
+    kernel: np.ndarray  # (E, n_blocks*units)
+    recurrent_kernel: np.ndarray  # (units, n_blocks*units)
+    bias: np.ndarray | None  # (n_blocks*units,), or (2, 3*units) for a GRU with reset_after
+    activation: str
+    recurrent_activation: str | None  # None for SimpleRNN
+    reset_after: bool = True
+
+
+# ------------------------------------------------------------------------------------ cleaning
+
+
+@functools.lru_cache(maxsize=8)
+def _cleaner(cfg: PreprocessConfig) -> Cleaner:
+    return Cleaner(cfg)
+
+
+def _account(text: str, cleaner: Cleaner) -> list[Word]:
+    """Every input word with the token it became or the stage that dropped it, in order.
+
+    Walks the text as ``Cleaner.clean`` does (text steps, then letters-only words, then per word:
+    length, lowercase + lemma, stopword), so the kept tokens are exactly ``cleaner.clean(text)``;
+    chunks without a letter are the "letters only" stage's removals, as in ``clean_stages``."""
+    cfg = cleaner.cfg
+    if cfg.strip_html:
+        text = cleaner.strip_html(text)
+    if cfg.keep_negations:
+        text = cleaner.spell_out_negations(text)
+    words: list[Word] = []
+    memo: dict[str, Word] = {}
+    for chunk in text.split():
+        if not cfg.letters_only:
+            pieces = [chunk]
+        else:
+            pieces = _LETTERS.findall(chunk)
+            if not pieces:
+                words.append(Word(chunk, DROPPED, reason="no letters a-z", stage="letters only"))
+                continue
+        for piece in pieces:
+            word = memo.get(piece)
+            if word is None:
+                word = memo[piece] = _one_word(piece, cleaner)
+            words.append(word)
+    return words
+
+
+def _one_word(piece: str, cleaner: Cleaner) -> Word:
+    if not cleaner.long_enough(piece):
+        return Word(piece, DROPPED, reason=f"shorter than {cleaner.cfg.min_word_len} letters",
+                    stage="short words dropped")
+    token = cleaner.normalise(piece)
+    if cleaner.is_stopword(token):
+        shown = f" (as '{token}')" if token != piece else ""
+        return Word(piece, DROPPED, reason=f"stopword{shown}", stage="stopwords dropped")
+    return Word(piece, KEPT, token=token)
+
+
+def _notice_list(items: list[str], most: int = 5) -> str:
+    shown = ", ".join(f"'{w}'" for w in items[:most])
+    return shown + (f" and {len(items) - most:,} more" if len(items) > most else "")
+
+
+def _nothing_left(words: list[Word]) -> str:
+    if not words:
+        return ("The text is empty once its HTML tags are removed (as in training): type a review with "
+                "words in it.")
+    dropped = [w for w in words if w.status == DROPPED]
+    by_reason: dict[str, list[str]] = {}
+    for w in dropped:
+        by_reason.setdefault(w.reason.split(" (")[0], []).append(w.text)
+    why = "; ".join(f"{reason}: {_notice_list(list(dict.fromkeys(ws)))}" for reason, ws in by_reason.items())
+    return ("Nothing is left for the model to read: cleaning dropped every word (" + why + "). "
+            "Training removed the same words. Add words that carry meaning, e.g. 'good' or 'boring'.")
+
+
+# ------------------------------------------------------------------------------------ model
+
+
+def _layer_names(model: Any) -> set[str]:
+    return {layer.name for layer in model.layers}
+
+
+def _dense_numpy(layer: Any) -> tuple[np.ndarray, np.ndarray | None]:
+    kernel = layer.kernel.numpy().astype(np.float64)
+    bias = layer.bias.numpy().astype(np.float64) if layer.use_bias else None
+    return kernel, bias
+
+
+def _head(model: Any, states: np.ndarray) -> np.ndarray:
+    """P(positive) for every row of ``states`` (T, units): dense → (dropout: off) → output softmax."""
+    import keras
+
+    from .gates import ACTIVATIONS, _keras_activation_name
+
+    dense, output = model.get_layer("dense"), model.get_layer("output")
+    act = ACTIVATIONS[_keras_activation_name(dense.activation, "activation", dense)]
+    w, b = _dense_numpy(dense)
+    a = act(states @ w + (0.0 if b is None else b))  # (T, dense_units)
+    w, b = _dense_numpy(output)
+    z = a @ w + (0.0 if b is None else b)  # (T, 2)
+    if output.activation is not keras.activations.softmax or z.shape[1] != 2:
+        raise ValueError("explain needs a two-class softmax output layer named 'output' "
+                         "(a model built by lstm_core.model.build_model)")
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e[:, 1] / e.sum(axis=1)  # (T,)
+
+
+def _cell_weights(layer: Any) -> CellWeights:
+    import keras
+
+    from .gates import _keras_activation_name
+
+    cell = layer.cell
+    bias = cell.bias.numpy().astype(np.float64) if cell.use_bias else None
+    rec = (None if isinstance(cell, keras.layers.SimpleRNNCell)
+           else _keras_activation_name(cell.recurrent_activation, "recurrent_activation", layer))
+    return CellWeights(cell.kernel.numpy().astype(np.float64), cell.recurrent_kernel.numpy().astype(np.float64),
+                       bias, _keras_activation_name(cell.activation, "activation", layer), rec,
+                       bool(getattr(cell, "reset_after", True)))
+
+
+# ------------------------------------------------------------------------------------ explain
+
+
+def explain(run: Any, text: str, *, vocab: Vocabulary | None = None,
+            config: ExperimentConfig | None = None) -> Explanation:
+    """``text`` through ``run`` (a :class:`lstm_core.runs.Run`), or through a Keras model given as
+    ``run`` with its ``vocab`` (and ``config``, default ``ExperimentConfig()``, for cleaning and
+    length). Raises :class:`NothingToExplain` when no token is left and ``LstmLabError`` for a
+    text that is not a string or too long to clean."""
+    from .gates import trace_layer
+
+    model = getattr(run, "model", run)
+    vocab = getattr(run, "vocab", vocab)
+    config = getattr(run, "config", config) or ExperimentConfig()
+    if vocab is None:
+        raise ValueError("explain needs the run's vocabulary: pass a Run, or a model and vocab=")
+    missing = {"embedding", "rnn", "dense", "output"} - _layer_names(model)
+    if missing:
+        raise ValueError(f"explain needs a model built by lstm_core.model.build_model; this one has no "
+                         f"layer named {', '.join(sorted(missing))}")
+    if not isinstance(text, str):
+        raise LstmLabError(f"the text must be a string, got {type(text).__name__}")
+    if len(text) > MAX_CHARS:
+        raise LstmLabError(f"the text has {len(text):,} characters; paste at most {MAX_CHARS:,} "
+                           f"(the model reads only its {config.sequence.max_len} last or first tokens anyway)")
+    if not text.strip():
+        raise NothingToExplain("The text is empty: type a review or pick an example.")
+
+    cleaner = _cleaner(config.preprocess)
+    words = _account(text, cleaner)
+    kept_at = [i for i, w in enumerate(words) if w.status == KEPT]
+    if not kept_at:
+        raise NothingToExplain(_nothing_left(words), tuple(words))
+
+    seq = config.sequence
+    n_tokens = len(kept_at)
+    read = kept_at if n_tokens <= seq.max_len else (
+        kept_at[:seq.max_len] if seq.keep == "start" else kept_at[n_tokens - seq.max_len:])
+    read_set = set(read)
+    index = vocab.index_
+    for i in kept_at:
+        w = words[i]
+        if i not in read_set:
+            words[i] = Word(w.text, CUT, w.token, reason=f"beyond the {seq.max_len} tokens the model reads "
+                                                        f"(sequence.keep = {seq.keep})")
+    tokens = tuple(words[i].token for i in read)
+    ids = np.array([index.get(t, OOV) for t in tokens], dtype=np.int64)  # (T,)
+    for step, i in enumerate(read):
+        w = words[i]
+        if ids[step] == OOV:
+            words[i] = Word(w.text, UNKNOWN, w.token, step,
+                            reason=f"'{w.token}' is not among the model's {len(vocab.words_):,} words: "
+                                   f"it reads {OOV_TOKEN}")
+        else:
+            words[i] = Word(w.text, KEPT, w.token, step)
+
+    embedding = model.get_layer("embedding").embeddings
+    x = np.asarray(embedding.numpy()[ids], dtype=np.float64)  # (T, E)
+    layer = model.get_layer("rnn")
+    trace = trace_layer(layer, x)
+    pooling = "mean" if "pool" in _layer_names(model) else "last"
+    states = trace.h if pooling == "last" else np.cumsum(trace.h, axis=0) / np.arange(1, len(ids) + 1)[:, None]
+    p = _head(model, states)
+    p.setflags(write=False)
+    known = ids != OOV
+    notices = _notices(text, words, tokens, known, n_tokens, config, cleaner, len(vocab.words_))
+    return Explanation(tuple(words), tokens, ids, known, x, trace, p, trace.cell, pooling, _cell_weights(layer),
+                       seq.max_len, seq.keep, n_tokens, tuple(notices), len(text))
+
+
+def _notices(text: str, words: list[Word], tokens: tuple[str, ...], known: np.ndarray, n_tokens: int,
+             config: ExperimentConfig, cleaner: Cleaner, vocab_words: int) -> list[str]:
+    seq, cfg = config.sequence, config.preprocess
+    out = []
+    if n_tokens > seq.max_len:
+        end = "last" if seq.keep == "end" else "first"
+        out.append(f"After cleaning the text has {n_tokens:,} tokens; the model reads at most {seq.max_len} "
+                   f"(sequence.max_len), so it sees the {end} {seq.max_len} and the other "
+                   f"{n_tokens - seq.max_len:,} were cut, as in training.")
+    unknown = list(dict.fromkeys(t for t, k in zip(tokens, known) if not k))
+    if not known.any():
+        out.append(f"None of these words is among the model's {vocab_words:,} words ({_notice_list(unknown)}): "
+                   f"it reads only the unknown-word token {OOV_TOKEN}, so the gates below show how it "
+                   "reacts to unknown words, not to your text.")
+    elif unknown:
+        n = int((~known).sum())
+        out.append(f"{n} of {len(tokens)} tokens are not in the model's vocabulary ({_notice_list(unknown)}, "
+                   f"marked *): the model reads each as {OOV_TOKEN}.")
+    foreign = list(dict.fromkeys(w for w in text.split() if any(c.isalpha() and not c.isascii() for c in w)))
+    if cfg.letters_only and foreign:
+        out.append("The model learned from English reviews and its cleaning keeps only the letters a-z: "
+                   f"words with other letters ({_notice_list(foreign, 3)}) were split or dropped.")
+    if cfg.strip_html:
+        tags = list(dict.fromkeys(m.group(1).lower() for m in _TAG.finditer(text)))
+        if tags and cleaner.strip_html(text) != text:
+            out.append(f"HTML tags ({', '.join(tags[:6])}{', ...' if len(tags) > 6 else ''}) were removed "
+                       "before cleaning, as in training; nothing in them was run.")
+    out += cleaner.warnings
+    return out
+
+
+# ------------------------------------------------------------------------------------ analysis
+
+
+def unit_order(explanation: Explanation, by: str = "index") -> tuple[np.ndarray, np.ndarray]:
+    """(units in display order, the score they were sorted by).
+
+    ``index``: 0, 1, ...; ``variance``: variance of h_t over the tokens, largest first;
+    ``correlation``: Pearson correlation of h_t with P(positive) over the tokens, largest |r| first
+    (0 for a constant unit or a one-token text). Ties keep index order."""
+    if by not in UNIT_ORDERS:
+        raise ValueError(f"by must be one of {', '.join(UNIT_ORDERS)}, got {by!r}")
+    h = explanation.trace.h  # (T, units)
+    units = h.shape[1]
+    if by == "index":
+        score = np.arange(units, dtype=np.float64)
+        return np.arange(units), score
+    if by == "variance":
+        score = h.var(axis=0)
+    else:
+        score = correlation_with_prediction(explanation)
+    return np.argsort(-np.abs(score), kind="stable"), score
+
+
+def correlation_with_prediction(explanation: Explanation) -> np.ndarray:
+    """(units,) Pearson r of each unit's h_t with P(positive) over the tokens; 0 where undefined."""
+    h, p = explanation.trace.h, explanation.p_positive
+    hc, pc = h - h.mean(axis=0), p - p.mean()
+    denom = np.sqrt((hc ** 2).sum(axis=0) * (pc ** 2).sum())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = (hc * pc[:, None]).sum(axis=0) / denom
+    return np.where(denom > 1e-12, r, 0.0)
+
+
+def saturation(trace: Any, low: float = SATURATION[0], high: float = SATURATION[1]) -> dict[str, tuple[float, float]]:
+    """Per sigmoid gate, (share of values < low, share > high) over every step and unit it ran at:
+    the left- and right-saturation Karpathy et al. (2015) plotted. Empty for a SimpleRNN."""
+    out = {}
+    for name in SIGMOID_GATES[trace.cell]:
+        values = getattr(trace, name)[trace.mask]  # (T_unmasked, units)
+        n = values.size
+        out[name] = (float((values < low).sum() / n) if n else 0.0, float((values > high).sum() / n) if n else 0.0)
+    return out
+
+
+@dataclass(frozen=True)
+class GateTerms:
+    """One gate of one unit at one step: value = activation(input + recurrent + bias)."""
+
+    input: float  # x_t · W[:, unit]
+    recurrent: float  # h_tm1 · U[:, unit] (times r_t for a GRU candidate with reset_after)
+    bias: float
+    value: float  # after the activation
+
+    @property
+    def pre(self) -> float:
+        return self.input + self.recurrent + self.bias
+
+
+@dataclass(frozen=True)
+class UnitTerms:
+    """Every number of one unit's update at one step, for writing its equations out."""
+
+    cell: str
+    unit: int
+    step: int
+    token: str
+    gates: dict[str, GateTerms]  # "i", "f", "g", "o" | "z", "r", "hh" | "h" (SimpleRNN)
+    h_tm1: float
+    h: float
+    c_tm1: float | None = None
+    c: float | None = None
+    activation: str = "tanh"
+    recurrent_activation: str | None = "sigmoid"
+    reset_after: bool = True
+    extra: dict[str, float] = field(default_factory=dict)  # GRU: the reset-gated recurrent term
+
+
+def unit_terms(explanation: Explanation, unit: int, step: int) -> UnitTerms:
+    """The input, recurrent and bias parts of every gate of ``unit`` at ``step``, and its states."""
+    e, w = explanation, explanation.weights
+    units, n_steps = e.units, len(e.tokens)
+    if not (isinstance(unit, (int, np.integer)) and 0 <= unit < units):
+        raise ValueError(f"unit must be an integer in [0, {units - 1}], got {unit!r}")
+    if not (isinstance(step, (int, np.integer)) and 0 <= step < n_steps):
+        raise ValueError(f"step must be an integer in [0, {n_steps - 1}], got {step!r}")
+    unit, step = int(unit), int(step)
+    tr = e.trace
+    x_t = e.x[step]  # (E,)
+    h_tm1 = tr.h[step - 1] if step else np.zeros(units)  # (units,)
+    bias = w.bias
+
+    def part(block: int, value: float, recurrent: float | None = None, bias_row: Any = None) -> GateTerms:
+        col = block * units + unit
+        b = 0.0 if bias is None else float((bias if bias_row is None else bias_row)[col])
+        rec = float(h_tm1 @ w.recurrent_kernel[:, col]) if recurrent is None else recurrent
+        return GateTerms(float(x_t @ w.kernel[:, col]), rec, b, float(value))
+
+    common = dict(cell=e.cell, unit=unit, step=step, token=e.tokens[step], h_tm1=float(h_tm1[unit]),
+                  h=float(tr.h[step, unit]), activation=w.activation,
+                  recurrent_activation=w.recurrent_activation, reset_after=w.reset_after)
+    if e.cell == "lstm":
+        c_tm1 = tr.c[step - 1, unit] if step else 0.0
+        gates = {name: part(k, getattr(tr, name)[step, unit]) for k, name in enumerate("ifgo")}
+        return UnitTerms(gates=gates, c_tm1=float(c_tm1), c=float(tr.c[step, unit]), **common)
+    if e.cell == "rnn":
+        return UnitTerms(gates={"h": part(0, tr.h[step, unit])}, **common)
+    # GRU: z and r as usual; the candidate's recurrent part depends on reset_after
+    if w.reset_after:
+        input_bias = None if bias is None else bias[0]
+        rec_bias = np.zeros(3 * units) if bias is None else bias[1]
+        z, r = (GateTerms(float(x_t @ w.kernel[:, k * units + unit]),
+                          float(h_tm1 @ w.recurrent_kernel[:, k * units + unit] + rec_bias[k * units + unit]),
+                          0.0 if input_bias is None else float(input_bias[k * units + unit]),
+                          float(getattr(tr, name)[step, unit])) for k, name in enumerate("zr"))
+        col = 2 * units + unit
+        inner = float(h_tm1 @ w.recurrent_kernel[:, col] + rec_bias[col])
+        hh = GateTerms(float(x_t @ w.kernel[:, col]), r.value * inner,
+                       0.0 if input_bias is None else float(input_bias[col]), float(tr.hh[step, unit]))
+        extra = {"recurrent_before_reset": inner}
+    else:
+        z, r = (part(k, getattr(tr, name)[step, unit]) for k, name in enumerate("zr"))
+        r_all = tr.r[step]  # (units,) the reset gate of every unit scales h_tm1 before U_h
+        col = 2 * units + unit
+        hh = GateTerms(float(x_t @ w.kernel[:, col]), float((r_all * h_tm1) @ w.recurrent_kernel[:, col]),
+                       0.0 if bias is None else float(bias[col]), float(tr.hh[step, unit]))
+        extra = {}
+    return UnitTerms(gates={"z": z, "r": r, "hh": hh}, extra=extra, **common)

@@ -1,0 +1,287 @@
+"""Plotly figures of one text's gates, as pure functions of tokens and (T, units) arrays.
+
+Builders take the token labels, arrays and numbers an :class:`lstm_core.explain.Explanation` holds and
+return a ``plotly.graph_objects.Figure`` (``equations_latex`` returns LaTeX lines); nothing here runs
+a model or imports Streamlit. Time runs along x (one column per token, in reading order).
+
+Colour: every heatmap shares one diverging scale from -1 to 1 (ColorBrewer PuOr, safe for the common
+colour-vision deficiencies): 0 is white, so a closed gate (0) is blank and an open one (1) is full
+orange, while candidates and states show their sign (purple below 0). Cell states beyond ±1 take the
+end colour; hover shows every exact value. P(positive) uses ColorBrewer RdBu (red negative, blue
+positive), also colour-blind safe; lines use the Okabe-Ito palette.
+
+Tokens are user text: they are HTML-escaped before plotly sees them (plotly renders a few tags in
+labels and hovers), so ``<b>`` or ``<script>`` is shown as written.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .figures import _layout
+
+GATE_SCALE = [[0.0, "#2D004B"], [0.1, "#542788"], [0.25, "#8073AC"], [0.4, "#D8DAEB"], [0.5, "#F7F7F7"],
+              [0.6, "#FEE0B6"], [0.75, "#FDB863"], [0.9, "#E08214"], [1.0, "#7F3B08"]]  # PuOr, -1 .. 1
+P_SCALE = [[0.0, "#B2182B"], [0.25, "#EF8A62"], [0.5, "#F7F7F7"], [0.75, "#67A9CF"], [1.0, "#2166AC"]]  # RdBu
+NEG_P, POS_P = "#B2182B", "#2166AC"
+# Okabe-Ito: distinguishable with every common colour-vision deficiency
+LINE_COLORS = {"i": "#0072B2", "f": "#E69F00", "g": "#CC79A7", "o": "#009E73", "c": "#56B4E9", "h": "#D55E00",
+               "z": "#E69F00", "r": "#0072B2", "hh": "#CC79A7"}
+NAMES = {"i": "input gate i", "f": "forget gate f", "g": "candidate g", "o": "output gate o",
+         "c": "cell state c", "h": "hidden state h", "z": "update gate z", "r": "reset gate r",
+         "hh": "candidate h~"}
+MAX_TICKS = 50  # token labels shown on an axis; more are thinned (hover always names the token)
+
+
+def safe(text: str) -> str:
+    """User text for plotly labels and hovers: ``<``, ``>`` and ``&`` shown, never interpreted."""
+    return html.escape(str(text), quote=False)
+
+
+def _token_axis(labels: Sequence[str]) -> dict[str, Any]:
+    n = len(labels)
+    every = max(1, math.ceil(n / MAX_TICKS))
+    ticks = list(range(0, n, every))
+    return dict(tickmode="array", tickvals=ticks, ticktext=[safe(labels[t]) for t in ticks],
+                tickangle=-45 if n > 8 else 0, range=[-0.5, n - 0.5], showgrid=False)
+
+
+def _as_2d(name: str, values: Any, n_tokens: int) -> np.ndarray:
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.ndim != 2 or arr.shape[0] != n_tokens:
+        raise ValueError(f"{name} must have shape (T, units) with T = {n_tokens} tokens, got {arr.shape}")
+    return arr
+
+
+def _check_order(order: Sequence[int] | None, units: int) -> np.ndarray:
+    if order is None:
+        return np.arange(units)
+    order = np.asarray(order, dtype=np.int64)
+    if sorted(order.tolist()) != list(range(units)):
+        raise ValueError(f"order must be a permutation of the {units} units, got {order.tolist()}")
+    return order
+
+
+def gate_heatmaps(labels: Sequence[str], arrays: Mapping[str, Any], *, order: Sequence[int] | None = None,
+                  unit_scores: Sequence[float] | None = None, score_name: str = "",
+                  selected: tuple[int, int] | None = None, title: str | None = None,
+                  panel_height: int | None = None) -> go.Figure:
+    """One token × unit heatmap per array (``{"i": (T, units), ...}``), stacked with a shared token
+    axis and one shared colour axis. ``order`` lists the units top to bottom; ``unit_scores`` (by
+    unit index) are shown in the hover as ``score_name``; ``selected`` = (unit, step) is outlined."""
+    if not arrays:
+        raise ValueError("arrays is empty: give at least one (T, units) array")
+    n = len(labels)
+    mats = {name: _as_2d(name, a, n) for name, a in arrays.items()}
+    units = next(iter(mats.values())).shape[1]
+    order = _check_order(order, units)
+    ylabels = [f"unit {u}" for u in order]
+    tokens = [safe(t) for t in labels]
+    hover_tokens = [[f"{tokens[t]} (token {t})" for t in range(n)] for _ in order]
+    score_text = ""
+    if unit_scores is not None:
+        scores = np.asarray(unit_scores, dtype=np.float64)
+        hover_units = [[f"{score_name} {scores[u]:+.3f}"] * n for u in order]
+        score_text = "<br>%{customdata}"
+    rows = len(mats)
+    height = panel_height or int(np.clip(units * 5, 110, 260))
+    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=min(0.08, 0.35 / rows),
+                        subplot_titles=[NAMES.get(k, k) for k in mats])
+    for row, (name, mat) in enumerate(mats.items(), start=1):
+        fig.add_trace(go.Heatmap(
+            z=mat[:, order].T, x=list(range(n)), y=ylabels, text=hover_tokens, coloraxis="coloraxis",
+            customdata=hover_units if unit_scores is not None else None, name=name, xgap=1, ygap=0,
+            hoverongaps=False,
+            hovertemplate=f"{safe(NAMES.get(name, name))} = %{{z:.6f}}<br>%{{text}}<br>%{{y}}{score_text}<extra></extra>"),
+            row=row, col=1)
+        fig.update_yaxes(autorange="reversed", showgrid=False, showticklabels=units <= 40,
+                         tickfont=dict(size=10), row=row, col=1)
+    if selected is not None:
+        unit, step = selected
+        y = int(np.flatnonzero(order == unit)[0])
+        for row in range(1, rows + 1):
+            fig.add_shape(type="rect", x0=step - 0.5, x1=step + 0.5, y0=y - 0.5, y1=y + 0.5,
+                          line=dict(color="black", width=2), row=row, col=1)
+    _layout(fig, title, height * rows + 120)
+    fig.update_layout(hovermode="closest", showlegend=False, margin=dict(l=60, r=20, t=50 if title else 30, b=80),
+                      coloraxis=dict(colorscale=GATE_SCALE, cmin=-1.0, cmax=1.0,
+                                     colorbar=dict(title=dict(text="value", side="right"), len=0.6, thickness=14,
+                                                   tickvals=[-1, -0.5, 0, 0.5, 1],
+                                                   ticktext=["≤ -1", "-0.5", "0 (closed)", "0.5", "≥ 1 (open)"])))
+    fig.update_xaxes(showgrid=False, zeroline=False)
+    fig.update_xaxes(**_token_axis(labels), row=rows, col=1)
+    return fig
+
+
+def gate_means(labels: Sequence[str], arrays: Mapping[str, Any], *, title: str | None = None,
+               height: int = 280) -> go.Figure:
+    """The mean over units of every array at each token, one line per array (a gate's summary)."""
+    n = len(labels)
+    tokens = [safe(t) for t in labels]
+    fig = go.Figure()
+    for name, values in arrays.items():
+        mat = _as_2d(name, values, n)
+        counts = (~np.isnan(mat)).sum(axis=1)
+        mean = np.where(counts > 0, np.nansum(mat, axis=1) / np.maximum(counts, 1), np.nan)  # NaN: no gate ran
+        fig.add_trace(go.Scatter(x=list(range(n)), y=mean, name=f"mean {NAMES.get(name, name)}",
+                                 mode="lines+markers", marker=dict(size=5), customdata=tokens,
+                                 line=dict(color=LINE_COLORS.get(name), width=2),
+                                 hovertemplate="%{customdata}: %{y:.4f}"))
+    _layout(fig, title, height)
+    fig.update_xaxes(**_token_axis(labels))
+    fig.update_yaxes(range=[-1.05, 1.05], title_text="mean over units")
+    return fig
+
+
+def p_ribbon(labels: Sequence[str], p_positive: Sequence[float], *, flips: Sequence[int] = (),
+             title: str | None = None, height: int = 260) -> go.Figure:
+    """P(positive) after each token: a line over a ribbon of tokens coloured by it, with a marker
+    at every token where the prediction crosses 0.5 (the last one decides the label)."""
+    n = len(labels)
+    p = np.asarray(p_positive, dtype=np.float64)
+    if p.shape != (n,):
+        raise ValueError(f"p_positive must have one value per token ({n}), got shape {p.shape}")
+    tokens = [safe(t) for t in labels]
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.68, 0.32], vertical_spacing=0.04)
+    fig.add_trace(go.Scatter(x=[-0.5, n - 0.5], y=[0.5, 0.5], mode="lines", name="undecided (0.5)",
+                             line=dict(color="#6B7280", dash="dash", width=1), hoverinfo="skip"), row=1, col=1)
+    fig.add_trace(go.Scatter(x=list(range(n)), y=p, name="P(positive)", mode="lines+markers",
+                             line=dict(color="#333333", width=2),
+                             marker=dict(size=7, color=p, colorscale=P_SCALE, cmin=0, cmax=1,
+                                         line=dict(color="#333333", width=0.5)),
+                             customdata=tokens, hovertemplate="after %{customdata}: P(positive) = %{y:.6f}<extra></extra>"),
+                  row=1, col=1)
+    show_text = n <= 40
+    fig.add_trace(go.Heatmap(z=[p], x=list(range(n)), y=["P"], zmin=0, zmax=1, colorscale=P_SCALE, showscale=False,
+                             text=[tokens], texttemplate="%{text}" if show_text else None,
+                             textfont=dict(size=11), xgap=1, name="ribbon",
+                             hovertemplate="%{text}: P(positive) = %{z:.6f}<extra></extra>"), row=2, col=1)
+    for k, t in enumerate(flips):
+        last = k == len(flips) - 1
+        to = "positive" if p[t] >= 0.5 else "negative"
+        fig.add_vline(x=t, line=dict(color=POS_P if to == "positive" else NEG_P, width=3 if last else 1.5,
+                                     dash="solid" if last else "dot"))
+        fig.add_annotation(x=t, y=1.0, yref="y domain", xref="x", yanchor="bottom", showarrow=False,
+                           text=f"{'flips' if last else 'turns'} {to} at '{tokens[t]}'",
+                           font=dict(color=POS_P if to == "positive" else NEG_P, size=12))
+    _layout(fig, title, height)
+    fig.update_layout(hovermode="closest", showlegend=False, margin=dict(l=60, r=20, t=50 if title else 30, b=70))
+    fig.update_yaxes(range=[-0.02, 1.02], tickformat=".0%", title_text="P(positive)", row=1, col=1)
+    fig.update_yaxes(showticklabels=False, showgrid=False, row=2, col=1)
+    fig.update_xaxes(showgrid=False)
+    fig.update_xaxes(**_token_axis(labels), row=2, col=1)
+    return fig
+
+
+def unit_story(labels: Sequence[str], arrays: Mapping[str, Any], unit: int, *, step: int | None = None,
+               p_positive: Sequence[float] | None = None, title: str | None = None,
+               height: int = 320) -> go.Figure:
+    """One unit across the text: each array's column ``unit`` as a line (gates, candidate, c, h),
+    P(positive) dotted for comparison, and the selected ``step`` marked."""
+    n = len(labels)
+    tokens = [safe(t) for t in labels]
+    fig = go.Figure()
+    for name, values in arrays.items():
+        mat = _as_2d(name, values, n)
+        if not 0 <= unit < mat.shape[1]:
+            raise ValueError(f"unit must be in [0, {mat.shape[1] - 1}], got {unit!r}")
+        fig.add_trace(go.Scatter(x=list(range(n)), y=mat[:, unit], name=NAMES.get(name, name), mode="lines+markers",
+                                 line=dict(color=LINE_COLORS.get(name), width=2.5 if name in ("c", "h") else 1.8,
+                                           dash="solid" if name in ("c", "h") else "dot" if name == "g" else "solid"),
+                                 marker=dict(size=5), customdata=tokens,
+                                 hovertemplate=f"{safe(name)} = %{{y:.6f}}<extra></extra>"))
+    if p_positive is not None:
+        fig.add_trace(go.Scatter(x=list(range(n)), y=list(np.asarray(p_positive, dtype=np.float64)),
+                                 name="P(positive)", mode="lines", line=dict(color="#6B7280", dash="dot", width=1.5),
+                                 hovertemplate="P(positive) = %{y:.6f}<extra></extra>"))
+    if step is not None:
+        fig.add_vline(x=step, line=dict(color="black", width=1.5, dash="dash"))
+    _layout(fig, title, height)
+    fig.update_xaxes(**_token_axis(labels))
+    fig.update_yaxes(title_text=f"unit {unit}")
+    return fig
+
+
+def saturation_bars(shares: Mapping[str, tuple[float, float]], *, low: float = 0.1, high: float = 0.9,
+                    title: str | None = None, height: int = 220) -> go.Figure:
+    """Per gate, the share of values below ``low`` (closed), in between and above ``high`` (open), as
+    100% stacked bars: Karpathy et al. (2015) found forget gates of trained LSTMs often saturated
+    open (integrators that remember) and rarely in between."""
+    gates = list(shares)
+    closed = [float(shares[g][0]) for g in gates]
+    opened = [float(shares[g][1]) for g in gates]
+    middle = [max(0.0, 1.0 - a - b) for a, b in zip(closed, opened)]
+    names = [NAMES.get(g, g) for g in gates]
+    fig = go.Figure()
+    for values, label, color in ((closed, f"< {low:g} (closed)", "#542788"), (middle, "in between", "#D9D9D9"),
+                                 (opened, f"> {high:g} (open)", "#E08214")):
+        fig.add_trace(go.Bar(y=names, x=values, name=label, orientation="h", marker_color=color,
+                             text=[f"{v:.0%}" for v in values], textposition="inside", insidetextanchor="middle",
+                             hovertemplate="%{y}: %{x:.1%} " + safe(label) + "<extra></extra>"))
+    fig.update_layout(barmode="stack")
+    _layout(fig, title, height)
+    fig.update_layout(hovermode="closest")
+    fig.update_xaxes(range=[0, 1], tickformat=".0%", title_text="share of (token, unit) values")
+    fig.update_yaxes(autorange="reversed", showgrid=False)
+    return fig
+
+
+# ------------------------------------------------------------------------------------ equations
+
+
+def _num(v: float) -> str:
+    return f"{v:.3f}"
+
+
+def _paren(v: float) -> str:
+    return f"({_num(v)})" if v < 0 else _num(v)
+
+
+def _sum(*terms: float) -> str:
+    out = _num(terms[0])
+    for v in terms[1:]:
+        out += f" - {_num(-v)}" if v < 0 else f" + {_num(v)}"
+    return out
+
+
+def _fn(name: str | None) -> str:
+    return {"sigmoid": r"\sigma", "tanh": r"\tanh", None: ""}.get(name, r"\operatorname{" + str(name).replace("_", r"\_") + "}")
+
+
+def equations_latex(terms: Any) -> list[str]:
+    """The cell's equations for one unit at one step with its numbers filled in, one LaTeX line
+    each, from :class:`lstm_core.explain.UnitTerms`. Symbols index the unit with [u]: W_i x_t is
+    the unit's input part, U_i h_{t-1} its recurrent part."""
+    g, act, rec = terms.gates, _fn(terms.activation), _fn(terms.recurrent_activation)
+
+    def gate(sym: str, name: str, fn: str, recurrent: str = r"U_{NAME} h_{t-1}") -> str:
+        t = g[name]
+        rec_sym = recurrent.replace("NAME", sym)
+        return (rf"{sym}_t = {fn}\big(W_{{{sym}}} x_t + {rec_sym} + b_{{{sym}}}\big)"
+                rf" = {fn}({_sum(t.input, t.recurrent, t.bias)}) = {fn}({_num(t.pre)}) = {_num(t.value)}")
+
+    if terms.cell == "lstm":
+        return [
+            gate("i", "i", rec), gate("f", "f", rec), gate("g", "g", act), gate("o", "o", rec),
+            rf"c_t = f_t\,c_{{t-1}} + i_t\,g_t = {_num(g['f'].value)} \cdot {_paren(terms.c_tm1)} + "
+            rf"{_num(g['i'].value)} \cdot {_paren(g['g'].value)} = {_num(terms.c)}",
+            rf"h_t = o_t\,{act}(c_t) = {_num(g['o'].value)} \cdot {act}({_num(terms.c)}) = {_num(terms.h)}",
+        ]
+    if terms.cell == "gru":
+        rec_h = (r"r_t \odot (U_h h_{t-1} + b'_h)" if terms.reset_after else r"U_h (r_t \odot h_{t-1})")
+        return [
+            gate("z", "z", rec), gate("r", "r", rec), gate(r"\tilde h", "hh", act, rec_h).replace(
+                r"W_{\tilde h}", "W_h").replace(r"b_{\tilde h}", "b_h"),
+            rf"h_t = z_t\,h_{{t-1}} + (1 - z_t)\,\tilde h_t = {_num(g['z'].value)} \cdot {_paren(terms.h_tm1)} + "
+            rf"{_num(1 - g['z'].value)} \cdot {_paren(g['hh'].value)} = {_num(terms.h)}",
+        ]
+    t = g["h"]
+    return [rf"h_t = {act}\big(W x_t + U h_{{t-1}} + b\big) = {act}({_sum(t.input, t.recurrent, t.bias)})"
+            rf" = {act}({_num(t.pre)}) = {_num(t.value)}"]

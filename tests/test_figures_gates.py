@@ -1,0 +1,116 @@
+"""Gate figure builders inspected as plotly objects: values, order, shared colour axis, escaping, marks.
+No model: the arrays are made up."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from lstm_core import figures_gates as fg
+from lstm_core.explain import GateTerms, UnitTerms
+
+LABELS = ["act", "wonderful", "but", "<b>plot</b>", "mess*"]
+RNG = np.random.default_rng(0)
+ARRAYS = {"i": RNG.uniform(size=(5, 3)), "f": RNG.uniform(size=(5, 3)), "g": RNG.uniform(-1, 1, size=(5, 3)),
+          "o": RNG.uniform(size=(5, 3)), "c": RNG.normal(0, 2, size=(5, 3)), "h": RNG.uniform(-1, 1, size=(5, 3))}
+
+
+def test_heatmaps_share_one_colour_axis_and_show_exact_values_in_unit_order():
+    order = [2, 0, 1]
+    fig = fg.gate_heatmaps(LABELS, ARRAYS, order=order, unit_scores=[0.1, -0.9, 0.5], score_name="r =",
+                           selected=(0, 3))
+    heatmaps = [t for t in fig.data if isinstance(t, go.Heatmap)]
+    assert [t.name for t in heatmaps] == list(ARRAYS)
+    for t in heatmaps:
+        np.testing.assert_array_equal(np.asarray(t.z), ARRAYS[t.name][:, order].T)  # units × tokens
+        assert t.coloraxis == "coloraxis" and list(t.y) == ["unit 2", "unit 0", "unit 1"]
+        assert "%{z:.6f}" in t.hovertemplate and "%{customdata}" in t.hovertemplate
+    assert heatmaps[0].customdata[0][0] == "r = +0.500"
+    axis = fig.layout.coloraxis
+    assert (axis.cmin, axis.cmax) == (-1.0, 1.0) and [list(c) for c in axis.colorscale] == fg.GATE_SCALE
+    assert len(fig.layout.shapes) == len(ARRAYS)  # the selected cell outlined in every panel
+    assert fig.layout.shapes[0].y0 == 0.5 and fig.layout.shapes[0].x0 == 2.5  # unit 0 is the 2nd row
+    bottom = fig.layout[f"xaxis{len(ARRAYS)}"]
+    assert list(bottom.ticktext) == ["act", "wonderful", "but", "&lt;b&gt;plot&lt;/b&gt;", "mess*"]
+    assert all("<b>" not in str(t.text) for t in heatmaps)
+
+
+def test_heatmaps_check_their_inputs_and_thin_long_token_axes():
+    with pytest.raises(ValueError, match="permutation of the 3 units"):
+        fg.gate_heatmaps(LABELS, ARRAYS, order=[0, 0, 1])
+    with pytest.raises(ValueError, match=r"shape \(T, units\) with T = 4"):
+        fg.gate_heatmaps(LABELS[:4], ARRAYS)
+    with pytest.raises(ValueError, match="arrays is empty"):
+        fg.gate_heatmaps(LABELS, {})
+    labels = [f"w{i}" for i in range(200)]
+    fig = fg.gate_heatmaps(labels, {"h": np.zeros((200, 64))})
+    assert len(fig.layout.xaxis.tickvals) == fg.MAX_TICKS and fig.layout.xaxis.tickvals[1] == 4
+    assert fig.layout.yaxis.showticklabels is False  # 64 unit names would overlap
+
+
+def test_gate_means_average_over_units_and_leave_gaps_where_no_gate_ran():
+    arrays = {"f": np.array([[0.2, 0.4], [np.nan, np.nan], [1.0, 0.0]])}
+    fig = fg.gate_means(["a", "b", "c"], arrays)
+    (line,) = fig.data
+    assert line.name == "mean forget gate f"
+    assert line.y[0] == pytest.approx(0.3) and np.isnan(line.y[1]) and line.y[2] == pytest.approx(0.5)
+
+
+def test_p_ribbon_marks_every_flip_and_the_decisive_one():
+    p = [0.7, 0.8, 0.4, 0.6, 0.3]
+    fig = fg.p_ribbon(LABELS, p, flips=(2, 3, 4))
+    ribbon = [t for t in fig.data if t.name == "ribbon"][0]
+    assert list(ribbon.z[0]) == p and ribbon.zmin == 0 and ribbon.zmax == 1
+    assert list(ribbon.text[0])[3] == "&lt;b&gt;plot&lt;/b&gt;"
+    line = [t for t in fig.data if t.name == "P(positive)"][0]
+    assert list(line.y) == p
+    texts = [a.text for a in fig.layout.annotations]
+    assert texts == ["turns negative at 'but'", "turns positive at '&lt;b&gt;plot&lt;/b&gt;'",
+                     "flips negative at 'mess*'"]
+    widths = [s.line.width for s in fig.layout.shapes if s.type == "line" and s.x0 == s.x1]
+    assert widths == [1.5, 1.5, 1.5, 1.5, 3, 3]  # through the line and the ribbon
+    with pytest.raises(ValueError, match="one value per token"):
+        fg.p_ribbon(LABELS, p[:3])
+
+
+def test_unit_story_follows_one_unit_and_marks_the_word():
+    fig = fg.unit_story(LABELS, ARRAYS, 1, step=2, p_positive=[0.5] * 5)
+    by_name = {t.name: t for t in fig.data}
+    np.testing.assert_array_equal(by_name["forget gate f"].y, ARRAYS["f"][:, 1])
+    np.testing.assert_array_equal(by_name["cell state c"].y, ARRAYS["c"][:, 1])
+    assert "P(positive)" in by_name and fig.layout.shapes[0].x0 == 2
+    with pytest.raises(ValueError, match=r"unit must be in \[0, 2\]"):
+        fg.unit_story(LABELS, ARRAYS, 3)
+
+
+def test_saturation_bars_stack_to_one():
+    fig = fg.saturation_bars({"i": (0.1, 0.2), "f": (0.0, 0.7)})
+    closed, middle, opened = fig.data
+    assert list(closed.x) == [0.1, 0.0] and list(opened.x) == [0.2, 0.7]
+    assert list(middle.x) == pytest.approx([0.7, 0.3])
+    assert list(closed.y) == ["input gate i", "forget gate f"] and fig.layout.barmode == "stack"
+
+
+def _gate(value: float, pre=(0.5, -0.25, 0.1)) -> GateTerms:
+    return GateTerms(*pre, value)
+
+
+def test_equations_fill_in_the_units_numbers():
+    terms = UnitTerms("lstm", 3, 2, "good", {k: _gate(v) for k, v in zip("ifgo", (0.6, 0.9, -0.2, 0.7))},
+                      h_tm1=0.1, h=0.3, c_tm1=-0.4, c=0.5)
+    lines = fg.equations_latex(terms)
+    assert len(lines) == 6
+    assert lines[0] == (r"i_t = \sigma\big(W_{i} x_t + U_{i} h_{t-1} + b_{i}\big) = "
+                        r"\sigma(0.500 - 0.250 + 0.100) = \sigma(0.350) = 0.600")
+    assert lines[2].startswith(r"g_t = \tanh")
+    assert lines[4] == r"c_t = f_t\,c_{t-1} + i_t\,g_t = 0.900 \cdot (-0.400) + 0.600 \cdot (-0.200) = 0.500"
+    assert lines[5] == r"h_t = o_t\,\tanh(c_t) = 0.700 \cdot \tanh(0.500) = 0.300"
+    gru = UnitTerms("gru", 0, 0, "x", {"z": _gate(0.2), "r": _gate(0.3), "hh": _gate(-0.5)}, h_tm1=0.0, h=-0.4)
+    lines = fg.equations_latex(gru)
+    assert len(lines) == 4 and r"r_t \odot (U_h h_{t-1} + b'_h)" in lines[2] and lines[2].startswith(r"\tilde h_t")
+    assert lines[3].endswith("= 0.200 \\cdot 0.000 + 0.800 \\cdot (-0.500) = -0.400")
+    rnn = UnitTerms("rnn", 0, 0, "x", {"h": _gate(0.3)}, h_tm1=0.0, h=0.3, recurrent_activation=None,
+                    activation="relu")
+    assert fg.equations_latex(rnn) == [r"h_t = \operatorname{relu}\big(W x_t + U h_{t-1} + b\big) = "
+                                       r"\operatorname{relu}(0.500 - 0.250 + 0.100) = \operatorname{relu}(0.350) = 0.300"]
