@@ -25,8 +25,9 @@ BASELINE_NAME = "TF-IDF + LR baseline"
 
 
 def _layout(fig: go.Figure, title: str | None, height: int) -> go.Figure:
-    fig.update_layout(title=title, height=height, font=FONT, margin=dict(l=50, r=20, t=60 if title else 30, b=40),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.04, xanchor="left", x=0),
+    fig.update_layout(title=dict(text=title, x=0, xanchor="left"), height=height, font=FONT,
+                      margin=dict(l=50, r=20, t=60 if title else 36, b=40),
+                      legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0),
                       plot_bgcolor="white", hovermode="x unified",
                       uirevision="keep")  # keep the student's zoom while the figure updates every second
     fig.update_xaxes(showgrid=True, gridcolor="#EEF0F2", zeroline=False)
@@ -122,14 +123,14 @@ def confusion_matrix(confusion: Sequence[Sequence[int]], *, labels: Sequence[str
     share = np.divide(z, rows, out=np.zeros(z.shape, dtype=np.float64), where=rows > 0)
     text = [[f"{z[i, j]:,}<br>{share[i, j]:.0%} of {labels[i]}" for j in range(len(labels))]
             for i in range(len(labels))]
-    fig = go.Figure(go.Heatmap(z=share, x=[f"predicted {label}" for label in labels],
+    fig = go.Figure(go.Heatmap(z=share, x=[f"predicted<br>{label}" for label in labels],
                                y=[f"true {label}" for label in labels], text=text, texttemplate="%{text}",
                                colorscale=[[0, "#F4F7F7"], [1, TRAIN_COLOR]], zmin=0, zmax=1, showscale=False,
                                hovertemplate="%{y}, %{x}: %{text}<extra></extra>", name="confusion"))
     _layout(fig, title, height)
     fig.update_layout(hovermode="closest")
     fig.update_yaxes(autorange="reversed", showgrid=False)
-    fig.update_xaxes(showgrid=False, side="bottom")
+    fig.update_xaxes(showgrid=False, side="bottom", tickangle=0)
     return fig
 
 

@@ -278,8 +278,9 @@ class PipelineRunner:
         key["split"] = (cfg.train.validation_split, cfg.train.seed)
         return json.dumps(key, sort_keys=True)
 
-    def warm_up(self) -> None:
-        """Import TensorFlow and fit a tiny model once, so the first click does not pay for it."""
+    def warm_up(self, cfg: ExperimentConfig) -> None:
+        """Import TensorFlow, fit a tiny model once and prepare ``cfg``'s data, so that a first
+        click with that config pays for none of it."""
         import numpy as np
 
         from .config import ModelConfig, TrainConfig
@@ -291,31 +292,38 @@ class PipelineRunner:
         x = np.ones((8, 4), dtype=np.int32)  # (N, T)
         y = np.arange(8) % 2
         train(model, x, y, x, y, TrainConfig(max_epochs=1, batch_size=4))
+        self._prepare(cfg)
 
-    def __call__(self, job: Job) -> Any:
-        from .pipeline import prepare, train_run
+    def _prepare(self, cfg: ExperimentConfig, progress: Callable[[str, float], None] | None = None) -> Any:
+        from .pipeline import prepare
 
-        cfg = job.config
         key = self.prepared_key(cfg)
         if key != self._prepared_key:
             self._prepared = self._prepared_key = None  # free the old data before loading new
-            self._prepared = prepare(cfg, progress=job.progress)
+            self._prepared = prepare(cfg, progress=progress)
             self._prepared_key = key
+        return self._prepared
+
+    def __call__(self, job: Job) -> Any:
+        from .pipeline import train_run
+
+        prepared = self._prepare(job.config, job.progress)
         if job.should_stop():
             return None
-        return train_run(cfg, job, prepared=self._prepared, name=job.name, progress=job.progress)
+        return train_run(job.config, job, prepared=prepared, name=job.name, progress=job.progress)
 
 
 class JobManager:
     """One worker thread training queued jobs one after the other.
 
     ``runner`` trains a job (default :class:`PipelineRunner`); ``owner_alive``
-    tells whether an owner is still there (None: always); ``warm_up`` runs the
-    runner's ``warm_up`` on the worker before the first job.
+    tells whether an owner is still there (None: always); ``warm_up``, a config, has the worker
+    call ``runner.warm_up(warm_up)`` before the first job (TensorFlow's start-up, that config's data).
     """
 
     def __init__(self, *, max_queued: int = 4, runner: Runner | None = None,
-                 owner_alive: OwnerAlive | None = None, grace: float = 30.0, warm_up: bool = False):
+                 owner_alive: OwnerAlive | None = None, grace: float = 30.0,
+                 warm_up: ExperimentConfig | None = None):
         if not isinstance(max_queued, int) or max_queued < 0:
             raise ValueError(f"max_queued must be an integer >= 0, got {max_queued!r}")
         self.max_queued = max_queued
@@ -391,10 +399,10 @@ class JobManager:
                 return True
         return False
 
-    def _work(self, warm_up: bool) -> None:
-        if warm_up and hasattr(self._runner, "warm_up"):
+    def _work(self, warm_up: ExperimentConfig | None) -> None:
+        if warm_up is not None and hasattr(self._runner, "warm_up"):
             try:
-                self._runner.warm_up()
+                self._runner.warm_up(warm_up)
             except Exception as e:  # a failed warm-up only costs speed; the first job will say why
                 self.warm_up_error = f"{type(e).__name__}: {e}"
                 log.warning("trainer warm-up failed: %s", self.warm_up_error)

@@ -199,7 +199,7 @@ def test_submit_checks_its_config(managers):
 
 def test_real_training_reports_stops_and_fails_clearly(managers, tiny_imdb_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("LSTM_LAB_CACHE", str(tmp_path / "cache"))
-    manager = managers(warm_up=True)
+    manager = managers(warm_up=tiny_config(tiny_imdb_dir))
     job = manager.submit(tiny_config(tiny_imdb_dir), "alice", "tiny")
     assert job.wait(120), job.snapshot()
     snap = job.snapshot()
@@ -207,7 +207,7 @@ def test_real_training_reports_stops_and_fails_clearly(managers, tiny_imdb_dir, 
     assert snap.epochs_done == 2 and snap.steps_done == 2 * snap.batches_per_epoch
     assert job.run.name == "tiny" and set(job.run.metrics) == {"test", "baseline"}
     assert list(job.run.batches["loss"]) == list(snap.batches["loss"])
-    assert manager.warm_up_error is None
+    assert manager.warm_up_error is None and manager._runner._prepared.config == tiny_config(tiny_imdb_dir)
 
     class StopAfterFirstBatch:  # stop as soon as the first batch is in
         def __init__(self, inner):

@@ -1,0 +1,26 @@
+"""LSTM Lab: ``streamlit run app.py``. Entry point: page list, navigation, the sidebar on every page.
+
+Importing this file must stay cheap (no TensorFlow): the first page renders in a few seconds.
+"""
+
+import streamlit as st
+
+from ui.sidebar import render_sidebar
+from ui.state import job_manager
+
+st.set_page_config(page_title="LSTM Lab", page_icon=":material/neurology:", layout="wide")
+
+# One line per page; the first is the start page.
+PAGES = [
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/data.py", title="Data", icon=":material/article:"),
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
+]
+
+page = st.navigation(PAGES)
+render_sidebar(live_job=page.url_path != "train")  # the Train page shows its own live progress
+page.run()
+
+# Once the first page is drawn, start the shared trainer: it warms TensorFlow up in the background
+# so that the first Train click does not wait for it.
+job_manager()

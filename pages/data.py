@@ -1,0 +1,187 @@
+"""Data: where the reviews come from, what cleaning does to them, and what the model will read."""
+
+from __future__ import annotations
+
+import os
+import random
+
+import streamlit as st
+
+from lstm_core import figures
+from lstm_core.config import ExperimentConfig, PreprocessConfig
+from lstm_core.data import ENV_VAR, describe_source
+from lstm_core.preprocessing import clean_stages
+from lstm_core.vocabulary import Vocabulary, pad_sequences
+from ui import controls, state
+from ui.stages import stages_html
+
+SOURCES = {"bundled": "Bundled sample", "full": "Full dataset by path", "folder": "A pos/neg folder"}
+PATH_HINTS = {"full": "Path to aclImdb_v1.tar.gz or an extracted aclImdb/ folder",
+              "folder": "Path to a folder with pos/ and neg/ subfolders of .txt reviews"}
+EXAMPLES = 300  # reviews offered one by one in the stage view
+BUNDLED_PER_CLASS, FULL_PER_CLASS = 2_500, 12_500
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def summarise(data: dict, preprocess: dict, sequence: dict) -> dict:
+    """Load and clean the reviews (``lstm_core.pipeline.prepare``, disk-cached cleaning) and keep
+    what this page draws: counts, lengths, the vocabulary, a few example reviews."""
+    from lstm_core.pipeline import prepare
+
+    cfg = ExperimentConfig.from_dict({"data": data, "preprocess": preprocess, "sequence": sequence})
+    prep = prepare(cfg)
+    train, test = prep.dataset.train, prep.dataset.test
+    return {
+        "name": prep.dataset.name,
+        "counts": {"train": train.counts(), "test": test.counts()},
+        "raw_lengths": [len(t.split()) for t in train.texts],
+        "clean_lengths": [len(t) for t in prep.train_tokens],
+        "vocab": prep.vocab.to_dict(),
+        "seen_words": prep.vocab.n_seen_words_,
+        "coverage": {"train": prep.vocab.coverage(prep.train_tokens), "test": prep.vocab.coverage(prep.test_tokens)},
+        "truncated": prep.pad_stats.share_truncated,
+        "examples": [(train.ids[i], int(train.labels[i]), train.texts[i]) for i in range(min(EXAMPLES, len(train)))],
+        "warnings": list(dict.fromkeys(prep.warnings)),
+    }
+
+
+def source_kind(source: str) -> str:
+    return "bundled" if source == "bundled" else st.session_state.get("data_kind", "full")
+
+
+def choose_source() -> None:
+    cfg = state.config()
+    kind = source_kind(cfg.data.source)
+    choice = st.radio("Data source", list(SOURCES), index=list(SOURCES).index(kind),
+                      format_func=SOURCES.get, horizontal=True)
+    if choice == "bundled":
+        if cfg.data.source != "bundled":
+            state.update_config(data={"source": "bundled", "per_class": None})
+            st.rerun()
+    else:
+        default = cfg.data.source if cfg.data.source != "bundled" else os.environ.get(ENV_VAR, "")
+        path = st.text_input(PATH_HINTS[choice], value=default, placeholder="/path/to/aclImdb_v1.tar.gz")
+        if st.button("Use this data", type="primary", disabled=not path.strip()):
+            use_source(path.strip(), choice)
+    st.caption(describe_source(cfg.data.source))
+
+
+def use_source(path: str, kind: str) -> None:
+    """Switch to ``path`` only if it loads; otherwise say why and keep the current data."""
+    cfg = state.config()
+    try:
+        candidate = cfg.replace(data={"source": path, "per_class": None})
+        with st.spinner(f"Reading and cleaning the reviews in {path}…"):
+            summarise(candidate.to_dict()["data"], candidate.to_dict()["preprocess"], candidate.to_dict()["sequence"])
+    except ValueError as e:  # DataError names the path and what is wrong with it
+        st.error(f"This data cannot be used: {e}")
+        return
+    state.set_config(candidate)
+    st.session_state["data_kind"] = kind
+    st.rerun()
+
+
+def per_class_slider() -> None:
+    top = BUNDLED_PER_CLASS if state.config().data.source == "bundled" else FULL_PER_CLASS
+    controls.slider("Reviews per class and split", "data.per_class", 10, top, 10,
+                    to_widget=lambda v: top if v is None else min(v, top),
+                    from_widget=lambda v: None if v >= top else v,
+                    help="Fewer reviews clean and train faster; the classes stay balanced.")
+
+
+def cleaning_switches() -> None:
+    cols = st.columns(4)
+    switches = [("Strip HTML", "strip_html"), ("HTML tags as spaces", "html_as_space"),
+                ("Letters only", "letters_only"), ("Lowercase", "lowercase"),
+                ("Lemmatize (verbs)", "lemmatize"), ("Drop stopwords", "remove_stopwords"),
+                ("Keep negations", "keep_negations")]
+    for i, (label, name) in enumerate(switches):
+        with cols[i % 4]:
+            controls.toggle(label, f"preprocess.{name}")
+    with cols[3]:
+        controls.slider("Shortest word kept", "preprocess.min_word_len", 1, 6, 1)
+    left, right, _ = st.columns([1, 1, 2])
+    if left.button("Tutorial's cleaning", help="No negation handling; <br /> glues words together"):
+        state.update_config(preprocess=ExperimentConfig.tutorial().preprocess)
+        st.rerun()
+    if right.button("Recommended cleaning"):
+        state.update_config(preprocess=PreprocessConfig())
+        st.rerun()
+
+
+def review_picker(examples: list) -> tuple[str, int, str]:
+    n = len(examples)
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    if right.button("Random review"):
+        st.session_state["review_index"] = random.randrange(1, n + 1)
+    index = left.number_input(f"Review (1–{n} of the training split)", 1, n, key="review_index")
+    return examples[index - 1]
+
+
+def vocabulary_summary(summary: dict) -> None:
+    cfg = state.config()
+    controls.steps("Vocabulary size (most frequent training words)", "sequence.max_vocab",
+                   [1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000],
+                   fmt=lambda v: "all" if v >= 1_000_000 else f"{v:,}")
+    vocab_words = len(summary["vocab"]["words"])
+    cov = summary["coverage"]
+    cols = st.columns(4)
+    cols[0].metric("Words in the vocabulary", f"{vocab_words:,}",
+                   help=f"{summary['seen_words']:,} different words in the training reviews")
+    cols[1].metric("Training tokens covered", f"{cov['train']['token_coverage']:.1%}")
+    cols[2].metric("Test tokens covered", f"{cov['test']['token_coverage']:.1%}",
+                   help="The rest become the out-of-vocabulary id 1.")
+    cols[3].metric(f"Reviews longer than {cfg.sequence.max_len}", f"{summary['truncated']:.1%}",
+                   help=f"The model reads at most {cfg.sequence.max_len} tokens (set on the Train page); "
+                        f"longer reviews keep their {cfg.sequence.keep}.")
+
+
+st.title("Data")
+st.markdown("IMDB movie reviews, labelled positive (7–10 stars) or negative (1–4 stars). Choose where "
+            "they come from, see what cleaning does to them, and what the network will actually read.")
+
+st.subheader("Where the reviews come from")
+choose_source()
+left, right = st.columns(2)
+with left:
+    per_class_slider()
+with right:
+    controls.number("Subsample seed", "data.seed", 0, 2**31 - 1)
+
+st.subheader("How the reviews are cleaned")
+cleaning_switches()
+controls.show_config_error()
+
+cfg = state.config()
+parts = cfg.to_dict()
+try:
+    with st.spinner("Reading and cleaning the reviews (the first time takes a few seconds)…"):
+        summary = summarise(parts["data"], parts["preprocess"], parts["sequence"])
+except ValueError as e:  # DataError: a path that went away, a folder without reviews
+    st.error(f"The reviews cannot be loaded: {e}")
+    st.stop()
+for warning in summary["warnings"]:
+    st.warning(warning)
+
+st.subheader("The data at a glance")
+counts = summary["counts"]
+st.caption(f"{summary['name']}: {sum(counts['train'].values()):,} training and "
+           f"{sum(counts['test'].values()):,} test reviews.")
+left, right = st.columns([2, 3])
+left.plotly_chart(figures.class_balance(counts), key="balance")
+right.plotly_chart(figures.length_histogram(summary["raw_lengths"], summary["clean_lengths"],
+                                            max_len=cfg.sequence.max_len), key="lengths")
+
+st.subheader("One review, step by step")
+review_id, label, text = review_picker(summary["examples"])
+st.caption(f"{review_id} · {'positive' if label else 'negative'}")
+vocab = Vocabulary.from_dict(summary["vocab"])
+stages = clean_stages(text, cfg.preprocess)
+words = list(stages[-1].tokens)
+ids = vocab.encode(words)
+padded, _ = pad_sequences([ids], cfg.sequence.max_len, cfg.sequence.keep)
+st.html(stages_html(stages, ids, padded[0].tolist(), words=words, max_len=cfg.sequence.max_len,
+                    keep=cfg.sequence.keep))
+
+st.subheader("Vocabulary")
+vocabulary_summary(summary)

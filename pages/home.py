@@ -1,0 +1,28 @@
+"""Home: what LSTM Lab is, a picture of the LSTM cell, where to start. No TensorFlow, works offline."""
+
+from pathlib import Path
+
+import streamlit as st
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+
+def prose(name: str) -> str:
+    return (ASSETS / "prose" / f"{name}.md").read_text(encoding="utf-8")
+
+
+st.title("LSTM Lab")
+st.subheader("Train a small LSTM to read movie reviews, and watch it learn")
+
+left, right = st.columns([5, 6], gap="large")
+with left:
+    st.markdown(prose("home"))
+    st.markdown("#### Where to start")
+    st.markdown(prose("start"))
+    st.page_link("pages/data.py", label="Look at the data", icon=":material/article:")
+    st.page_link("pages/train.py", label="Train a model", icon=":material/model_training:")
+with right:
+    st.image(str(ASSETS / "lstm_cell.svg"), caption="One LSTM cell reading word x at step t",
+             width="stretch")
+    with st.expander("The four gates, in formulas", expanded=False):
+        st.markdown(prose("lstm_cell"))

@@ -1,0 +1,303 @@
+"""What a browser session owns, and what all sessions share, on the Streamlit side.
+
+Per session (``st.session_state``): the experiment config the widgets edit, the
+runs trained or uploaded in this session (saved under a per-session temporary
+directory), which one is current, and the training job. Shared by everyone
+(``st.cache_resource``): the one trainer (:class:`lstm_core.jobs.JobManager`),
+the default run in ``assets/default_run/`` and the temporary root directory.
+
+TensorFlow is imported only by :func:`current_run` and :func:`add_run` callers'
+paths that need a model; everything the sidebar shows is read from JSON.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import math
+import shutil
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from lstm_core.config import ExperimentConfig
+from lstm_core.errors import LstmLabError, RunError
+from lstm_core.jobs import Job, JobManager
+from lstm_core.runs import read_meta
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_RUN = REPO / "assets" / "default_run"
+
+_CONFIG, _CONFIG_ERROR = "lab_config", "lab_config_error"
+_RUNS, _CURRENT, _CURRENT_RUN = "lab_runs", "lab_current", "lab_current_run"
+_JOB, _COLLECTED, _OWNER, _UPLOADS = "lab_job", "lab_collected", "lab_owner", "lab_uploads"
+
+
+@dataclass(frozen=True)
+class RunEntry:
+    """A run as the history table and the sidebar need it: everything but the model."""
+
+    name: str
+    path: Path
+    source: str  # "trained", "uploaded" or "default"
+    config: ExperimentConfig
+    info: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    history: dict[str, list[float]] = field(default_factory=dict)  # per epoch
+    batches: dict[str, list[float]] = field(default_factory=dict)  # per batch
+
+    @classmethod
+    def of(cls, run: Any, path: Path, source: str) -> "RunEntry":
+        return cls(run.name, Path(path), source, run.config, dict(run.info), dict(run.metrics),
+                   dict(run.history), dict(run.batches))
+
+    def _accuracy(self, part: str) -> float | None:
+        value = (self.metrics.get(part) or {}).get("accuracy")
+        return float(value) if value is not None else None
+
+    @property
+    def test_accuracy(self) -> float | None:
+        return self._accuracy("test")
+
+    @property
+    def baseline_accuracy(self) -> float | None:
+        return self._accuracy("baseline")
+
+    @property
+    def batches_per_epoch(self) -> int | None:
+        size = self.info.get("train_size")
+        return math.ceil(size / self.config.train.batch_size) if size else None
+
+    @property
+    def best_val_accuracy(self) -> float | None:
+        values = [v for v in self.history.get("val_accuracy", ()) if v == v]  # NaN-free
+        return max(values) if values else None
+
+
+# ------------------------------------------------------------------------------------- shared
+
+
+def _session_alive(owner: str) -> bool:
+    from streamlit.runtime import Runtime
+
+    return not Runtime.exists() or Runtime.instance().is_active_session(owner)
+
+
+@st.cache_resource(show_spinner=False)
+def job_manager() -> JobManager:
+    """The one trainer of the app; as it starts it warms TensorFlow up and prepares the default data
+    in the background."""
+    return JobManager(max_queued=6, owner_alive=_session_alive, warm_up=ExperimentConfig())
+
+
+@st.cache_resource(show_spinner=False)
+def _temp_root() -> Path:
+    root = Path(tempfile.mkdtemp(prefix="lstm-lab-"))
+    atexit.register(shutil.rmtree, root, True)
+    return root
+
+
+def _read_entry(path: Path, source: str) -> RunEntry:
+    """A saved run's JSON, checked like ``load_run`` checks it, without building the model."""
+    meta = read_meta(path)
+
+    def doc(name: str) -> Any:
+        try:
+            return json.loads((path / name).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise RunError(f"{name} in run {path} cannot be read: {e}") from e
+
+    raw_config = doc("config.json")
+    try:
+        config = ExperimentConfig.from_dict(raw_config)
+    except ValueError as e:
+        raise RunError(f"config.json in run {path} is not valid: {e}") from e
+    history, metrics = doc("history.json"), doc("metrics.json")
+    if not isinstance(history, dict) or not isinstance(metrics, dict):
+        raise RunError(f"history.json and metrics.json in run {path} must hold JSON objects")
+    info = dict(history.get("info") or {})
+    name = str(info.get("name") or meta.get("name") or path.name)
+    return RunEntry(name, path, source, config, info, metrics, history.get("epochs") or {},
+                    history.get("batches") or {})
+
+
+@st.cache_data(show_spinner=False)
+def _default_entry(path: str) -> tuple[RunEntry | None, str | None]:
+    if not Path(path).is_dir():
+        return None, None
+    try:
+        return _read_entry(Path(path), "default"), None
+    except LstmLabError as e:
+        return None, str(e)
+
+
+def default_entry() -> RunEntry | None:
+    """The bundled default run's summary, or None when there is none (or it cannot be read)."""
+    return _default_entry(str(DEFAULT_RUN))[0]
+
+
+def default_run_problem() -> str | None:
+    """Why ``assets/default_run`` exists but cannot be used, if it cannot."""
+    return _default_entry(str(DEFAULT_RUN))[1]
+
+
+@st.cache_resource(show_spinner="Loading the default model…")
+def _default_run(path: str) -> Any:
+    from lstm_core.runs import load_run
+
+    return load_run(path)
+
+
+# ------------------------------------------------------------------------------------ session
+
+
+def owner_id() -> str:
+    """This browser session's id (the trainer stops its job when the session goes away)."""
+    if _OWNER not in st.session_state:
+        from streamlit.runtime import Runtime
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        live = Runtime.exists() and ctx is not None
+        st.session_state[_OWNER] = ctx.session_id if live else f"local-{uuid.uuid4().hex}"
+    return st.session_state[_OWNER]
+
+
+def session_dir() -> Path:
+    """Where this session's runs are saved (removed when the server stops)."""
+    path = _temp_root() / owner_id()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def config() -> ExperimentConfig:
+    return st.session_state.setdefault(_CONFIG, ExperimentConfig())
+
+
+def set_config(cfg: ExperimentConfig) -> None:
+    st.session_state[_CONFIG] = cfg
+    st.session_state.pop(_CONFIG_ERROR, None)
+
+
+def update_config(**sections: Any) -> str | None:
+    """``config().replace(**sections)`` made current; the ValueError's message if invalid."""
+    try:
+        set_config(config().replace(**sections))
+    except ValueError as e:
+        st.session_state[_CONFIG_ERROR] = str(e)
+        return str(e)
+    return None
+
+
+def config_error() -> str | None:
+    """The last invalid setting a widget tried (shown by the page; the config kept its old value)."""
+    return st.session_state.get(_CONFIG_ERROR)
+
+
+def runs() -> list[RunEntry]:
+    """This session's runs, oldest first."""
+    return st.session_state.setdefault(_RUNS, [])
+
+
+def current_entry() -> RunEntry | None:
+    """The session's current run, else the default run, else None."""
+    return st.session_state.get(_CURRENT) or default_entry()
+
+
+def current_run() -> Any:
+    """The current ``lstm_core.runs.Run`` with its model (imports TensorFlow), or None."""
+    entry = current_entry()
+    if entry is None:
+        return None
+    if entry.source == "default":
+        return _default_run(str(entry.path))
+    cached = st.session_state.get(_CURRENT_RUN)
+    if cached is None or cached[0] != entry.path:
+        from lstm_core.runs import load_run
+
+        cached = (entry.path, load_run(entry.path))
+        st.session_state[_CURRENT_RUN] = cached
+    return cached[1]
+
+
+def make_current(entry: RunEntry, run: Any = None) -> None:
+    st.session_state[_CURRENT] = entry
+    st.session_state[_CURRENT_RUN] = (entry.path, run) if run is not None else None
+
+
+def _unique_name(name: str) -> str:
+    taken = {e.name for e in runs()}
+    out, n = name, 2
+    while out in taken:
+        out, n = f"{name} ({n})", n + 1
+    return out
+
+
+def next_run_name(cfg: ExperimentConfig) -> str:
+    return _unique_name(f"run {len(runs()) + 1}: {cfg.model.cell.upper()} {cfg.model.units} units")
+
+
+def add_run(run: Any, source: str) -> RunEntry:
+    """Save a trained run in the session directory, add it to the history, make it current."""
+    from lstm_core.runs import save_run
+
+    run.info["name"] = _unique_name(run.name)
+    path = save_run(run, session_dir() / f"{len(runs()) + 1:03d}-{source}")
+    entry = RunEntry.of(run, path, source)
+    runs().append(entry)
+    make_current(entry, run)
+    return entry
+
+
+def import_upload(data: bytes, file_id: str) -> tuple[bool, str, bool]:
+    """Import an uploaded bundle once per upload (every rerun sees the same file again) and
+    return (ok, message, new): the same answer at every rerun while the file stays, ``new`` only
+    the first time."""
+    from lstm_core.runs import import_bundle
+
+    done = st.session_state.setdefault(_UPLOADS, {})
+    new = file_id not in done
+    if new:
+        dest = session_dir() / f"{len(runs()) + 1:03d}-uploaded"
+        try:
+            run = import_bundle(data, dest)
+        except ValueError as e:  # RunError for anything that is not a sound bundle
+            done[file_id] = (False, str(e))
+        else:
+            run.info["name"] = _unique_name(run.name)
+            entry = RunEntry.of(run, dest, "uploaded")
+            runs().append(entry)
+            make_current(entry, run)
+            done[file_id] = (True, f"Imported '{entry.name}'; it is now the current model.")
+    return (*done[file_id], new)
+
+
+def job() -> Job | None:
+    """This session's latest training job (queued, running or done)."""
+    return st.session_state.get(_JOB)
+
+
+def submit(cfg: ExperimentConfig) -> Job:
+    """Queue a training; JobRefused (a ValueError) when this session already has one running."""
+    new = job_manager().submit(cfg, owner_id(), next_run_name(cfg))
+    st.session_state[_JOB] = new
+    return new
+
+
+def collect_finished_job() -> RunEntry | None:
+    """Once the session's job is done, move its run into the history (once); the new entry or None."""
+    current = job()
+    collected = st.session_state.setdefault(_COLLECTED, set())
+    if current is None or not current.wait(0) or current.id in collected:
+        return None
+    collected.add(current.id)
+    return add_run(current.run, "trained") if current.run is not None else None
+
+
+def job_is_active() -> bool:
+    current = job()
+    return current is not None and not current.wait(0)
