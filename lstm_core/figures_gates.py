@@ -101,14 +101,16 @@ def gate_heatmaps(labels: Sequence[str], arrays: Mapping[str, Any], *, order: Se
             hoverongaps=False,
             hovertemplate=f"{safe(NAMES.get(name, name))} = %{{z:.6f}}<br>%{{text}}<br>%{{y}}{score_text}<extra></extra>"),
             row=row, col=1)
-        fig.update_yaxes(autorange="reversed", showgrid=False, showticklabels=units <= 40,
+        fig.update_yaxes(autorange="reversed", showgrid=False, showticklabels=units <= 40, ticks="",
                          tickfont=dict(size=10), row=row, col=1)
-    if selected is not None:
+    if selected is not None:  # the unit's row thinly, its cell at the word boldly, in every panel
         unit, step = selected
         y = int(np.flatnonzero(order == unit)[0])
         for row in range(1, rows + 1):
+            fig.add_shape(type="rect", x0=-0.5, x1=n - 0.5, y0=y - 0.5, y1=y + 0.5,
+                          line=dict(color="#1F2A30", width=1), row=row, col=1)
             fig.add_shape(type="rect", x0=step - 0.5, x1=step + 0.5, y0=y - 0.5, y1=y + 0.5,
-                          line=dict(color="black", width=2), row=row, col=1)
+                          line=dict(color="black", width=3), row=row, col=1)
     _layout(fig, title, height * rows + 120)
     fig.update_layout(hovermode="closest", showlegend=False, margin=dict(l=60, r=20, t=50 if title else 30, b=80),
                       coloraxis=dict(colorscale=GATE_SCALE, cmin=-1.0, cmax=1.0,
@@ -166,11 +168,13 @@ def p_ribbon(labels: Sequence[str], p_positive: Sequence[float], *, flips: Seque
     for k, t in enumerate(flips):
         last = k == len(flips) - 1
         to = "positive" if p[t] >= 0.5 else "negative"
-        fig.add_vline(x=t, line=dict(color=POS_P if to == "positive" else NEG_P, width=3 if last else 1.5,
-                                     dash="solid" if last else "dot"))
+        color = POS_P if to == "positive" else NEG_P
+        fig.add_vline(x=t, line=dict(color=color, width=3 if last else 1.5, dash="solid" if last else "dot"),
+                      row=1, col=1)
+        fig.add_shape(type="rect", x0=t - 0.5, x1=t + 0.5, y0=-0.5, y1=0.5, row=2, col=1,
+                      line=dict(color="black", width=3 if last else 1.5, dash="solid" if last else "dot"))
         fig.add_annotation(x=t, y=1.0, yref="y domain", xref="x", yanchor="bottom", showarrow=False,
-                           text=f"{'flips' if last else 'turns'} {to} at '{tokens[t]}'",
-                           font=dict(color=POS_P if to == "positive" else NEG_P, size=12))
+                           text=f"{'flips' if last else 'turns'} {to} at '{tokens[t]}'", font=dict(color=color, size=12))
     _layout(fig, title, height)
     fig.update_layout(hovermode="closest", showlegend=False, margin=dict(l=60, r=20, t=50 if title else 30, b=70))
     fig.update_yaxes(range=[-0.02, 1.02], tickformat=".0%", title_text="P(positive)", row=1, col=1)
@@ -227,7 +231,8 @@ def saturation_bars(shares: Mapping[str, tuple[float, float]], *, low: float = 0
                              hovertemplate="%{y}: %{x:.1%} " + safe(label) + "<extra></extra>"))
     fig.update_layout(barmode="stack")
     _layout(fig, title, height)
-    fig.update_layout(hovermode="closest")
+    fig.update_layout(hovermode="closest", legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right",
+                                                       x=1, traceorder="normal"))
     fig.update_xaxes(range=[0, 1], tickformat=".0%", title_text="share of (token, unit) values")
     fig.update_yaxes(autorange="reversed", showgrid=False)
     return fig
@@ -255,33 +260,46 @@ def _fn(name: str | None) -> str:
     return {"sigmoid": r"\sigma", "tanh": r"\tanh", None: ""}.get(name, r"\operatorname{" + str(name).replace("_", r"\_") + "}")
 
 
-def equations_latex(terms: Any) -> list[str]:
-    """The cell's equations for one unit at one step with its numbers filled in, one LaTeX line
-    each, from :class:`lstm_core.explain.UnitTerms`. Symbols index the unit with [u]: W_i x_t is
-    the unit's input part, U_i h_{t-1} its recurrent part."""
+def _equations(terms: Any) -> list[tuple[str, str, str]]:
+    """(left side, the equation in symbols, the same with the unit's numbers) per equation."""
     g, act, rec = terms.gates, _fn(terms.activation), _fn(terms.recurrent_activation)
 
-    def gate(sym: str, name: str, fn: str, recurrent: str = r"U_{NAME} h_{t-1}") -> str:
+    def gate(lhs: str, name: str, fn: str, sub: str, recurrent: str | None = None) -> tuple[str, str, str]:
         t = g[name]
-        rec_sym = recurrent.replace("NAME", sym)
-        return (rf"{sym}_t = {fn}\big(W_{{{sym}}} x_t + {rec_sym} + b_{{{sym}}}\big)"
-                rf" = {fn}({_sum(t.input, t.recurrent, t.bias)}) = {fn}({_num(t.pre)}) = {_num(t.value)}")
+        recurrent = recurrent or rf"U_{{{sub}}} h_{{t-1}}"
+        return (lhs, rf"{fn}\big(W_{{{sub}}} x_t + {recurrent} + b_{{{sub}}}\big)",
+                rf"{fn}({_sum(t.input, t.recurrent, t.bias)}) = {fn}({_num(t.pre)}) = {_num(t.value)}")
 
     if terms.cell == "lstm":
         return [
-            gate("i", "i", rec), gate("f", "f", rec), gate("g", "g", act), gate("o", "o", rec),
-            rf"c_t = f_t\,c_{{t-1}} + i_t\,g_t = {_num(g['f'].value)} \cdot {_paren(terms.c_tm1)} + "
-            rf"{_num(g['i'].value)} \cdot {_paren(g['g'].value)} = {_num(terms.c)}",
-            rf"h_t = o_t\,{act}(c_t) = {_num(g['o'].value)} \cdot {act}({_num(terms.c)}) = {_num(terms.h)}",
+            gate("i_t", "i", rec, "i"), gate("f_t", "f", rec, "f"), gate("g_t", "g", act, "g"),
+            gate("o_t", "o", rec, "o"),
+            ("c_t", r"f_t\,c_{t-1} + i_t\,g_t", rf"{_num(g['f'].value)} \cdot {_paren(terms.c_tm1)} + "
+                                                rf"{_num(g['i'].value)} \cdot {_paren(g['g'].value)} = {_num(terms.c)}"),
+            ("h_t", rf"o_t\,{act}(c_t)", rf"{_num(g['o'].value)} \cdot {act}({_num(terms.c)}) = {_num(terms.h)}"),
         ]
     if terms.cell == "gru":
-        rec_h = (r"r_t \odot (U_h h_{t-1} + b'_h)" if terms.reset_after else r"U_h (r_t \odot h_{t-1})")
+        rec_h = r"r_t \odot (U_h h_{t-1} + b'_h)" if terms.reset_after else r"U_h (r_t \odot h_{t-1})"
         return [
-            gate("z", "z", rec), gate("r", "r", rec), gate(r"\tilde h", "hh", act, rec_h).replace(
-                r"W_{\tilde h}", "W_h").replace(r"b_{\tilde h}", "b_h"),
-            rf"h_t = z_t\,h_{{t-1}} + (1 - z_t)\,\tilde h_t = {_num(g['z'].value)} \cdot {_paren(terms.h_tm1)} + "
-            rf"{_num(1 - g['z'].value)} \cdot {_paren(g['hh'].value)} = {_num(terms.h)}",
+            gate("z_t", "z", rec, "z"), gate("r_t", "r", rec, "r"), gate(r"\tilde h_t", "hh", act, "h", rec_h),
+            ("h_t", r"z_t\,h_{t-1} + (1 - z_t)\,\tilde h_t",
+             rf"{_num(g['z'].value)} \cdot {_paren(terms.h_tm1)} + {_num(1 - g['z'].value)} \cdot "
+             rf"{_paren(g['hh'].value)} = {_num(terms.h)}"),
         ]
     t = g["h"]
-    return [rf"h_t = {act}\big(W x_t + U h_{{t-1}} + b\big) = {act}({_sum(t.input, t.recurrent, t.bias)})"
-            rf" = {act}({_num(t.pre)}) = {_num(t.value)}"]
+    return [("h_t", rf"{act}\big(W x_t + U h_{{t-1}} + b\big)",
+             rf"{act}({_sum(t.input, t.recurrent, t.bias)}) = {act}({_num(t.pre)}) = {_num(t.value)}")]
+
+
+def equations_latex(terms: Any) -> list[str]:
+    """The cell's equations for one unit at one step with its numbers filled in, one LaTeX line
+    each, from :class:`lstm_core.explain.UnitTerms`: W_i x_t is the unit's input part, U_i h_{t-1}
+    its recurrent part, b_i its bias."""
+    return [f"{lhs} = {symbols} = {numbers}" for lhs, symbols, numbers in _equations(terms)]
+
+
+def equations_aligned(terms: Any) -> str:
+    """The same equations as one ``aligned`` block, each on two lines (symbols, then numbers), so
+    that they fit a page column."""
+    rows = [rf"{lhs} &= {symbols} \\ &= {numbers}" for lhs, symbols, numbers in _equations(terms)]
+    return r"\begin{aligned}" + r" \\[6pt] ".join(rows) + r"\end{aligned}"

@@ -29,8 +29,9 @@ def test_heatmaps_share_one_colour_axis_and_show_exact_values_in_unit_order():
     assert heatmaps[0].customdata[0][0] == "r = +0.500"
     axis = fig.layout.coloraxis
     assert (axis.cmin, axis.cmax) == (-1.0, 1.0) and [list(c) for c in axis.colorscale] == fg.GATE_SCALE
-    assert len(fig.layout.shapes) == len(ARRAYS)  # the selected cell outlined in every panel
-    assert fig.layout.shapes[0].y0 == 0.5 and fig.layout.shapes[0].x0 == 2.5  # unit 0 is the 2nd row
+    assert len(fig.layout.shapes) == 2 * len(ARRAYS)  # the selected row and cell outlined in every panel
+    row, cell = fig.layout.shapes[:2]
+    assert (row.x0, row.x1, row.y0) == (-0.5, 4.5, 0.5) and (cell.x0, cell.y0) == (2.5, 0.5)  # unit 0: 2nd row
     bottom = fig.layout[f"xaxis{len(ARRAYS)}"]
     assert list(bottom.ticktext) == ["act", "wonderful", "but", "&lt;b&gt;plot&lt;/b&gt;", "mess*"]
     assert all("<b>" not in str(t.text) for t in heatmaps)
@@ -69,7 +70,9 @@ def test_p_ribbon_marks_every_flip_and_the_decisive_one():
     assert texts == ["turns negative at 'but'", "turns positive at '&lt;b&gt;plot&lt;/b&gt;'",
                      "flips negative at 'mess*'"]
     widths = [s.line.width for s in fig.layout.shapes if s.type == "line" and s.x0 == s.x1]
-    assert widths == [1.5, 1.5, 1.5, 1.5, 3, 3]  # through the line and the ribbon
+    assert widths == [1.5, 1.5, 3]  # across the line plot
+    boxes = [(s.x0, s.line.width) for s in fig.layout.shapes if s.type == "rect"]
+    assert boxes == [(1.5, 1.5), (2.5, 1.5), (3.5, 3)]  # around the ribbon's token
     with pytest.raises(ValueError, match="one value per token"):
         fg.p_ribbon(LABELS, p[:3])
 

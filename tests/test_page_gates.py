@@ -1,0 +1,159 @@
+"""The Gates page in Streamlit's AppTest: typed text, the examples, sorting, unit and word selection,
+bad input, and a missing model. The page's model is a tiny run made the default run by pointing
+``ui.state.DEFAULT_RUN`` at it (``assets/default_run`` is never used here)."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import ui.state
+from lstm_core.explain import CUT, DROPPED, KEPT, UNKNOWN, Word
+from test_explain import trained_run  # the tiny runs the explain tests train, shared per session
+from ui.sentence import plain, sentence_html
+
+PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "gates.py")
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+TIMEOUT = 60  # the first run loads TensorFlow and the model
+
+
+@pytest.fixture(scope="module")
+def out_root(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("gate-page-runs")
+
+
+@pytest.fixture
+def page(tiny_imdb_dir, out_root, monkeypatch):
+    monkeypatch.setattr(ui.state, "DEFAULT_RUN", trained_run(tiny_imdb_dir, out_root))
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def html_of(at) -> str:
+    return "".join(el.proto.body for el in at.get("html"))
+
+
+def charts(at) -> list:
+    return at.get("plotly_chart")
+
+
+def alerts(at) -> str:
+    return " ".join(el.value for kind in ("info", "warning", "error") for el in at.get(kind))
+
+
+def type_text(at, text: str):
+    at.text_area(key="gates_text").input(text).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_first_open_traces_the_contrast_example_with_every_figure(page):
+    assert page.text_area(key="gates_text").value.startswith("The acting was wonderful but")
+    body = html_of(page)
+    assert "lab-removed" in body and 'title="dropped: stopword (as &#x27;be&#x27;)"' in body
+    assert len(charts(page)) == 5  # ribbon, heatmaps, means, unit story, saturation
+    assert any("After the last word the current model" in m.value for m in page.markdown)
+    (latex,) = page.get("latex")  # i, f, g, o, c, h of the selected unit, aligned
+    assert latex.value.count("&=") == 12 and r"\sigma" in latex.value
+    assert page.get("download_button")
+
+
+@pytest.mark.parametrize("example", ["Plain positive", "Plain negative", "Negation", "Contrast", "Long review"])
+def test_examples_fill_the_box_and_trace(page, example):
+    page.button[[b.label for b in page.button].index(example)].click().run()
+    assert not page.exception, page.exception
+    text = page.text_area(key="gates_text").value
+    assert text and len(charts(page)) == 5
+    if example == "Negation":
+        assert "not good at all" in text and ">not</span>" in html_of(page)
+
+
+def test_typed_text_updates_the_sentence_and_the_prediction(page):
+    type_text(page, "Not good at all, a boring film.")
+    body = html_of(page)
+    assert ">Not</span>" in body and 'class="lab-removed" title="dropped: shorter than 3 letters">at<' in body
+    assert any("P(positive) =" in m.value for m in page.markdown)
+    steps = page.select_slider(key="gates_step")
+    assert list(steps.options[:2]) == ["0: not", "1: good"]  # as displayed
+
+
+def test_sorting_and_selecting_a_unit_and_a_word_fill_in_the_equations(page):
+    page.radio(key="gates_order").set_value("correlation").run()
+    assert not page.exception
+    units = page.selectbox(key="gates_unit")
+    assert units.options[0].startswith("unit ") and "(r = " in units.options[0]
+    units.select(2).run()
+    page.select_slider(key="gates_step").set_value(0).run()
+    assert not page.exception
+    (latex,) = [el.value for el in page.get("latex")]
+    assert r"i_t &= \sigma\big(W_{i} x_t" in latex and r"c_t &= f_t\,c_{t-1}" in latex
+    assert r"\sigma(0.000 + 0.000" not in latex  # the unit's own numbers (the recurrent term is 0 at word 0)
+    assert any("Unit 2 reading word 0" in m.value for m in page.markdown)
+    page.multiselect(key="gates_panels").set_value(["f"]).run()
+    assert not page.exception and len(charts(page)) == 5
+
+
+@pytest.mark.parametrize("text,kind,message", [
+    ("", "warning", "The text is empty"),
+    ("The and of it is", "warning", "cleaning dropped every word"),
+    ("😀😀 🎬 !!!", "warning", "no letters a\\-z"),
+    ("zzzq blorptastic wibbling", "info", "None of these words"),
+    ("Ce film était magnifique, great", "info", "only the letters a\\-z"),
+])
+def test_bad_input_gets_a_clear_message_and_no_traceback(page, text, kind, message):
+    type_text(page, text)
+    assert any(message in el.value for el in page.get(kind)), alerts(page)
+
+
+def test_html_and_script_are_shown_as_text_never_markup(page):
+    type_text(page, '<script>alert("x")</script><img src=x onerror=alert(1)> <b>great</b> film & more')
+    body = html_of(page)
+    assert "<script" not in body and "<img" not in body and "<b>" not in body
+    assert "nothing in them was run" in alerts(page)
+    type_text(page, "great :red[film] $x$ **bold** [link](http://example.com)")
+    assert not page.exception
+
+
+def test_a_100000_character_paste_is_cut_with_a_notice(page):
+    type_text(page, ("The acting was wonderful but the plot was a mess. " * 2000)[:100_000])
+    assert "were cut" in alerts(page)
+    assert "more words not read" in html_of(page)  # the unread part collapsed, not 15,000 spans
+    assert len(html_of(page)) < 60_000
+
+
+def test_without_a_model_the_page_says_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.setattr(ui.state, "DEFAULT_RUN", tmp_path / "no_default_run")
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception
+    assert "no model to inspect yet" in at.info[0].value and not charts(at)
+
+
+def test_in_the_app_the_sidebar_names_the_model_the_page_shows(tiny_imdb_dir, out_root, monkeypatch):
+    monkeypatch.setattr(ui.state, "DEFAULT_RUN", trained_run(tiny_imdb_dir, out_root))
+    monkeypatch.setattr(ui.state, "job_manager", lambda: None)  # no background trainer warming TF up
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    assert any(m.value == "**tiny lstm last**" for m in at.sidebar.markdown)  # on the start page
+    at.switch_page("pages/gates.py").run()  # (AppTest drops the sidebar after a page switch)
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Gates"
+    assert any("the current model, **tiny lstm last**, says" in m.value for m in at.markdown)
+
+
+def test_sentence_html_marks_and_escapes_every_word():
+    words = [Word("<b>Great</b>", KEPT, "great", 0), Word("zzz", UNKNOWN, "zzz", 1, "not known"),
+             Word("the", DROPPED, reason="stopword"), Word("end", CUT, "end", reason="beyond")]
+    out = sentence_html(words)
+    assert html.escape("<b>Great</b>") in out and "<b>Great" not in out
+    assert 'class="lab-oov" title="token 1: not known">zzz*<' in out
+    assert 'class="lab-removed" title="dropped: stopword">the<' in out and 'class="lab-cut"' in out
+    many = [Word(f"w{i}", CUT, reason="beyond") for i in range(1000)] + [Word("good", KEPT, "good", 0)]
+    out = sentence_html(many, most=60, each_side=15)
+    assert "[… 970 more words not read …]" in out and out.count('class="lab-cut"') == 30 + 1 + 1  # words, the count, the legend
+    assert plain("*a* $x$ :red[b] <i>") == r"\*a\* \$x\$ \:red\[b\] &lt;i&gt;"
