@@ -75,7 +75,7 @@ def training_curves(batches: Mapping[str, Sequence[float]], history: Mapping[str
     validation as markers at the end of each epoch; ``baseline_accuracy`` as a dashed line
     across the accuracy panel. ``epochs`` fixes the x range (the planned maximum, so a live
     chart does not rescale every second)."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"), horizontal_spacing=0.08)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"), horizontal_spacing=0.11)
     n = per_epoch_batches or batches_per_epoch(batches)
     steps = np.asarray(_values(batches, "step"), dtype=np.float64)
     x_batch = (steps + 1) / n
@@ -126,6 +126,7 @@ def confusion_matrix(confusion: Sequence[Sequence[int]], *, labels: Sequence[str
     fig = go.Figure(go.Heatmap(z=share, x=[f"predicted<br>{label}" for label in labels],
                                y=[f"true {label}" for label in labels], text=text, texttemplate="%{text}",
                                colorscale=[[0, "#F4F7F7"], [1, TRAIN_COLOR]], zmin=0, zmax=1, showscale=False,
+                               textfont=dict(size=14),
                                hovertemplate="%{y}, %{x}: %{text}<extra></extra>", name="confusion"))
     _layout(fig, title, height)
     fig.update_layout(hovermode="closest")
@@ -179,7 +180,7 @@ def run_overlay(runs: Sequence[tuple[str, Mapping[str, Sequence[float]]]], *,
                 height: int = 380) -> go.Figure:
     """Per-epoch loss and accuracy of several runs (``(name, history)`` pairs): one colour per run,
     validation solid, training dotted."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"), horizontal_spacing=0.08)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"), horizontal_spacing=0.11)
     longest = 1
     for i, (name, history) in enumerate(runs):
         color = RUN_COLORS[i % len(RUN_COLORS)]

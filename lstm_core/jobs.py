@@ -26,6 +26,7 @@ manager with a fake runner or the real pipeline on tiny data.
 
 from __future__ import annotations
 
+import atexit
 import collections
 import itertools
 import json
@@ -108,11 +109,13 @@ class Job:
 
     _ids = itertools.count(1)
 
-    def __init__(self, config: ExperimentConfig, owner: str, name: str, manager: "JobManager"):
+    def __init__(self, config: ExperimentConfig, owner: str, name: str, manager: "JobManager",
+                 runner: Runner | None = None):
         self.id = f"job-{next(self._ids)}"
         self.config = config
         self.owner = owner
         self.name = name
+        self.runner = runner  # None: the manager's runner
         self.run: Any = None  # lstm_core.runs.Run once finished or stopped after training began
         self.exception: BaseException | None = None
         self.traceback: str | None = None
@@ -338,9 +341,13 @@ class JobManager:
         self._thread = threading.Thread(target=self._work, args=(warm_up,), name="lstm-lab-trainer",
                                         daemon=True)
         self._thread.start()
+        atexit.register(self.close, 5.0)  # never leave TensorFlow running while Python shuts down
 
-    def submit(self, config: ExperimentConfig, owner: str, name: str | None = None) -> Job:
-        """Queue a training of ``config`` for ``owner``; :class:`JobRefused` says why not."""
+    def submit(self, config: ExperimentConfig, owner: str, name: str | None = None,
+               runner: Runner | None = None) -> Job:
+        """Queue a training of ``config`` for ``owner``; :class:`JobRefused` says why not.
+        ``runner`` trains this job instead of the manager's runner (``lstm_core.compare`` trains
+        several models in one job); its result becomes ``job.run``."""
         if not isinstance(config, ExperimentConfig):
             raise ValueError(f"config must be an ExperimentConfig, got {type(config).__name__}")
         with self._cond:
@@ -353,7 +360,7 @@ class JobManager:
             if self._running is not None and len(self._queue) >= self.max_queued:
                 raise JobRefused(f"the trainer is busy and {len(self._queue)} trainings are already "
                                  f"waiting; try again in a minute")
-            job = Job(config, owner, name or f"run {config.model.cell}", self)
+            job = Job(config, owner, name or f"run {config.model.cell}", self, runner)
             self._queue.append(job)
             self._cond.notify_all()
         return job
@@ -414,7 +421,7 @@ class JobManager:
                     return
                 job = self._running = self._queue.popleft()
             try:
-                job._execute(self._runner)
+                job._execute(job.runner or self._runner)
             finally:
                 with self._cond:
                     self._running = None

@@ -13,6 +13,7 @@ from lstm_core.data import ENV_VAR, describe_source
 from lstm_core.preprocessing import clean_stages
 from lstm_core.vocabulary import Vocabulary, pad_sequences
 from ui import controls, state
+from ui.boot import ensure_app_navigation
 from ui.stages import stages_html
 
 SOURCES = {"bundled": "Bundled sample", "full": "Full dataset by path", "folder": "A pos/neg folder"}
@@ -50,6 +51,8 @@ def source_kind(source: str) -> str:
 
 
 def choose_source() -> None:
+    """Bundled, or a path that is used only once it loads. (No st.rerun after a config change here:
+    a rerun would replay the config-bound widgets' old values over it.)"""
     cfg = state.config()
     kind = source_kind(cfg.data.source)
     choice = st.radio("Data source", list(SOURCES), index=list(SOURCES).index(kind),
@@ -57,28 +60,27 @@ def choose_source() -> None:
     if choice == "bundled":
         if cfg.data.source != "bundled":
             state.update_config(data={"source": "bundled", "per_class": None})
-            st.rerun()
     else:
         default = cfg.data.source if cfg.data.source != "bundled" else os.environ.get(ENV_VAR, "")
-        path = st.text_input(PATH_HINTS[choice], value=default, placeholder="/path/to/aclImdb_v1.tar.gz")
-        if st.button("Use this data", type="primary", disabled=not path.strip()):
+        path = st.text_input(PATH_HINTS[choice], value=default, placeholder="/path/to/aclImdb_v1.tar.gz",
+                             key=f"data_path_{choice}")
+        if st.button("Use this data", type="primary", key="use_data"):
             use_source(path.strip(), choice)
-    st.caption(describe_source(cfg.data.source))
+    st.caption(describe_source(state.config().data.source))
 
 
 def use_source(path: str, kind: str) -> None:
     """Switch to ``path`` only if it loads; otherwise say why and keep the current data."""
-    cfg = state.config()
     try:
-        candidate = cfg.replace(data={"source": path, "per_class": None})
+        candidate = state.config().replace(data={"source": path, "per_class": None})
+        parts = candidate.to_dict()
         with st.spinner(f"Reading and cleaning the reviews in {path}…"):
-            summarise(candidate.to_dict()["data"], candidate.to_dict()["preprocess"], candidate.to_dict()["sequence"])
+            summarise(parts["data"], parts["preprocess"], parts["sequence"])
     except ValueError as e:  # DataError names the path and what is wrong with it
         st.error(f"This data cannot be used: {e}")
         return
     state.set_config(candidate)
     st.session_state["data_kind"] = kind
-    st.rerun()
 
 
 def per_class_slider() -> None:
@@ -101,12 +103,9 @@ def cleaning_switches() -> None:
     with cols[3]:
         controls.slider("Shortest word kept", "preprocess.min_word_len", 1, 6, 1)
     left, right, _ = st.columns([1, 1, 2])
-    if left.button("Tutorial's cleaning", help="No negation handling; <br /> glues words together"):
-        state.update_config(preprocess=ExperimentConfig.tutorial().preprocess)
-        st.rerun()
-    if right.button("Recommended cleaning"):
-        state.update_config(preprocess=PreprocessConfig())
-        st.rerun()
+    left.button("Tutorial's cleaning", help="No negation handling; <br /> glues words together",
+                on_click=state.update_config, kwargs={"preprocess": ExperimentConfig.tutorial().preprocess})
+    right.button("Recommended cleaning", on_click=state.update_config, kwargs={"preprocess": PreprocessConfig()})
 
 
 def review_picker(examples: list) -> tuple[str, int, str]:
@@ -136,6 +135,7 @@ def vocabulary_summary(summary: dict) -> None:
                         f"longer reviews keep their {cfg.sequence.keep}.")
 
 
+ensure_app_navigation()
 st.title("Data")
 st.markdown("IMDB movie reviews, labelled positive (7–10 stars) or negative (1–4 stars). Choose where "
             "they come from, see what cleaning does to them, and what the network will actually read.")

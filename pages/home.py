@@ -4,6 +4,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.boot import ensure_app_navigation
+
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 
@@ -11,6 +13,7 @@ def prose(name: str) -> str:
     return (ASSETS / "prose" / f"{name}.md").read_text(encoding="utf-8")
 
 
+ensure_app_navigation()
 st.title("LSTM Lab")
 st.subheader("Train a small LSTM to read movie reviews, and watch it learn")
 

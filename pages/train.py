@@ -12,20 +12,14 @@ from lstm_core.config import MONITORS, ExperimentConfig
 from lstm_core.jobs import FAILED, QUEUED
 from lstm_core.runs import export_bundle
 from ui import controls, state
+from ui.boot import ensure_app_navigation
 from ui.history import config_differences, curves_csv, history_table
-from ui.sidebar import percent
+from ui.format import percent, seconds
 
 CELL_NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "Simple RNN"}
 PENALTIES = [0.0, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1]
 POOLINGS = {"last": "its last hidden state", "mean": "the mean of its hidden states"}
 INITS = {"random": "random numbers", "word2vec": "word2vec vectors (must match their size)"}
-
-
-def seconds(value: float | None) -> str:
-    if value is None:
-        return "–"
-    value = int(round(value))
-    return f"{value // 60}:{value % 60:02d}" if value >= 60 else f"{value} s"
 
 
 def slug(name: str) -> str:
@@ -39,22 +33,27 @@ def use_preset(preset: ExperimentConfig) -> None:
     state.set_config(preset.replace(data=state.config().data))
 
 
+def start_training() -> None:
+    try:
+        state.submit(state.config())
+    except ValueError as e:  # JobRefused: this session already trains, or the queue is full
+        st.session_state["train_refused"] = str(e)
+
+
 def actions() -> None:
-    """Train, and the two presets beside it."""
-    active = state.job_is_active()
+    """Train, and the two presets beside it. Callbacks run before the page is drawn, so the Train
+    button is already disabled in the run that started the training."""
     train, defaults, tutorial, _ = st.columns([1, 1, 1, 3], vertical_alignment="center")
-    clicked = train.button("Train", type="primary", icon=":material/play_arrow:", disabled=active, key="train",
-                           width="stretch")
+    train.button("Train", type="primary", icon=":material/play_arrow:", disabled=state.job_is_active(),
+                 key="train", on_click=start_training, width="stretch")
     defaults.button("Classroom defaults", on_click=use_preset, args=(ExperimentConfig(),), width="stretch",
                     help="About a minute on 2 CPU cores")
     tutorial.button("Tutorial's settings", on_click=use_preset, args=(ExperimentConfig.tutorial(),),
                     width="stretch", help="The original notebook: 300-d embedding, 100 units, pad to 891 "
                                           "tokens, L1/L2 0.01, patience 3 on val_loss (several minutes)")
-    if clicked:
-        try:
-            state.submit(state.config())
-        except ValueError as e:  # JobRefused: this session already trains, or the queue is full
-            st.warning(str(e))
+    refused = st.session_state.pop("train_refused", None)
+    if refused:
+        st.warning(refused)
 
 
 def settings() -> None:
@@ -234,6 +233,7 @@ def upload_section() -> None:
 
 # ------------------------------------------------------------------------------------------ page
 
+ensure_app_navigation()
 state.job_manager()  # starts TensorFlow warming up in the background, if the app has not yet
 st.title("Train")
 st.markdown("Press **Train** and watch the loss fall and the accuracy climb after every batch. Change the "

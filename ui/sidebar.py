@@ -5,10 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import state
-
-
-def percent(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1%}"
+from ui.format import percent
 
 
 def render_sidebar(live_job: bool = True) -> None:

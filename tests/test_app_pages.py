@@ -1,0 +1,301 @@
+"""Every page through Streamlit's AppTest: renders, trains a tiny model, stops, refuses bad input.
+
+The trainer is the app's shared one (``st.cache_resource``), so these tests exercise the real
+background job; configs are tiny (20 reviews per class, 20 tokens, 4 units) to keep CPU use low.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from lstm_core.config import ExperimentConfig
+from lstm_core.preprocessing import clean_stages
+from ui.stages import stages_html
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+TINY = ExperimentConfig().replace(
+    data={"per_class": 20},
+    sequence={"max_len": 20, "max_vocab": 1_000},
+    model={"embedding_dim": 8, "units": 4, "dense_units": 4, "dropout": 0.0, "embedding_init": "random",
+           "embedding_trainable": True},
+    train={"max_epochs": 2, "batch_size": 8, "learning_rate": 0.01, "patience": 5},
+)
+
+
+@pytest.fixture(autouse=True)
+def app_navigation(monkeypatch):
+    """AppTest starts every run in Streamlit's legacy ``pages/`` mode, which a real server leaves after
+    its first run (``ui.boot``); leaving it by a rerun would drop button clicks, so start without it."""
+    init = PagesManager.__init__
+
+    def navigation_only(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", navigation_only)
+
+
+def app(page: str | None = None, config: ExperimentConfig | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    if config is not None:
+        at.session_state["lab_config"] = config
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(elements) -> str:
+    return "\n".join(str(e.value) for e in elements)
+
+
+def until_done(at: AppTest, timeout: float = 180) -> None:
+    job = at.session_state["lab_job"]
+    assert job.wait(timeout), job.snapshot()
+    at.run()  # the page sees the job done, collects the run and redraws
+
+
+def button(at: AppTest, label: str):
+    (found,) = [b for b in at.button if b.label == label]
+    return found
+
+
+def train_button(at: AppTest):
+    return at.button(key="train")
+
+
+# -------------------------------------------------------------------------------------------- render
+
+
+def test_home_renders_without_tensorflow():
+    """The first page imports no TensorFlow (the trainer's warm-up is left out here)."""
+    script = f"""
+import sys
+import ui.state
+ui.state.JobManager = lambda **kwargs: None
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file({APP!r}, default_timeout=30).run()
+assert not at.exception, at.exception
+assert at.title[0].value == "LSTM Lab" and len(at.get("image")) == 1
+assert [l.proto.page for l in at.get("page_link")] == ["data", "train"]
+heavy = sorted(m for m in ("tensorflow", "keras", "sklearn") if m in sys.modules)
+assert not heavy, heavy
+print("ok")
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                         cwd=Path(APP).parent)
+    assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr[-2000:]
+
+
+def test_sidebar_shows_the_default_model_or_says_there_is_none():
+    at = app()
+    sidebar = texts(at.sidebar.markdown) + texts(at.sidebar.caption)
+    if Path(APP).parent.joinpath("assets", "default_run").is_dir():
+        assert "The app's default model" in sidebar and "test accuracy" in sidebar
+    else:
+        assert "No model yet" in sidebar
+
+
+def test_data_page_shows_balance_lengths_stages_and_vocabulary():
+    at = app("pages/data.py", TINY)
+    assert len(at.get("plotly_chart")) == 2
+    assert "40 training and 40 test reviews" in texts(at.caption)
+    (stages,) = at.get("html")
+    body = stages.proto.body
+    for name in ("raw", "HTML stripped", "letters only", "stopwords dropped", "token ids", "padded to 20"):
+        assert f">{name}<" in body
+    assert [m.label for m in at.metric][:3] == ["Words in the vocabulary", "Training tokens covered",
+                                                "Test tokens covered"]
+
+
+def test_data_page_switches_change_the_config():
+    at = app("pages/data.py", TINY)
+    at.toggle(key="cfg:preprocess.keep_negations").set_value(False).run()
+    assert not at.exception and at.session_state["lab_config"].preprocess.keep_negations is False
+    button(at, "Tutorial's cleaning").click().run()
+    tutorial = ExperimentConfig.tutorial().preprocess
+    assert at.session_state["lab_config"].preprocess == tutorial
+    assert at.toggle(key="cfg:preprocess.html_as_space").value is False
+
+
+@pytest.mark.parametrize("make_path", [lambda tmp: tmp / "does-not-exist",
+                                       lambda tmp: (tmp / "notes").mkdir() or tmp / "notes"])
+def test_data_page_refuses_a_bad_path_and_keeps_the_data(tmp_path, make_path):
+    at = app("pages/data.py", TINY)
+    at.radio[0].set_value("full").run()
+    at.text_input[0].input(str(make_path(tmp_path))).run()
+    button(at, "Use this data").click().run()
+    assert not at.exception
+    assert "cannot be used" in texts(at.error)
+    assert at.session_state["lab_config"].data.source == "bundled"
+    assert len(at.get("plotly_chart")) == 2  # the previous data still shows
+
+
+def test_review_text_is_escaped():
+    evil = 'Nice <script>alert("x")</script> film <img src=x onerror=alert(1)> not bad<br />'
+    stages = clean_stages(evil, TINY.preprocess)
+    words = list(stages[-1].tokens)
+    out = stages_html(stages, [2] * len(words), [2] * len(words), words=words, max_len=20, keep="end")
+    assert "<script" not in out and "<img" not in out and "<br />" not in out
+    assert "&lt;script&gt;" in out and "&lt;br /&gt;" in out
+
+
+def number(formatted: str) -> int | float:
+    """A select_slider option back from its label ("1,000", "0.0001")."""
+    plain = formatted.replace(",", "")
+    return int(plain) if plain.isdigit() else float(plain)
+
+
+def test_train_page_every_slider_at_its_extremes():
+    at = app("pages/train.py", TINY)
+    for end in ("min", "max"):
+        for i in range(len(at.slider)):
+            s = at.slider[i]
+            s.set_value(getattr(s, end)).run()
+            assert not at.exception, (s.label, end)
+        for i in range(len(at.select_slider)):
+            s = at.select_slider[i]
+            s.set_value(number(s.options[0 if end == "min" else -1])).run()
+            assert not at.exception, (s.label, end)
+        assert not at.error, texts(at.error)
+    cfg = at.session_state["lab_config"]
+    assert cfg.sequence.max_len == 1000 and cfg.train.max_epochs == 100 and cfg.train.validation_split == 0.5
+
+
+# -------------------------------------------------------------------------------------------- training
+
+
+def test_tiny_training_live_results_and_history():
+    at = app("pages/train.py", TINY)
+    train_button(at).click().run()
+    assert not at.exception
+    job = at.session_state["lab_job"]
+    assert train_button(at).disabled  # a second click cannot start a second training
+    until_done(at)
+    assert not at.exception, at.exception
+    assert job.snapshot().status == "finished"
+    labels = [m.label for m in at.metric]
+    assert labels[:5] == ["Test accuracy", "Precision", "Recall", "F1", "TF-IDF + LR baseline"]
+    assert len(at.get("plotly_chart")) >= 2  # curves with the baseline, confusion matrix
+    (table,) = at.dataframe
+    assert list(table.value["run"]) == ["run 1: LSTM 4 units"] and table.value["epochs"][0] == 2
+    assert "run 1: LSTM 4 units" in texts(at.sidebar.markdown)
+    assert not train_button(at).disabled
+
+
+def test_stop_keeps_the_model_trained_so_far():
+    at = app("pages/train.py", TINY.replace(train={"max_epochs": 100, "batch_size": 2}))
+    train_button(at).click().run()
+    job = at.session_state["lab_job"]
+    end = time.monotonic() + 120
+    while job.snapshot().steps_done < 2 and time.monotonic() < end:
+        time.sleep(0.05)
+    at.run()
+    assert at.button(key="stop").label == "Stop"
+    at.button(key="stop").click().run()
+    assert not at.exception
+    until_done(at, 120)
+    snap = job.snapshot()
+    assert snap.status == "stopped" and snap.epochs_done < 100
+    assert "stopped by you" in texts(at.caption)
+    entry = at.session_state["lab_runs"][-1]
+    assert entry.info["stopped_by_user"] and entry.test_accuracy is not None
+
+
+def test_second_train_click_is_refused_not_doubled():
+    at = app("pages/train.py", TINY.replace(train={"max_epochs": 100, "batch_size": 2}))
+    train_button(at).click().run()
+    first = at.session_state["lab_job"]
+    from ui.state import job_manager
+
+    with pytest.raises(ValueError, match="still (queued|running)"):
+        job_manager().submit(TINY, first.owner)
+    first.stop()
+    until_done(at, 120)
+    assert at.session_state["lab_job"] is first and len(at.session_state["lab_runs"]) <= 1
+
+
+def test_a_failing_training_shows_its_message():
+    bad = TINY.replace(data={"source": "/nowhere/aclImdb"})
+    at = app("pages/train.py", bad)
+    train_button(at).click().run()
+    until_done(at, 60)
+    assert not at.exception
+    assert "/nowhere/aclImdb" in texts(at.error)
+
+
+# -------------------------------------------------------------------------------------------- uploads
+
+
+def bundle_of(at: AppTest) -> bytes:
+    from lstm_core.runs import export_bundle
+
+    return export_bundle(at.session_state["lab_runs"][-1].path)
+
+
+@pytest.fixture(scope="module")
+def trained() -> AppTest:
+    at = app("pages/train.py", TINY.replace(train={"max_epochs": 1}))
+    train_button(at).click().run()
+    until_done(at)
+    return at
+
+
+def upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.file_uploader(key="bundle").upload(name, data, "application/zip").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_upload_round_trip_and_history_tools(trained):
+    at = trained
+    data = bundle_of(at)
+    upload(at, "run.zip", data)
+    runs = at.session_state["lab_runs"]
+    assert [e.source for e in runs][-1] == "uploaded" and runs[-1].name.endswith("(2)")
+    assert at.session_state["lab_current"] is runs[-1]
+    at.session_state["history"] = {"selection": {"rows": [0, len(runs) - 1], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception
+    assert "These runs have the same settings." in texts(at.caption)
+    assert len([b for b in at.get("download_button")]) == 4  # CSV and bundle for each
+
+
+@pytest.mark.parametrize("name, data, message", [
+    ("notes.zip", b"just some text", "not a run bundle"),
+    ("empty.zip", None, "missing"),
+    ("broken.zip", "truncate", "not a run bundle"),
+])
+def test_bad_uploads_say_why_and_keep_the_model(trained, name, data, message):
+    at = trained
+    before = at.session_state["lab_current"]
+    if data is None:
+        buf = io.BytesIO()
+        zipfile.ZipFile(buf, "w").close()
+        data = buf.getvalue()
+    elif data == "truncate":
+        data = bundle_of(at)[: 2000]
+    upload(at, name, data)
+    assert message in texts(at.error) and "The current model is unchanged" in texts(at.error)
+    assert at.session_state["lab_current"] is before
+
+
+def test_a_huge_upload_is_refused(trained, monkeypatch):
+    import lstm_core.runs
+
+    monkeypatch.setattr(lstm_core.runs, "MAX_BUNDLE_BYTES", 1000)
+    before = trained.session_state["lab_current"]
+    upload(trained, "huge.zip", b"0" * 5000)
+    assert "limit" in texts(trained.error)
+    assert trained.session_state["lab_current"] is before
