@@ -9,6 +9,7 @@ from lstm_core.errors import LstmLabError
 from lstm_core.explain import SATURATION, SIGMOID_GATES, UNIT_ORDERS, NothingToExplain, explain, saturation, \
     unit_order, unit_terms
 from ui import state
+from ui.boot import ensure_app_navigation
 from ui.sentence import plain, sentence_html
 
 EXAMPLES = {
@@ -47,6 +48,7 @@ def percent(p: float) -> str:
     return f"{p:.1%}"
 
 
+ensure_app_navigation()
 st.title("Gates")
 st.caption("Type a review and see what the current model's gates do at every word: what it keeps in its "
            "cell state, what it forgets, and how its prediction moves.")
@@ -150,6 +152,6 @@ if SIGMOID_GATES[ex.cell]:
                "Johnson and Fei-Fei (2015) found that training pushes many forget gates to stay open (> 0.9): "
                "those units carry information across many words. Compare the default model with a fresh one.")
 
-st.download_button("Download the traces (CSV)", ex.to_csv(), file_name="gate_traces.csv", mime="text/csv",
+st.download_button("Download the traces (CSV)", ex.to_csv, file_name="gate_traces.csv", mime="text/csv",
                    help="One row per (word, unit): token, P(positive) after it, every gate and state.",
                    icon=":material/download:")

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 import ui.state
 from lstm_core.explain import CUT, DROPPED, KEPT, UNKNOWN, Word
+from test_app_pages import app_navigation  # noqa: F401  (autouse: pages run inside app.py's navigation)
 from test_explain import trained_run  # the tiny runs the explain tests train, shared per session
 from ui.sentence import plain, sentence_html
 
@@ -136,13 +137,12 @@ def test_without_a_model_the_page_says_what_to_do(tmp_path, monkeypatch):
 
 def test_in_the_app_the_sidebar_names_the_model_the_page_shows(tiny_imdb_dir, out_root, monkeypatch):
     monkeypatch.setattr(ui.state, "DEFAULT_RUN", trained_run(tiny_imdb_dir, out_root))
-    monkeypatch.setattr(ui.state, "job_manager", lambda: None)  # no background trainer warming TF up
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.run()
-    assert any(m.value == "**tiny lstm last**" for m in at.sidebar.markdown)  # on the start page
-    at.switch_page("pages/gates.py").run()  # (AppTest drops the sidebar after a page switch)
+    at.switch_page("pages/gates.py").run()
     assert not at.exception, at.exception
     assert at.title[0].value == "Gates"
+    assert any(m.value == "**tiny lstm last**" for m in at.sidebar.markdown)
     assert any("the current model, **tiny lstm last**, says" in m.value for m in at.markdown)
 
 
