@@ -97,9 +97,10 @@ class PreprocessConfig:
 class SequenceConfig:
     # Words beyond the most frequent max_vocab map to the out-of-vocabulary id 1.
     max_vocab: int = 20_000
-    # 300 cleaned tokens hold the whole of ~90% of reviews at a third of the
-    # tutorial's 891 steps; 200 lost 1-2 points of test accuracy (bench/results.md).
-    max_len: int = 300
+    # 200 cleaned tokens hold the whole of 85% of reviews at under a quarter of
+    # the tutorial's 891 steps; 300 and 400 scored the same within half a point
+    # but cost 15% and 100% more per epoch (bench/results.md, "Sequence length").
+    max_len: int = 200
     # Reviews tend to end on their verdict, so by default long ones keep their end.
     keep: Literal["start", "end"] = "end"
 
