@@ -206,6 +206,15 @@ def save_npz(vectors: Vectors, path: str | Path, dtype: str = "float16") -> Path
     return path
 
 
+class WrongDimension(DataError):
+    """The vectors' dimension is not the model's embedding size (``found`` and ``expected``, so a
+    page can offer the fix)."""
+
+    def __init__(self, message: str, found: int, expected: int):
+        super().__init__(message)
+        self.found, self.expected = found, expected
+
+
 @dataclass(frozen=True)
 class Coverage:
     vocab_words: int  # words in the vocabulary (without padding and OOV)
@@ -239,8 +248,9 @@ def embedding_matrix(vocab: Vocabulary, vectors: Vectors, dim: int, *, unknown: 
     louder than real words.
     """
     if vectors.dim != dim:
-        raise DataError(f"the word vectors in {vectors.source} have dimension {vectors.dim}, but the "
-                        f"model's embedding has {dim}: set the embedding dimension to {vectors.dim}")
+        raise WrongDimension(f"the word vectors in {vectors.source} have dimension {vectors.dim}, but the "
+                             f"model's embedding has {dim}: set the embedding dimension to {vectors.dim}",
+                             found=vectors.dim, expected=dim)
     if unknown not in ("zero", "random"):
         raise ValueError(f"unknown must be 'zero' or 'random', got {unknown!r}")
     found = vectors.as_dict()

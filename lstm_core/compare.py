@@ -1,0 +1,563 @@
+"""Random against word2vec: the same configuration and seed, trained side by side.
+
+``compare(spec)`` trains one model per variant of the embedding's start —
+random numbers (trained), word2vec fine-tuned, word2vec frozen — with every
+other setting and the seed equal, on one prepared split. It keeps each model's
+embedding *before* training next to the trained one, so that nearest neighbours
+and a 2-D map can show what training did to the words; optionally it repeats
+the training on smaller labelled sets (a learning curve) to show where the
+pretrained vectors help most.
+
+    spec = CompareSpec(ExperimentConfig(), target=0.85, sizes=(500, 1000, 2000, 4000))
+    result = compare(spec)
+    result.table()                      # test metrics, best val accuracy, epochs to the target
+    result.neighbours("great")          # {variant: {"before": [...], "after": [...]}}
+    result.word_maps(DEFAULT_MAP_WORDS)  # {variant: WordMap}, PCA; method="tsne" on demand
+
+In the app a :class:`ComparisonTask` is the background job's runner
+(``lstm_core.jobs``): it trains the variants one after the other and records
+each one's curves so a page can overlay them live. No Streamlit here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .config import ExperimentConfig
+from .errors import DataError
+from .training import BatchUpdate, EpochUpdate, NullListener, TrainInfo
+from .vocabulary import Vocabulary
+
+Progress = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class Variant:
+    key: str
+    label: str
+    init: str  # ModelConfig.embedding_init
+    trainable: bool  # ModelConfig.embedding_trainable
+
+
+# A frozen random embedding learns nothing, so random is always trained.
+VARIANTS: dict[str, Variant] = {v.key: v for v in (
+    Variant("random", "random, trained", "random", True),
+    Variant("word2vec", "word2vec, fine-tuned", "word2vec", True),
+    Variant("word2vec_frozen", "word2vec, frozen", "word2vec", False),
+)}
+# Training-set sizes of the learning curve; 4,000 is the bundled split's whole training part.
+LEARNING_CURVE_SIZES = (500, 1_000, 2_000, 4_000)
+# Sentiment words (as cleaning stores them: verbs are lemmatized, "boring" is "bore") and a few
+# neutral film words for the map.
+POSITIVE_WORDS = ("great", "excellent", "wonderful", "best", "love", "perfect", "brilliant", "enjoy",
+                  "superb", "fantastic", "amaze", "beautiful")
+NEGATIVE_WORDS = ("bad", "awful", "terrible", "worst", "bore", "waste", "poor", "horrible", "stupid",
+                  "dull", "disappoint", "mess")
+NEUTRAL_WORDS = ("movie", "film", "actor", "plot", "story", "scene", "character", "director", "music",
+                 "time")
+DEFAULT_MAP_WORDS = POSITIVE_WORDS + NEGATIVE_WORDS + NEUTRAL_WORDS
+# A word is drawn as positive (negative) when at least this share of its training occurrences are
+# in positive (negative) reviews.
+POLARITY_SHARE = 0.6
+MAP_METHODS = ("pca", "tsne")
+
+
+@dataclass(frozen=True)
+class CompareSpec:
+    """What to compare: ``config`` (everything but the embedding's start), the variants, the target
+    validation accuracy for "epochs to target", and the learning curve's sizes (empty: none)."""
+
+    config: ExperimentConfig
+    variants: tuple[str, ...] = ("random", "word2vec", "word2vec_frozen")
+    # The classroom default reaches 85% validation accuracy after one epoch from word2vec; a
+    # random start needs two or more (bench/results.md, "Embeddings").
+    target: float = 0.85
+    sizes: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.config, ExperimentConfig):
+            raise ValueError(f"config must be an ExperimentConfig, got {type(self.config).__name__}")
+        variants = tuple(self.variants)
+        if not variants or len(set(variants)) != len(variants) or not set(variants) <= set(VARIANTS):
+            raise ValueError(f"compare.variants must be distinct names among {', '.join(VARIANTS)}, "
+                             f"got {self.variants!r}")
+        if (not isinstance(self.target, (int, float)) or isinstance(self.target, bool)
+                or not 0.0 < self.target <= 1.0):
+            raise ValueError(f"compare.target must be a number in (0, 1], got {self.target!r}")
+        sizes = tuple(self.sizes)
+        if not all(isinstance(s, int) and not isinstance(s, bool) and s >= 2 for s in sizes) \
+                or len(set(sizes)) != len(sizes):
+            raise ValueError(f"compare.sizes must be distinct integers >= 2, got {self.sizes!r}")
+        object.__setattr__(self, "variants", variants)
+        object.__setattr__(self, "sizes", tuple(sorted(sizes)))
+
+    def config_for(self, key: str) -> ExperimentConfig:
+        v = VARIANTS[key]
+        return self.config.replace(model={"embedding_init": v.init, "embedding_trainable": v.trainable})
+
+
+def epochs_to_target(val_accuracy: Sequence[float], target: float) -> int | None:
+    """The first epoch (1-based) whose validation accuracy reaches ``target``; None if none does."""
+    for epoch, value in enumerate(val_accuracy, 1):
+        if value == value and value >= target:  # NaN never counts
+            return epoch
+    return None
+
+
+def subsample(labels: np.ndarray, size: int, seed: int) -> np.ndarray:
+    """Sorted indices of ``size`` rows, stratified by label and seeded; all rows if there are fewer."""
+    labels = np.asarray(labels)
+    if size >= len(labels):
+        return np.arange(len(labels))
+    rng = np.random.default_rng(seed)
+    picked = []
+    for cls in np.unique(labels):
+        idx = np.flatnonzero(labels == cls)
+        share = int(round(size * len(idx) / len(labels)))
+        picked.append(rng.permutation(idx)[:max(1, share)])
+    return np.sort(np.concatenate(picked))[:size]
+
+
+def row_words(vocab: Vocabulary) -> list[str]:
+    """The word of every embedding row (0 padding, 1 out-of-vocabulary)."""
+    from .vocabulary import OOV_TOKEN, PAD_TOKEN
+
+    return [PAD_TOKEN, OOV_TOKEN, *vocab.words_]
+
+
+def vocabulary_word(word: str, vocab: Vocabulary, preprocess: Any) -> str:
+    """The vocabulary's form of a typed word (cleaned as in training: "Boring" → "bore"), or a
+    :class:`DataError` saying why it has no row."""
+    from .preprocessing import Cleaner
+
+    typed = str(word).strip()
+    if not typed:
+        raise DataError("type a word to look up")
+    if len(typed.split()) > 1:
+        raise DataError(f"type one word at a time, not {typed!r}")
+    if typed in vocab:
+        return typed
+    cleaner = Cleaner(preprocess)
+    tokens = cleaner.clean(typed)
+    if not tokens:
+        if not cleaner.long_enough(typed):
+            why = f"it is shorter than {preprocess.min_word_len} letters"
+        elif cleaner.is_stopword(cleaner.normalise(typed)):
+            why = "it is a stopword"
+        else:
+            why = "it has no letters a-z"
+        raise DataError(f"{typed!r} never reaches the model: cleaning drops it ({why})")
+    token = tokens[0]
+    if token in vocab:
+        return token
+    stored = f" (cleaned: {token!r})" if token != typed else ""
+    raise DataError(f"{typed!r}{stored} is not in the vocabulary: the model knows the "
+                    f"{len(vocab.words_):,} most frequent words of its training reviews")
+
+
+@dataclass(frozen=True)
+class WordMap:
+    """2-D positions of some words before and after training, in one shared projection."""
+
+    words: tuple[str, ...]
+    before: np.ndarray  # (n, 2)
+    after: np.ndarray  # (n, 2)
+    polarity: tuple[float, ...]  # share of each word's training occurrences in positive reviews
+    method: str  # "pca" or "tsne"
+    missing: tuple[str, ...] = ()  # asked for but not in the vocabulary
+
+    @property
+    def moved(self) -> np.ndarray:
+        """How far each word moved in the map (0 for a frozen embedding)."""
+        return np.linalg.norm(self.after - self.before, axis=1)  # (n,)
+
+
+def project(before: np.ndarray, after: np.ndarray, method: str = "pca",
+            seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Project the rows of ``before`` and ``after`` (n, E) into one 2-D space: PCA, or seeded t-SNE,
+    fitted on both together so that arrows from before to after mean something."""
+    if method not in MAP_METHODS:
+        raise ValueError(f"method must be one of {', '.join(MAP_METHODS)}, got {method!r}")
+    before, after = np.asarray(before, np.float64), np.asarray(after, np.float64)
+    n = len(before)
+    if n < 3 or before.shape != after.shape:
+        raise DataError(f"a map needs at least 3 words in the vocabulary, got {n}")
+    both = np.concatenate([before, after])  # (2n, E)
+    if method == "pca":
+        from sklearn.decomposition import PCA
+
+        xy = PCA(n_components=2, random_state=seed).fit_transform(both)
+    else:
+        from sklearn.manifold import TSNE
+
+        perplexity = float(min(30.0, max(2.0, (len(both) - 1) / 3)))
+        # "exact" is quicker than Barnes-Hut below a few hundred points, and single-threaded
+        method_ = "exact" if len(both) <= 600 else "barnes_hut"
+        xy = TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed, max_iter=1000,
+                  method=method_).fit_transform(both)
+    return xy[:n], xy[n:]
+
+
+@dataclass
+class VariantResult:
+    key: str
+    label: str
+    run: Any  # lstm_core.runs.Run
+    initial: np.ndarray  # (V, E) the embedding before training
+    epochs_to_target: int | None
+
+    @functools.cached_property
+    def final(self) -> np.ndarray:
+        """(V, E) the embedding after training (the initial one, when frozen)."""
+        return self.run.model.get_layer("embedding").get_weights()[0]
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    """One training of the learning curve: a variant on ``size`` labelled reviews."""
+
+    variant: str
+    size: int
+    test_accuracy: float
+    best_val_accuracy: float
+    epochs_run: int
+    epochs_to_target: int | None
+    seconds: float
+
+
+@dataclass
+class Comparison:
+    spec: CompareSpec
+    vocab: Vocabulary
+    results: dict[str, VariantResult]  # in the spec's order; fewer when stopped
+    baseline_accuracy: float | None = None  # TF-IDF + LR on the same split
+    coverage: dict[str, Any] | None = None  # of the word vectors over the vocabulary
+    curve: list[CurvePoint] = field(default_factory=list)
+    curve_baseline: dict[int, float] = field(default_factory=dict)  # TF-IDF + LR per training size
+    polarity: np.ndarray | None = None  # (V,) share of each row's training occurrences in positive reviews
+    stopped: bool = False
+
+    def table(self) -> list[dict[str, Any]]:
+        """One row per variant: test metrics, best validation accuracy, epochs to the target."""
+        rows = []
+        for r in self.results.values():
+            test, info = r.run.metrics["test"], r.run.info
+            val = [v for v in r.run.history.get("val_accuracy", []) if v == v]
+            rows.append({"variant": r.label, "test accuracy": test["accuracy"], "precision": test["precision"],
+                         "recall": test["recall"], "F1": test["f1"],
+                         "best val accuracy": max(val) if val else math.nan,
+                         "best epoch": info.get("best_epoch", 0) + 1,
+                         f"epochs to {self.spec.target:.0%} val": r.epochs_to_target,
+                         "epochs run": info.get("epochs_run"), "seconds": info.get("seconds")})
+        return rows
+
+    def summary(self) -> str:
+        """One sentence on epochs to the target, for people."""
+        parts = []
+        for r in self.results.values():
+            e = r.epochs_to_target
+            parts.append(f"{r.label}: {'not reached' if e is None else f'{e} epoch' + ('s' if e > 1 else '')}")
+        return f"Epochs to {self.spec.target:.0%} validation accuracy — " + "; ".join(parts) + "."
+
+    def neighbours(self, word: str, k: int = 8) -> tuple[str, dict[str, dict[str, list[tuple[str, float]]]]]:
+        """(the word as the vocabulary has it, {variant: {"before": [(word, cosine)], "after": [...]}})."""
+        from .embeddings import nearest
+
+        token = vocabulary_word(word, self.vocab, self.spec.config.preprocess)
+        words = row_words(self.vocab)[2:]
+        out = {}
+        for key, r in self.results.items():
+            out[key] = {"before": nearest(words, r.initial[2:], token, k),
+                        "after": nearest(words, r.final[2:], token, k)}
+        return token, out
+
+    def known_words(self, words: Sequence[str]) -> tuple[list[str], list[str]]:
+        """(the vocabulary forms of ``words`` that have a row, without repeats; the others as typed)."""
+        known, missing = [], []
+        for w in words:
+            try:
+                token = vocabulary_word(w, self.vocab, self.spec.config.preprocess)
+            except DataError:
+                if str(w).strip():
+                    missing.append(str(w).strip())
+                continue
+            if token not in known:
+                known.append(token)
+        return known, missing
+
+    def word_maps(self, words: Sequence[str], method: str = "pca", seed: int | None = None) -> dict[str, WordMap]:
+        """{variant: WordMap} of ``words`` (those in the vocabulary), before and after training."""
+        known, missing = self.known_words(words)
+        seed = self.spec.config.train.seed if seed is None else seed
+        rows = np.array([self.vocab.index_[w] for w in known], dtype=np.int64)
+        polarity = tuple(float(self.polarity[i]) if self.polarity is not None else 0.5 for i in rows)
+        maps = {}
+        for key, r in self.results.items():
+            before, after = project(r.initial[rows], r.final[rows], method, seed)
+            maps[key] = WordMap(tuple(known), before, after, polarity, method, tuple(missing))
+        return maps
+
+
+def word_polarity(token_lists: Sequence[Sequence[str]], labels: Sequence[int], vocab: Vocabulary) -> np.ndarray:
+    """(V,) for every embedding row: the share of the word's training occurrences that are in
+    positive reviews, smoothed towards 0.5 ((pos + 1) / (all + 2))."""
+    pos = np.zeros(vocab.size, dtype=np.float64)
+    total = np.zeros(vocab.size, dtype=np.float64)
+    for tokens, label in zip(token_lists, labels):
+        ids = np.asarray(vocab.encode(tokens), dtype=np.int64)
+        np.add.at(total, ids, 1.0)
+        if label:
+            np.add.at(pos, ids, 1.0)
+    return (pos + 1.0) / (total + 2.0)
+
+
+def initial_random_embedding(cfg: ExperimentConfig, vocab_size: int) -> np.ndarray:
+    """(V, E) the embedding Keras starts a random-init model from under ``cfg.train.seed``: the
+    model ``train_run`` builds after seeding, so passing it back changes nothing but keeps a copy."""
+    from .model import build_model
+    from .training import seed_everything
+
+    seed_everything(cfg.train.seed)
+    model = build_model(cfg.model, vocab_size, train_cfg=cfg.train)
+    return np.array(model.get_layer("embedding").get_weights()[0])
+
+
+# ----------------------------------------------------------------------------------- live record
+
+
+class Recorder:
+    """Per-variant curves as they come in, readable from another thread (the page's)."""
+
+    def __init__(self, spec: CompareSpec, should_stop: Callable[[], bool] = lambda: False):
+        self.spec = spec
+        self._should_stop = should_stop
+        self._lock = threading.Lock()
+        self._series = {k: {"batches": {}, "history": {}, "epochs": spec.config.train.max_epochs,
+                            "batches_per_epoch": 0, "status": "waiting"} for k in spec.variants}
+        self._curve: list[CurvePoint] = []
+        self._current: str | None = None
+
+    def listener(self, key: str) -> "_VariantListener":
+        return _VariantListener(self, key)
+
+    def started(self, key: str | None) -> None:
+        with self._lock:
+            if key is not None:
+                self._series[key]["status"] = "training"
+            self._current = key
+
+    def finished(self, key: str, status: str = "done") -> None:
+        with self._lock:
+            self._series[key]["status"] = status
+
+    def point(self, p: CurvePoint) -> None:
+        with self._lock:
+            self._curve.append(p)
+
+    def should_stop(self) -> bool:
+        return self._should_stop()
+
+    def snapshot(self) -> dict[str, Any]:
+        """{"series": {variant: {label, batches, history, epochs, batches_per_epoch, status}},
+        "curve": [CurvePoint], "current": variant being trained or None} — copies."""
+        with self._lock:
+            series = {k: {"label": VARIANTS[k].label, "batches": {m: tuple(v) for m, v in s["batches"].items()},
+                          "history": {m: tuple(v) for m, v in s["history"].items()}, "epochs": s["epochs"],
+                          "batches_per_epoch": s["batches_per_epoch"], "status": s["status"]}
+                      for k, s in self._series.items()}
+            return {"series": series, "curve": list(self._curve), "current": self._current}
+
+    def _record(self, key: str, fn: Callable[[dict], None]) -> None:
+        with self._lock:
+            fn(self._series[key])
+
+
+class _VariantListener(NullListener):
+    """The trainer's listener for one variant of the main comparison."""
+
+    def __init__(self, recorder: Recorder, key: str):
+        self.recorder, self.key = recorder, key
+
+    def on_train_begin(self, info: TrainInfo) -> None:
+        def begin(s):
+            s["epochs"], s["batches_per_epoch"] = info.epochs, info.batches_per_epoch
+        self.recorder._record(self.key, begin)
+
+    def on_batch_end(self, u: BatchUpdate) -> None:
+        def add(s):
+            for name, value in (("step", u.step), ("epoch", u.epoch), ("loss", u.loss), ("accuracy", u.accuracy)):
+                s["batches"].setdefault(name, []).append(value)
+        self.recorder._record(self.key, add)
+
+    def on_epoch_end(self, u: EpochUpdate) -> None:
+        def add(s):
+            for name in ("loss", "accuracy", "val_loss", "val_accuracy"):
+                s["history"].setdefault(name, []).append(float(u.logs.get(name, math.nan)))
+        self.recorder._record(self.key, add)
+
+    def should_stop(self) -> bool:
+        return self.recorder.should_stop()
+
+
+class _StopOnly(NullListener):
+    def __init__(self, should_stop: Callable[[], bool]):
+        self._should_stop = should_stop
+
+    def should_stop(self) -> bool:
+        return self._should_stop()
+
+
+# ----------------------------------------------------------------------------------- the comparison
+
+
+def compare(spec: CompareSpec, *, prepared: Any = None, recorder: Recorder | None = None,
+            progress: Progress | None = None) -> Comparison | None:
+    """Train every variant of ``spec`` (then the learning curve) on one prepared split.
+
+    ``recorder`` receives the curves and is asked whether to stop (between batches); a stop keeps
+    what is finished (the variant being trained is tested as it stands) and skips the rest.
+    Returns None when stopped before the first variant began.
+    """
+    from .pipeline import prepare, train_run, word2vec_matrix
+
+    recorder = recorder or Recorder(spec)
+    say = progress or (lambda what, fraction: None)
+    cfg = spec.config
+    prepared = prepared or prepare(cfg, progress=progress)
+    vocab = prepared.vocab
+    matrix = coverage = None
+    if any(VARIANTS[k].init == "word2vec" for k in spec.variants):
+        say("reading word vectors", 1.0)
+        matrix, coverage = word2vec_matrix(spec.config_for("word2vec"), vocab)  # fails early on a bad file
+    polarity = word_polarity(prepared.train_tokens, prepared.dataset.train.labels, vocab)
+    result = Comparison(spec, vocab, {}, coverage=coverage.to_dict() if coverage else None, polarity=polarity)
+
+    n = len(spec.variants)
+    for i, key in enumerate(spec.variants):
+        if recorder.should_stop():
+            break
+        v, vcfg = VARIANTS[key], spec.config_for(key)
+        say(f"training '{v.label}' ({i + 1} of {n})", 1.0)
+        initial = matrix if v.init == "word2vec" else initial_random_embedding(vcfg, vocab.size)
+        recorder.started(key)
+        run = train_run(vcfg, recorder.listener(key), prepared=prepared, embedding_matrix=initial,
+                        name=v.label, with_baseline=i == 0)
+        if coverage is not None and v.init == "word2vec":
+            run.info["embedding_coverage"] = coverage.to_dict()
+        if "baseline" in run.metrics:
+            result.baseline_accuracy = float(run.metrics["baseline"]["accuracy"])
+        stopped = bool(run.info.get("stopped_by_user"))
+        recorder.finished(key, "stopped" if stopped else "done")
+        result.results[key] = VariantResult(key, v.label, run, np.array(initial),
+                                            epochs_to_target(run.history.get("val_accuracy", []), spec.target))
+        if stopped:
+            break
+    recorder.started(None)
+    if not result.results:
+        return None
+    result.stopped = recorder.should_stop() or len(result.results) < n
+    if spec.sizes and not result.stopped:
+        _learning_curve(spec, prepared, matrix, result, recorder, say)
+    return result
+
+
+def _learning_curve(spec: CompareSpec, prepared: Any, matrix: np.ndarray | None, result: Comparison,
+                    recorder: Recorder, say: Progress) -> None:
+    """Train every variant on each smaller labelled set (same validation and test reviews; the
+    vocabulary and vectors still come from all training texts, whose labels they never use)."""
+    from .baseline import tfidf_baseline
+    from .pipeline import train_run, validation_indices
+
+    cfg = spec.config
+    full = len(prepared.x_train)
+    y_all = np.asarray(prepared.dataset.train.labels, dtype=np.int64)
+    train_rows, _ = validation_indices(y_all, cfg.train.validation_split, cfg.train.seed)
+    jobs = [(size, key) for size in spec.sizes for key in spec.variants]
+    for j, (size, key) in enumerate(jobs):
+        if recorder.should_stop():
+            result.stopped = True
+            return
+        v = VARIANTS[key]
+        if size >= full:  # the main comparison already trained on all of it
+            r = result.results[key]
+            _add_point(result, recorder, key, full, r.run, r.epochs_to_target)
+            if full not in result.curve_baseline and result.baseline_accuracy is not None:
+                result.curve_baseline[full] = result.baseline_accuracy
+            continue
+        say(f"learning curve: '{v.label}' on {size:,} reviews ({j + 1} of {len(jobs)})", 1.0)
+        rows = subsample(prepared.y_train, size, cfg.train.seed)
+        small = dataclasses.replace(prepared, x_train=prepared.x_train[rows], y_train=prepared.y_train[rows])
+        vcfg = spec.config_for(key)
+        initial = matrix if v.init == "word2vec" else initial_random_embedding(vcfg, prepared.vocab.size)
+        run = train_run(vcfg, _StopOnly(recorder.should_stop), prepared=small, embedding_matrix=initial,
+                        with_baseline=False, name=f"{v.label}, {size} reviews")
+        if run.info.get("stopped_by_user"):
+            result.stopped = True
+            return
+        _add_point(result, recorder, key, size, run,
+                   epochs_to_target(run.history.get("val_accuracy", []), spec.target))
+        if size not in result.curve_baseline:
+            tokens = [prepared.train_tokens[train_rows[i]] for i in rows]
+            try:
+                base = tfidf_baseline(tokens, prepared.y_train[rows], prepared.test_tokens, prepared.y_test,
+                                      seed=cfg.train.seed)
+            except ValueError:  # too few reviews for a term to occur twice: no baseline at this size
+                continue
+            result.curve_baseline[size] = float(base.metrics.accuracy)
+
+
+def _add_point(result: Comparison, recorder: Recorder, key: str, size: int, run: Any,
+               to_target: int | None) -> None:
+    val = [v for v in run.history.get("val_accuracy", []) if v == v]
+    point = CurvePoint(key, size, float(run.metrics["test"]["accuracy"]), max(val) if val else math.nan,
+                       int(run.info.get("epochs_run", 0)), to_target, float(run.info.get("seconds", 0.0)))
+    result.curve.append(point)
+    recorder.point(point)
+
+
+class ComparisonTask:
+    """A background job's runner (``JobManager.submit(..., runner=task)``) that runs ``compare``
+    and records the curves; the page keeps the task and reads :meth:`snapshot` while it trains."""
+
+    def __init__(self, spec: CompareSpec):
+        self.spec = spec
+        self._job: Any = None
+        self.recorder = Recorder(spec, self._stop_requested)
+        self.started_at: float | None = None
+
+    def _stop_requested(self) -> bool:
+        return self._job is not None and self._job.should_stop()
+
+    def snapshot(self) -> dict[str, Any]:
+        return self.recorder.snapshot()
+
+    def __call__(self, job: Any) -> Comparison | None:
+        self._job = job
+        self.started_at = time.perf_counter()
+        return compare(self.spec, recorder=self.recorder, progress=job.progress)
+
+
+def check_vectors(cfg: ExperimentConfig, path: str, prepared: Any = None) -> dict[str, Any]:
+    """Read the vector file at ``path`` for ``cfg``'s vocabulary (as a comparison would) and return
+    its coverage; a :class:`DataError` says what is wrong (missing, malformed, truncated, the wrong
+    dimension)."""
+    from .pipeline import prepare, word2vec_matrix
+
+    cfg = cfg.replace(model={"embedding_init": "word2vec", "embedding_path": path})
+    prepared = prepared or prepare(cfg)
+    _, coverage = word2vec_matrix(cfg, prepared.vocab)
+    return coverage.to_dict()
+
+
+def polarity_class(share: float, threshold: float = POLARITY_SHARE) -> str:
+    """"positive", "negative" or "neutral" for a word's share of positive occurrences."""
+    return "positive" if share >= threshold else "negative" if share <= 1 - threshold else "neutral"
