@@ -331,8 +331,10 @@ def explain(run: Any, text: str, *, vocab: Vocabulary | None = None,
         else:
             words[i] = Word(w.text, KEPT, w.token, step)
 
-    embedding = model.get_layer("embedding").embeddings
-    x = np.asarray(embedding.numpy()[ids], dtype=np.float64)  # (T, E)
+    import keras
+
+    embedding = model.get_layer("embedding").embeddings  # (vocab, E): gather the T rows, not a 10 MB copy
+    x = np.asarray(keras.ops.convert_to_numpy(keras.ops.take(embedding, ids, axis=0)), dtype=np.float64)  # (T, E)
     layer = model.get_layer("rnn")
     trace = trace_layer(layer, x)
     pooling = "mean" if "pool" in _layer_names(model) else "last"

@@ -23,9 +23,8 @@ from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from .figures import _layout
+from .figures import FONT
 
 GATE_SCALE = [[0.0, "#2D004B"], [0.1, "#542788"], [0.25, "#8073AC"], [0.4, "#D8DAEB"], [0.5, "#F7F7F7"],
               [0.6, "#FEE0B6"], [0.75, "#FDB863"], [0.9, "#E08214"], [1.0, "#7F3B08"]]  # PuOr, -1 .. 1
@@ -38,6 +37,8 @@ NAMES = {"i": "input gate i", "f": "forget gate f", "g": "candidate g", "o": "ou
          "c": "cell state c", "h": "hidden state h", "z": "update gate z", "r": "reset gate r",
          "hh": "candidate h~"}
 MAX_TICKS = 50  # token labels shown on an axis; more are thinned (hover always names the token)
+GRID = "#EEF0F2"
+SIDE_LEGEND = dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.01)  # clear of title and ticks
 
 
 def safe(text: str) -> str:
@@ -72,6 +73,28 @@ def _check_order(order: Sequence[int] | None, units: int) -> np.ndarray:
     return order
 
 
+def _figure(traces: list[Any], title: str | None, height: int, *, hovermode: str = "x unified",
+            margin: dict[str, int] | None = None, **layout: Any) -> go.Figure:
+    """The figure in one construction, in :mod:`lstm_core.figures`' style. (Plotly re-walks a
+    figure at every ``update_*``/``add_*`` call; on the Gates page, which redraws five figures at
+    each keystroke, building them in one go is 3-10x faster.)"""
+    base: dict[str, Any] = dict(
+        height=height, font=FONT, plot_bgcolor="white", hovermode=hovermode, uirevision="keep",
+        margin=margin or dict(l=50, r=20, t=60 if title else 30, b=40),
+        legend=dict(orientation="h", yanchor="bottom", y=1.04, xanchor="left", x=0))
+    if title:
+        base["title"] = dict(text=title)
+    return go.Figure(data=traces, layout={**base, **layout})
+
+
+def _grid(**kwargs: Any) -> dict[str, Any]:
+    return dict(showgrid=True, gridcolor=GRID, zeroline=False, **kwargs)
+
+
+def _ref(axis: str, row: int) -> str:
+    return f"{axis}{row if row > 1 else ''}"
+
+
 def gate_heatmaps(labels: Sequence[str], arrays: Mapping[str, Any], *, order: Sequence[int] | None = None,
                   unit_scores: Sequence[float] | None = None, score_name: str = "",
                   selected: tuple[int, int] | None = None, title: str | None = None,
@@ -93,37 +116,38 @@ def gate_heatmaps(labels: Sequence[str], arrays: Mapping[str, Any], *, order: Se
     scores = None if unit_scores is None else np.asarray(unit_scores, dtype=np.float64)
     y = [f"unit {u}" + ("" if scores is None else f" ({safe(score_name)} {scores[u]:+.3f})") for u in order]
     rows = len(mats)
-    height = panel_height or int(np.clip(units * 5, 110, 260))
-    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=min(0.08, 0.35 / rows),
-                        subplot_titles=[NAMES.get(k, k) for k in mats])
+    gap = min(0.08, 0.35 / rows)
+    share = (1.0 - gap * (rows - 1)) / rows
+    traces, axes, titles, shapes = [], {}, [], []
+    at = None if selected is None else int(np.flatnonzero(order == selected[0])[0])
     for row, (name, mat) in enumerate(mats.items(), start=1):
-        fig.add_trace(go.Heatmap(
+        top = 1.0 - (row - 1) * (share + gap)
+        traces.append(go.Heatmap(
             z=np.round(mat[:, order].T, 6), x=x, y=y, coloraxis="coloraxis", name=name, xgap=1, ygap=0,
-            hoverongaps=False,
-            hovertemplate=f"{safe(NAMES.get(name, name))} = %{{z:.6f}}<br>token %{{x}}<br>%{{y}}<extra></extra>"),
-            row=row, col=1)
-    fig.update_yaxes(type="category", autorange="reversed", showgrid=False, showticklabels=units <= 40,
-                     ticks="", tickfont=dict(size=10), tickmode="array", tickvals=y,
-                     ticktext=[f"unit {u}" for u in order])
-    if selected is not None:  # the unit's row thinly, its cell at the word boldly, in every panel
-        unit, step = selected
-        at = int(np.flatnonzero(order == unit)[0])
-        shapes = []
-        for row in range(1, rows + 1):
-            refs = dict(type="rect", xref=f"x{row if row > 1 else ''}", yref=f"y{row if row > 1 else ''}",
-                        y0=at - 0.5, y1=at + 0.5)
+            hoverongaps=False, xaxis=_ref("x", row), yaxis=_ref("y", row),
+            hovertemplate=f"{safe(NAMES.get(name, name))} = %{{z:.6f}}<br>token %{{x}}<br>%{{y}}<extra></extra>"))
+        axes[_ref("yaxis", row)] = dict(
+            domain=[max(0.0, top - share), min(1.0, top)], anchor=_ref("x", row), type="category", autorange="reversed",
+            showgrid=False, showticklabels=units <= 40, ticks="", tickfont=dict(size=10), tickmode="array",
+            tickvals=y, ticktext=[f"unit {u}" for u in order])
+        bottom = row == rows
+        axes[_ref("xaxis", row)] = dict(
+            anchor=_ref("y", row), type="category", zeroline=False, **({"matches": "x"} if row > 1 else {}),
+            **(_token_axis(labels, x) if bottom else dict(showticklabels=False, showgrid=False, range=[-0.5, n - 0.5])))
+        titles.append(dict(text=NAMES.get(name, name), x=0.5, xref="paper", y=top, yref="paper",
+                           yanchor="bottom", xanchor="center", showarrow=False, font=dict(size=14)))
+        if at is not None:  # the unit's row thinly, its cell at the word boldly, in every panel
+            refs = dict(type="rect", xref=_ref("x", row), yref=_ref("y", row), y0=at - 0.5, y1=at + 0.5)
             shapes += [dict(refs, x0=-0.5, x1=n - 0.5, line=dict(color="#1F2A30", width=1)),
-                       dict(refs, x0=step - 0.5, x1=step + 0.5, line=dict(color="black", width=3))]
-        fig.update_layout(shapes=shapes)  # at once: add_shape per panel costs ~6 ms each
-    _layout(fig, title, height * rows + 120)
-    fig.update_layout(hovermode="closest", showlegend=False, margin=dict(l=60, r=20, t=50 if title else 30, b=80),
-                      coloraxis=dict(colorscale=GATE_SCALE, cmin=-1.0, cmax=1.0,
-                                     colorbar=dict(title=dict(text="value", side="right"), len=0.6, thickness=14,
-                                                   tickvals=[-1, -0.5, 0, 0.5, 1],
-                                                   ticktext=["≤ -1", "-0.5", "0 (closed)", "0.5", "≥ 1 (open)"])))
-    fig.update_xaxes(type="category", showgrid=False, zeroline=False)
-    fig.update_xaxes(**_token_axis(labels, x), row=rows, col=1)
-    return fig
+                       dict(refs, x0=selected[1] - 0.5, x1=selected[1] + 0.5, line=dict(color="black", width=3))]
+    height = panel_height or int(np.clip(units * 5, 110, 260))
+    return _figure(
+        traces, title, height * rows + 120, hovermode="closest", showlegend=False, annotations=titles,
+        shapes=shapes, margin=dict(l=60, r=20, t=50 if title else 30, b=80), **axes,
+        coloraxis=dict(colorscale=GATE_SCALE, cmin=-1.0, cmax=1.0,
+                       colorbar=dict(title=dict(text="value", side="right"), len=0.6, thickness=14,
+                                     tickvals=[-1, -0.5, 0, 0.5, 1],
+                                     ticktext=["≤ -1", "-0.5", "0 (closed)", "0.5", "≥ 1 (open)"])))
 
 
 def gate_means(labels: Sequence[str], arrays: Mapping[str, Any], *, title: str | None = None,
@@ -131,19 +155,17 @@ def gate_means(labels: Sequence[str], arrays: Mapping[str, Any], *, title: str |
     """The mean over units of every array at each token, one line per array (a gate's summary)."""
     n = len(labels)
     tokens = [safe(t) for t in labels]
-    fig = go.Figure()
+    traces = []
     for name, values in arrays.items():
         mat = _as_2d(name, values, n)
         counts = (~np.isnan(mat)).sum(axis=1)
         mean = np.where(counts > 0, np.nansum(mat, axis=1) / np.maximum(counts, 1), np.nan)  # NaN: no gate ran
-        fig.add_trace(go.Scatter(x=list(range(n)), y=mean, name=f"mean {NAMES.get(name, name)}",
+        traces.append(go.Scatter(x=list(range(n)), y=mean, name=f"mean {NAMES.get(name, name)}",
                                  mode="lines+markers", marker=dict(size=5), customdata=tokens,
                                  line=dict(color=LINE_COLORS.get(name), width=2),
                                  hovertemplate="%{customdata}: %{y:.4f}"))
-    _layout(fig, title, height)
-    fig.update_xaxes(**_token_axis(labels))
-    fig.update_yaxes(range=[-1.05, 1.05], title_text="mean over units")
-    return fig
+    return _figure(traces, title, height, legend=SIDE_LEGEND, xaxis=_token_axis(labels),
+                   yaxis=_grid(range=[-1.05, 1.05], title=dict(text="mean over units")))
 
 
 def p_ribbon(labels: Sequence[str], p_positive: Sequence[float], *, flips: Sequence[int] = (),
@@ -155,37 +177,35 @@ def p_ribbon(labels: Sequence[str], p_positive: Sequence[float], *, flips: Seque
     if p.shape != (n,):
         raise ValueError(f"p_positive must have one value per token ({n}), got shape {p.shape}")
     tokens = [safe(t) for t in labels]
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.68, 0.32], vertical_spacing=0.04)
-    fig.add_trace(go.Scatter(x=[-0.5, n - 0.5], y=[0.5, 0.5], mode="lines", name="undecided (0.5)",
-                             line=dict(color="#6B7280", dash="dash", width=1), hoverinfo="skip"), row=1, col=1)
-    fig.add_trace(go.Scatter(x=list(range(n)), y=p, name="P(positive)", mode="lines+markers",
-                             line=dict(color="#333333", width=2),
-                             marker=dict(size=7, color=p, colorscale=P_SCALE, cmin=0, cmax=1,
-                                         line=dict(color="#333333", width=0.5)),
-                             customdata=tokens, hovertemplate="after %{customdata}: P(positive) = %{y:.6f}<extra></extra>"),
-                  row=1, col=1)
-    show_text = n <= 40
-    fig.add_trace(go.Heatmap(z=[p], x=list(range(n)), y=["P"], zmin=0, zmax=1, colorscale=P_SCALE, showscale=False,
-                             text=[tokens], texttemplate="%{text}" if show_text else None,
-                             textfont=dict(size=11), xgap=1, name="ribbon",
-                             hovertemplate="%{text}: P(positive) = %{z:.6f}<extra></extra>"), row=2, col=1)
+    traces = [
+        go.Scatter(x=[-0.5, n - 0.5], y=[0.5, 0.5], mode="lines", name="undecided (0.5)",
+                   line=dict(color="#6B7280", dash="dash", width=1), hoverinfo="skip"),
+        go.Scatter(x=list(range(n)), y=p, name="P(positive)", mode="lines+markers", line=dict(color="#333333", width=2),
+                   marker=dict(size=7, color=p, colorscale=P_SCALE, cmin=0, cmax=1, line=dict(color="#333333", width=0.5)),
+                   customdata=tokens, hovertemplate="after %{customdata}: P(positive) = %{y:.6f}<extra></extra>"),
+        go.Heatmap(z=[p], x=list(range(n)), y=["P"], zmin=0, zmax=1, colorscale=P_SCALE, showscale=False,
+                   text=[tokens], texttemplate="%{text}" if n <= 40 else None, textfont=dict(size=11), xgap=1,
+                   name="ribbon", xaxis="x2", yaxis="y2", hovertemplate="%{text}: P(positive) = %{z:.6f}<extra></extra>"),
+    ]
+    shapes, notes = [], []
     for k, t in enumerate(flips):
         last = k == len(flips) - 1
         to = "positive" if p[t] >= 0.5 else "negative"
         color = POS_P if to == "positive" else NEG_P
-        fig.add_vline(x=t, line=dict(color=color, width=3 if last else 1.5, dash="solid" if last else "dot"),
-                      row=1, col=1)
-        fig.add_shape(type="rect", x0=t - 0.5, x1=t + 0.5, y0=-0.5, y1=0.5, row=2, col=1,
-                      line=dict(color="black", width=3 if last else 1.5, dash="solid" if last else "dot"))
-        fig.add_annotation(x=t, y=1.0, yref="y domain", xref="x", yanchor="bottom", showarrow=False,
-                           text=f"{'flips' if last else 'turns'} {to} at '{tokens[t]}'", font=dict(color=color, size=12))
-    _layout(fig, title, height)
-    fig.update_layout(hovermode="closest", showlegend=False, margin=dict(l=60, r=20, t=50 if title else 30, b=70))
-    fig.update_yaxes(range=[-0.02, 1.02], tickformat=".0%", title_text="P(positive)", row=1, col=1)
-    fig.update_yaxes(showticklabels=False, showgrid=False, row=2, col=1)
-    fig.update_xaxes(showgrid=False)
-    fig.update_xaxes(**_token_axis(labels), row=2, col=1)
-    return fig
+        style = dict(width=3 if last else 1.5, dash="solid" if last else "dot")
+        shapes += [dict(type="line", x0=t, x1=t, xref="x", y0=0, y1=1, yref="y domain", line=dict(color=color, **style)),
+                   dict(type="rect", x0=t - 0.5, x1=t + 0.5, xref="x2", y0=-0.5, y1=0.5, yref="y2",
+                        line=dict(color="black", **style))]
+        notes.append(dict(x=t, y=1.0, xref="x", yref="y domain", yanchor="bottom", showarrow=False,
+                          text=f"{'flips' if last else 'turns'} {to} at '{tokens[t]}'", font=dict(color=color, size=12)))
+    return _figure(
+        traces, title, height, hovermode="closest", showlegend=False, shapes=shapes, annotations=notes,
+        margin=dict(l=60, r=20, t=50 if title else 30, b=70),
+        xaxis=dict(anchor="y", matches="x2", showticklabels=False, showgrid=False, zeroline=False),
+        xaxis2=dict(anchor="y2", zeroline=False, **_token_axis(labels)),
+        yaxis=_grid(domain=[0.36, 1.0], anchor="x", range=[-0.02, 1.02], tickformat=".0%",
+                    title=dict(text="P(positive)")),
+        yaxis2=dict(domain=[0.0, 0.32], anchor="x2", showticklabels=False, showgrid=False, zeroline=False))
 
 
 def unit_story(labels: Sequence[str], arrays: Mapping[str, Any], unit: int, *, step: int | None = None,
@@ -195,26 +215,24 @@ def unit_story(labels: Sequence[str], arrays: Mapping[str, Any], unit: int, *, s
     P(positive) dotted for comparison, and the selected ``step`` marked."""
     n = len(labels)
     tokens = [safe(t) for t in labels]
-    fig = go.Figure()
+    traces = []
     for name, values in arrays.items():
         mat = _as_2d(name, values, n)
         if not 0 <= unit < mat.shape[1]:
             raise ValueError(f"unit must be in [0, {mat.shape[1] - 1}], got {unit!r}")
-        fig.add_trace(go.Scatter(x=list(range(n)), y=mat[:, unit], name=NAMES.get(name, name), mode="lines+markers",
+        traces.append(go.Scatter(x=list(range(n)), y=mat[:, unit], name=NAMES.get(name, name), mode="lines+markers",
                                  line=dict(color=LINE_COLORS.get(name), width=2.5 if name in ("c", "h") else 1.8,
-                                           dash="solid" if name in ("c", "h") else "dot" if name == "g" else "solid"),
+                                           dash="dot" if name == "g" else "solid"),
                                  marker=dict(size=5), customdata=tokens,
                                  hovertemplate=f"{safe(name)} = %{{y:.6f}}<extra></extra>"))
     if p_positive is not None:
-        fig.add_trace(go.Scatter(x=list(range(n)), y=list(np.asarray(p_positive, dtype=np.float64)),
+        traces.append(go.Scatter(x=list(range(n)), y=list(np.asarray(p_positive, dtype=np.float64)),
                                  name="P(positive)", mode="lines", line=dict(color="#6B7280", dash="dot", width=1.5),
                                  hovertemplate="P(positive) = %{y:.6f}<extra></extra>"))
-    if step is not None:
-        fig.add_vline(x=step, line=dict(color="black", width=1.5, dash="dash"))
-    _layout(fig, title, height)
-    fig.update_xaxes(**_token_axis(labels))
-    fig.update_yaxes(title_text=f"unit {unit}")
-    return fig
+    shapes = [] if step is None else [dict(type="line", x0=step, x1=step, xref="x", y0=0, y1=1, yref="y domain",
+                                           line=dict(color="black", width=1.5, dash="dash"))]
+    return _figure(traces, title, height, shapes=shapes, legend=SIDE_LEGEND, xaxis=_token_axis(labels),
+                   yaxis=_grid(title=dict(text=f"unit {unit}")))
 
 
 def saturation_bars(shares: Mapping[str, tuple[float, float]], *, low: float = 0.1, high: float = 0.9,
@@ -227,19 +245,16 @@ def saturation_bars(shares: Mapping[str, tuple[float, float]], *, low: float = 0
     opened = [float(shares[g][1]) for g in gates]
     middle = [max(0.0, 1.0 - a - b) for a, b in zip(closed, opened)]
     names = [NAMES.get(g, g) for g in gates]
-    fig = go.Figure()
-    for values, label, color in ((closed, f"< {low:g} (closed)", "#542788"), (middle, "in between", "#D9D9D9"),
-                                 (opened, f"> {high:g} (open)", "#E08214")):
-        fig.add_trace(go.Bar(y=names, x=values, name=label, orientation="h", marker_color=color,
-                             text=[f"{v:.0%}" for v in values], textposition="inside", insidetextanchor="middle",
-                             hovertemplate="%{y}: %{x:.1%} " + safe(label) + "<extra></extra>"))
-    fig.update_layout(barmode="stack")
-    _layout(fig, title, height)
-    fig.update_layout(hovermode="closest", legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right",
-                                                       x=1, traceorder="normal"))
-    fig.update_xaxes(range=[0, 1], tickformat=".0%", title_text="share of (token, unit) values")
-    fig.update_yaxes(autorange="reversed", showgrid=False)
-    return fig
+    traces = [go.Bar(y=names, x=values, name=label, orientation="h", marker_color=color,
+                     text=[f"{v:.0%}" for v in values], textposition="inside", insidetextanchor="middle",
+                     hovertemplate="%{y}: %{x:.1%} " + safe(label) + "<extra></extra>")
+              for values, label, color in ((closed, f"< {low:g} (closed)", "#542788"),
+                                           (middle, "in between", "#D9D9D9"),
+                                           (opened, f"> {high:g} (open)", "#E08214"))]
+    return _figure(traces, title, height, hovermode="closest", barmode="stack",
+                   legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1, traceorder="normal"),
+                   xaxis=_grid(range=[0, 1], tickformat=".0%", title=dict(text="share of (token, unit) values")),
+                   yaxis=dict(autorange="reversed", showgrid=False))
 
 
 # ------------------------------------------------------------------------------------ equations

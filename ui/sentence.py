@@ -15,7 +15,8 @@ from ui.stages import STYLE, _span
 
 EXTRA_STYLE = """
 <style>
-.lab-sentence { font-size: 16px; line-height: 2.0; padding: 6px 2px 2px; word-wrap: break-word; }
+.lab-sentence { font-size: 16px; line-height: 2.0; padding: 6px 2px 2px; word-wrap: break-word;
+  max-height: 20em; overflow-y: auto; }
 .lab-read { border-bottom: 2px solid #0E7C86; }
 .lab-cut { color: #9AA5AB; }
 .lab-step { color: #6B7280; font-size: 10px; vertical-align: sub; margin-left: 1px; }
