@@ -122,8 +122,9 @@ if shown:
 st.caption("One colour scale for every panel: white is 0 (a closed gate), orange towards 1 (an open gate, or a "
            "positive state), purple towards -1. Cell states beyond ±1 take the end colour; hover for exact "
            "values. The outlined row is the unit selected below, the bold box its word; * marks unknown words.")
-st.plotly_chart(fg.gate_means(labels, {k: v for k, v in arrays.items() if k not in ("c", "h")},
-                              title="Mean of each gate over the units"), key="gates_means")
+gates = {k: v for k, v in arrays.items() if k not in ("c", "h")}  # a SimpleRNN has none
+if gates:
+    st.plotly_chart(fg.gate_means(labels, gates, title="Mean of each gate over the units"), key="gates_means")
 
 # ---------------------------------------------------------------------------------- one unit
 st.markdown("#### One unit's story")

@@ -127,6 +127,20 @@ def test_a_100000_character_paste_is_cut_with_a_notice(page):
     assert len(html_of(page)) < 60_000
 
 
+@pytest.mark.parametrize("cell,panels,equations", [("gru", 4, 4), ("rnn", 1, 1)])
+def test_gru_and_simple_rnn_runs_get_their_own_gates_and_equations(tiny_imdb_dir, out_root, monkeypatch, cell,
+                                                                   panels, equations):
+    monkeypatch.setattr(ui.state, "DEFAULT_RUN", trained_run(tiny_imdb_dir, out_root, cell, "mean"))
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    assert len(at.multiselect(key="gates_panels").value) == panels
+    (latex,) = at.get("latex")
+    assert latex.value.count("&=") == 2 * equations
+    at.selectbox(key="gates_unit").select(1).run()
+    assert not at.exception, at.exception
+
+
 def test_without_a_model_the_page_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setattr(ui.state, "DEFAULT_RUN", tmp_path / "no_default_run")
     at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
