@@ -5,8 +5,11 @@ Importing this file must stay cheap (no TensorFlow): the first page renders in a
 
 import streamlit as st
 
+from ui.boot import keep_keras_state
 from ui.sidebar import render_sidebar
 from ui.state import job_manager
+
+keep_keras_state()  # Streamlit would reset Keras after every run, under the background training
 
 st.set_page_config(page_title="LSTM Lab", page_icon=":material/neurology:", layout="wide")
 

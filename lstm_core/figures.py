@@ -121,13 +121,15 @@ def confusion_matrix(confusion: Sequence[Sequence[int]], *, labels: Sequence[str
         raise ValueError(f"confusion must be {len(labels)}x{len(labels)}, got shape {z.shape}")
     rows = z.sum(axis=1, keepdims=True)
     share = np.divide(z, rows, out=np.zeros(z.shape, dtype=np.float64), where=rows > 0)
-    text = [[f"{z[i, j]:,}<br>{share[i, j]:.0%} of {labels[i]}" for j in range(len(labels))]
+    text = [[f"{z[i, j]:,}<br>{share[i, j]:.0%}" for j in range(len(labels))]
             for i in range(len(labels))]
     fig = go.Figure(go.Heatmap(z=share, x=[f"predicted<br>{label}" for label in labels],
                                y=[f"true {label}" for label in labels], text=text, texttemplate="%{text}",
                                colorscale=[[0, "#F4F7F7"], [1, TRAIN_COLOR]], zmin=0, zmax=1, showscale=False,
                                textfont=dict(size=14),
-                               hovertemplate="%{y}, %{x}: %{text}<extra></extra>", name="confusion"))
+                               customdata=[[labels[i]] * len(labels) for i in range(len(labels))],
+                               hovertemplate="%{y}, %{x}: %{text} of the %{customdata} reviews<extra></extra>",
+                               name="confusion"))
     _layout(fig, title, height)
     fig.update_layout(hovermode="closest")
     fig.update_yaxes(autorange="reversed", showgrid=False)

@@ -109,10 +109,13 @@ def cleaning_switches() -> None:
 
 
 def review_picker(examples: list) -> tuple[str, int, str]:
+    """Pick one of the example reviews; the first one with HTML in it to begin with."""
     n = len(examples)
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     if right.button("Random review"):
         st.session_state["review_index"] = random.randrange(1, n + 1)
+    if not 1 <= st.session_state.get("review_index", 0) <= n:
+        st.session_state["review_index"] = next((i for i, (_, _, text) in enumerate(examples, 1) if "<" in text), 1)
     index = left.number_input(f"Review (1–{n} of the training split)", 1, n, key="review_index")
     return examples[index - 1]
 

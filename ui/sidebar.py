@@ -13,7 +13,7 @@ def render_sidebar(live_job: bool = True) -> None:
     ``live_job``, a live progress line while this session's training runs)."""
     new = state.collect_finished_job()
     if new is not None:
-        st.toast(f"**{new.name}** is ready: test accuracy {percent(new.test_accuracy)}", icon="✅")
+        st.toast(f"**{new.name}** is ready: test accuracy {percent(new.test_accuracy)}", icon=":material/check_circle:")
     with st.sidebar:
         _current_model()
         if live_job:

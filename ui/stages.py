@@ -14,15 +14,17 @@ from collections.abc import Sequence
 from lstm_core.vocabulary import OOV, PAD
 
 _TAG = re.compile(r"<[^>]{0,200}>")
+_NOT = re.compile(r"\b(not)\b", re.IGNORECASE)
 
 STYLE = """
 <style>
-.lab-stages { display: flex; gap: 12px; overflow-x: auto; padding: 4px 2px 12px; align-items: stretch; }
-.lab-stage { flex: 0 0 250px; border: 1px solid #D5E2E3; border-radius: 10px; background: #FBFDFD;
-  display: flex; flex-direction: column; }
+.lab-stages { display: grid; grid-template-columns: repeat(auto-fill, minmax(230px, 1fr)); gap: 12px;
+  padding: 4px 2px 12px; }
+.lab-stage { border: 1px solid #D5E2E3; border-radius: 10px; background: #FBFDFD; display: flex;
+  flex-direction: column; min-width: 0; }
 .lab-stage h4 { margin: 0; padding: 8px 10px 2px; font-size: 14px; color: #0E7C86; }
 .lab-stage .lab-count { padding: 0 10px 6px; font-size: 12px; color: #6B7280; border-bottom: 1px solid #E5EEEF; }
-.lab-stage .lab-body { padding: 8px 10px; font-size: 13px; line-height: 1.55; max-height: 380px; overflow-y: auto;
+.lab-stage .lab-body { padding: 8px 10px; font-size: 13px; line-height: 1.55; max-height: 260px; overflow-y: auto;
   word-wrap: break-word; white-space: pre-wrap; }
 .lab-removed { color: #B42318; text-decoration: line-through; background: #FDECEA; border-radius: 3px; }
 .lab-tag { color: #B42318; background: #FDECEA; border-radius: 3px; font-family: monospace; font-size: 12px; }
@@ -94,6 +96,8 @@ def stages_html(stages: Sequence, ids: Sequence[int], padded: Sequence[int], *, 
     for stage in stages:
         if stage.tokens is None:
             body = raw_html(stage.text) if stage.name == "raw" else html.escape(stage.text)
+            if "negation" in stage.name:
+                body = _NOT.sub(r'<span class="lab-changed">\1</span>', body)
             cards.append(_card(stage.name, _words(len(stage.text.split())), body))
             continue
         tokens = list(stage.tokens)
