@@ -171,7 +171,8 @@ def gate_means(labels: Sequence[str], arrays: Mapping[str, Any], *, title: str |
 def p_ribbon(labels: Sequence[str], p_positive: Sequence[float], *, flips: Sequence[int] = (),
              title: str | None = None, height: int = 260) -> go.Figure:
     """P(positive) after each token: a line over a ribbon of tokens coloured by it, with a marker
-    at every token where the prediction crosses 0.5 (the last one decides the label)."""
+    at every token where the prediction crosses 0.5; the last one, which decides the label, is bold
+    and named, the others are dotted with ▲/▼ (named on hover)."""
     n = len(labels)
     p = np.asarray(p_positive, dtype=np.float64)
     if p.shape != (n,):
@@ -196,16 +197,18 @@ def p_ribbon(labels: Sequence[str], p_positive: Sequence[float], *, flips: Seque
         shapes += [dict(type="line", x0=t, x1=t, xref="x", y0=0, y1=1, yref="y domain", line=dict(color=color, **style)),
                    dict(type="rect", x0=t - 0.5, x1=t + 0.5, xref="x2", y0=-0.5, y1=0.5, yref="y2",
                         line=dict(color="black", **style))]
-        notes.append(dict(x=t, y=1.0, xref="x", yref="y domain", yanchor="bottom", showarrow=False,
-                          text=f"{'flips' if last else 'turns'} {to} at '{tokens[t]}'", font=dict(color=color, size=12)))
+        said = f"{'flips' if last else 'turns'} {to} at '{tokens[t]}'"  # only the decisive flip in words:
+        notes.append(dict(x=t, y=1.0, xref="x", yref="y domain", yanchor="bottom", showarrow=False,  # no overlaps
+                          text=said if last else ("▲" if to == "positive" else "▼"), hovertext=said,
+                          font=dict(color=color, size=12)))
     return _figure(
         traces, title, height, hovermode="closest", showlegend=False, shapes=shapes, annotations=notes,
         margin=dict(l=60, r=20, t=50 if title else 30, b=70),
         xaxis=dict(anchor="y", matches="x2", showticklabels=False, showgrid=False, zeroline=False),
-        xaxis2=dict(anchor="y2", zeroline=False, **_token_axis(labels)),
+        xaxis2=dict(anchor="y2", zeroline=False, showticklabels=n > 40, **_token_axis(labels)),  # else in the cells
         yaxis=_grid(domain=[0.36, 1.0], anchor="x", range=[-0.02, 1.02], tickformat=".0%",
                     title=dict(text="P(positive)")),
-        yaxis2=dict(domain=[0.0, 0.32], anchor="x2", showticklabels=False, showgrid=False, zeroline=False))
+        yaxis2=dict(domain=[0.0, 0.32], anchor="x2", showticklabels=False, ticks="", showgrid=False, zeroline=False))
 
 
 def unit_story(labels: Sequence[str], arrays: Mapping[str, Any], unit: int, *, step: int | None = None,

@@ -68,9 +68,9 @@ def test_p_ribbon_marks_every_flip_and_the_decisive_one():
     assert list(ribbon.text[0])[3] == "&lt;b&gt;plot&lt;/b&gt;"
     line = [t for t in fig.data if t.name == "P(positive)"][0]
     assert list(line.y) == p
-    texts = [a.text for a in fig.layout.annotations]
-    assert texts == ["turns negative at 'but'", "turns positive at '&lt;b&gt;plot&lt;/b&gt;'",
-                     "flips negative at 'mess*'"]
+    texts = [(a.text, a.hovertext) for a in fig.layout.annotations]
+    assert texts == [("▼", "turns negative at 'but'"), ("▲", "turns positive at '&lt;b&gt;plot&lt;/b&gt;'"),
+                     ("flips negative at 'mess*'", "flips negative at 'mess*'")]
     widths = [s.line.width for s in fig.layout.shapes if s.type == "line" and s.x0 == s.x1]
     assert widths == [1.5, 1.5, 3]  # across the line plot
     boxes = [(s.x0, s.line.width) for s in fig.layout.shapes if s.type == "rect"]
