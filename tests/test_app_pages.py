@@ -29,6 +29,7 @@ TINY = ExperimentConfig().replace(
            "embedding_trainable": True},
     train={"max_epochs": 2, "batch_size": 8, "learning_rate": 0.01, "patience": 5},
 )
+LONG = TINY.replace(train={"max_epochs": 100, "batch_size": 2})  # runs until stopped
 
 
 @pytest.fixture(autouse=True)
@@ -44,10 +45,12 @@ def app_navigation(monkeypatch):
     monkeypatch.setattr(PagesManager, "__init__", navigation_only)
 
 
-def app(page: str | None = None, config: ExperimentConfig | None = None) -> AppTest:
+def app(page: str | None = None, config: ExperimentConfig | None = None, owner: str | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=90)
     if config is not None:
         at.session_state["lab_config"] = config
+    if owner is not None:  # AppTests share one session id; the trainer tells sessions apart by it
+        at.session_state["lab_owner"] = owner
     at.run()
     if page:
         at.switch_page(page).run()
@@ -195,12 +198,10 @@ def test_tiny_training_live_results_and_history():
 
 
 def test_stop_keeps_the_model_trained_so_far():
-    at = app("pages/train.py", TINY.replace(train={"max_epochs": 100, "batch_size": 2}))
+    at = app("pages/train.py", LONG)
     train_button(at).click().run()
     job = at.session_state["lab_job"]
-    end = time.monotonic() + 120
-    while job.snapshot().steps_done < 2 and time.monotonic() < end:
-        time.sleep(0.05)
+    running(job, 2)
     at.run()
     assert at.button(key="stop").label == "Stop"
     at.button(key="stop").click().run()
@@ -213,8 +214,49 @@ def test_stop_keeps_the_model_trained_so_far():
     assert entry.info["stopped_by_user"] and entry.test_accuracy is not None
 
 
+def running(job, steps: int = 1, timeout: float = 120) -> None:
+    end = time.monotonic() + timeout
+    while job.snapshot().steps_done < steps and time.monotonic() < end:
+        time.sleep(0.05)
+    assert job.snapshot().steps_done >= steps, job.snapshot()
+
+
+def test_leaving_the_train_page_keeps_training_and_the_live_view_comes_back():
+    at = app("pages/train.py", LONG)
+    train_button(at).click().run()
+    job = at.session_state["lab_job"]
+    running(job)
+    at.switch_page("pages/home.py").run()
+    assert not at.exception and job.status == "running"
+    assert at.sidebar.get("progress") and "Epoch" not in texts(at.markdown)  # live line in the sidebar
+    at.switch_page("pages/train.py").run()
+    assert at.button(key="stop").label == "Stop" and at.get("progress")
+    assert job.snapshot().steps_done >= 1
+    job.stop()
+    until_done(at, 120)
+    assert at.session_state["lab_runs"][-1].info["stopped_by_user"]
+
+
+def test_another_sessions_training_queues_mine_with_its_position():
+    first = app("pages/train.py", LONG, owner="first session")
+    second = app("pages/train.py", TINY, owner="second session")
+    train_button(first).click().run()
+    running(first.session_state["lab_job"])
+    train_button(second).click().run()
+    assert not second.exception
+    assert "waiting in the queue: number 1" in texts(second.info)
+    assert second.button(key="stop").label == "Cancel"
+    second.button(key="stop").click().run()
+    queued = second.session_state["lab_job"]
+    assert queued.status == "stopped" and queued.run is None
+    first.session_state["lab_job"].stop()
+    until_done(first, 120)
+    second.run()
+    assert "stopped before it started" in texts(second.info) and not second.exception
+
+
 def test_second_train_click_is_refused_not_doubled():
-    at = app("pages/train.py", TINY.replace(train={"max_epochs": 100, "batch_size": 2}))
+    at = app("pages/train.py", LONG)
     train_button(at).click().run()
     first = at.session_state["lab_job"]
     from ui.state import job_manager
@@ -233,6 +275,20 @@ def test_a_failing_training_shows_its_message():
     until_done(at, 60)
     assert not at.exception
     assert "/nowhere/aclImdb" in texts(at.error)
+
+
+def test_run_directories_of_sessions_that_ended_are_pruned(tmp_path, monkeypatch):
+    import os
+
+    import ui.state
+
+    for name in ("gone-old", "gone-new", "here-old"):
+        (tmp_path / name).mkdir()
+    for name in ("gone-old", "here-old"):
+        os.utime(tmp_path / name, (1, 1))
+    monkeypatch.setattr(ui.state, "_session_alive", lambda owner: owner.startswith("here"))
+    assert ui.state.prune_session_dirs(tmp_path) == [tmp_path / "gone-old"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gone-new", "here-old"]
 
 
 # -------------------------------------------------------------------------------------------- uploads

@@ -17,6 +17,7 @@ import json
 import math
 import shutil
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -168,10 +169,24 @@ def owner_id() -> str:
 
 
 def session_dir() -> Path:
-    """Where this session's runs are saved (removed when the server stops)."""
+    """Where this session's runs are saved: removed when the server stops, or once the session
+    has been gone for an hour (checked whenever a session saves its first run)."""
     path = _temp_root() / owner_id()
-    path.mkdir(parents=True, exist_ok=True)
+    if not path.is_dir():
+        prune_session_dirs(_temp_root())
+        path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def prune_session_dirs(root: Path, older_than: float = 3600.0) -> list[Path]:
+    """Remove the run directories of sessions that ended (unchanged for ``older_than`` seconds)."""
+    removed = []
+    cutoff = time.time() - older_than
+    for path in root.iterdir():
+        if path.is_dir() and not _session_alive(path.name) and path.stat().st_mtime < cutoff:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
 
 
 def config() -> ExperimentConfig:
