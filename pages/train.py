@@ -13,8 +13,8 @@ from lstm_core.jobs import FAILED, QUEUED
 from lstm_core.runs import export_bundle
 from ui import controls, state
 from ui.boot import ensure_app_navigation
-from ui.history import config_differences, curves_csv, history_table
 from ui.format import percent, seconds
+from ui.history import config_differences, curves_csv, history_table
 
 CELL_NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "Simple RNN"}
 PENALTIES = [0.0, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1]
@@ -47,7 +47,7 @@ def actions() -> None:
     train.button("Train", type="primary", icon=":material/play_arrow:", disabled=state.job_is_active(),
                  key="train", on_click=start_training, width="stretch")
     defaults.button("Classroom defaults", on_click=use_preset, args=(ExperimentConfig(),), width="stretch",
-                    help="About a minute on 2 CPU cores")
+                    help="Under a minute on 2 CPU cores")
     tutorial.button("Tutorial's settings", on_click=use_preset, args=(ExperimentConfig.tutorial(),),
                     width="stretch", help="The original notebook: 300-d embedding, 100 units, pad to 891 "
                                           "tokens, L1/L2 0.01, patience 3 on val_loss (several minutes)")

@@ -256,16 +256,25 @@ def next_run_name(cfg: ExperimentConfig) -> str:
     return _unique_name(f"run {len(runs()) + 1}: {cfg.model.cell.upper()} {cfg.model.units} units")
 
 
-def add_run(run: Any, source: str) -> RunEntry:
-    """Save a trained run in the session directory, add it to the history, make it current."""
-    from lstm_core.runs import save_run
-
+def _remember(run: Any, path: Path, source: str) -> RunEntry:
+    """Add a saved run to the history under a name of its own, and make it current."""
     run.info["name"] = _unique_name(run.name)
-    path = save_run(run, session_dir() / f"{len(runs()) + 1:03d}-{source}")
     entry = RunEntry.of(run, path, source)
     runs().append(entry)
     make_current(entry, run)
     return entry
+
+
+def _new_run_dir(source: str) -> Path:
+    return session_dir() / f"{len(runs()) + 1:03d}-{source}"
+
+
+def add_run(run: Any, source: str) -> RunEntry:
+    """Save a trained run in the session directory, add it to the history, make it current."""
+    from lstm_core.runs import save_run
+
+    run.info["name"] = _unique_name(run.name)  # before saving, so that the saved run has it
+    return _remember(run, save_run(run, _new_run_dir(source)), source)
 
 
 def import_upload(data: bytes, file_id: str) -> tuple[bool, str, bool]:
@@ -277,16 +286,13 @@ def import_upload(data: bytes, file_id: str) -> tuple[bool, str, bool]:
     done = st.session_state.setdefault(_UPLOADS, {})
     new = file_id not in done
     if new:
-        dest = session_dir() / f"{len(runs()) + 1:03d}-uploaded"
+        dest = _new_run_dir("uploaded")
         try:
             run = import_bundle(data, dest)
         except ValueError as e:  # RunError for anything that is not a sound bundle
             done[file_id] = (False, str(e))
         else:
-            run.info["name"] = _unique_name(run.name)
-            entry = RunEntry.of(run, dest, "uploaded")
-            runs().append(entry)
-            make_current(entry, run)
+            entry = _remember(run, dest, "uploaded")
             done[file_id] = (True, f"Imported '{entry.name}'; it is now the current model.")
     return (*done[file_id], new)
 
