@@ -92,13 +92,11 @@ def launch(playwright):
 def slider_to(page, label: str, keys: list[str], expect: str) -> None:
     """Move a slider with the keyboard ("Home", "End", "ArrowRight" …) until it shows ``expect``,
     then wait for the app's rerun."""
-    box = page.get_by_test_id("stSlider").filter(has_text=label)
-    thumb = box.get_by_role("slider")
-    thumb.focus()
-    for key in keys:
-        thumb.press(key)
+    box = page.get_by_test_id("stSlider").filter(has=page.get_by_text(label, exact=True))
+    for key in keys:  # one at a time: each change reruns the app, which redraws the slider
+        box.get_by_role("slider").press(key)
+        wait_idle(page)
     box.get_by_test_id("stSliderThumbValue").filter(has_text=re.compile(rf"^{re.escape(expect)}$")).wait_for()
-    wait_idle(page)
 
 
 def wait_idle(page, timeout: float = 30_000) -> None:
