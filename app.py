@@ -19,6 +19,7 @@ PAGES = [
     st.Page("pages/data.py", title="Data", icon=":material/article:"),
     st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
     st.Page("pages/gates.py", title="Gates", icon=":material/tune:"),
+    st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
 ]
 
 page = st.navigation(PAGES)

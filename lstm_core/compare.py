@@ -368,17 +368,26 @@ class Recorder:
 
     def snapshot(self) -> dict[str, Any]:
         """{"series": {variant: {label, batches, history, epochs, batches_per_epoch, status}},
-        "curve": [CurvePoint], "current": variant being trained or None} — copies."""
+        "curve": [CurvePoint], "current": variant being trained or None, "fraction": share of the
+        main comparison's batches done (every epoch counted)} — copies."""
         with self._lock:
             series = {k: {"label": VARIANTS[k].label, "batches": {m: tuple(v) for m, v in s["batches"].items()},
                           "history": {m: tuple(v) for m, v in s["history"].items()}, "epochs": s["epochs"],
                           "batches_per_epoch": s["batches_per_epoch"], "status": s["status"]}
                       for k, s in self._series.items()}
-            return {"series": series, "curve": list(self._curve), "current": self._current}
+            return {"series": series, "curve": list(self._curve), "current": self._current,
+                    "fraction": sum(map(_fraction, series.values())) / len(series)}
 
     def _record(self, key: str, fn: Callable[[dict], None]) -> None:
         with self._lock:
             fn(self._series[key])
+
+
+def _fraction(s: dict[str, Any]) -> float:
+    if s["status"] in ("done", "stopped"):
+        return 1.0
+    planned = s["epochs"] * s["batches_per_epoch"]
+    return min(1.0, len(s["batches"].get("step", ())) / planned) if planned else 0.0
 
 
 class _VariantListener(NullListener):

@@ -140,7 +140,7 @@ def test_learning_curve_has_every_variant_at_every_size(done):
 def test_recorder_holds_every_variant_s_curves(done):
     _, recorder = done
     snap = recorder.snapshot()
-    assert snap["current"] is None and len(snap["curve"]) == 6
+    assert snap["current"] is None and len(snap["curve"]) == 6 and snap["fraction"] == 1.0
     for key, s in snap["series"].items():
         assert s["status"] == "done" and s["label"] == VARIANTS[key].label
         assert len(s["history"]["val_accuracy"]) >= 1 and s["batches_per_epoch"] == 2  # 8 reviews, batch 4
@@ -260,6 +260,14 @@ def test_the_task_runs_as_a_background_job(data_dir, vectors):
         assert bad.wait(60) and "does not exist" in bad.snapshot().error
     finally:
         manager.close()
+
+
+def test_best_preset_is_the_default_with_dropout_on_the_cell_inputs():
+    from lstm_core.config import ExperimentConfig
+
+    best = ExperimentConfig.best()
+    assert ExperimentConfig().diff(best) == {"model.rnn_dropout": (0.0, 0.3)}
+    assert best.model.embedding_init == "word2vec" and not best.model.embedding_trainable
 
 
 def test_bundled_word2vec_puts_praise_next_to_praise():
