@@ -36,8 +36,13 @@ LINE_COLORS = {"i": "#0072B2", "f": "#E69F00", "g": "#CC79A7", "o": "#009E73", "
 NAMES = {"i": "input gate i", "f": "forget gate f", "g": "candidate g", "o": "output gate o",
          "c": "cell state c", "h": "hidden state h", "z": "update gate z", "r": "reset gate r",
          "hh": "candidate h~"}
-MAX_TICKS = 50  # token labels shown on an axis; more are thinned (hover always names the token)
+# Browser cost of redrawing a chart at every keystroke (Plotly.react in Chromium, 200 tokens): each
+# token label is measured (50 labels: 47 ms for a line chart, 25: ~20 ms), and heatmap cells with
+# gaps are drawn one by one (6 x 64 x 200 cells: 168 ms with gaps, 34 ms without).
+MAX_TICKS = 25  # token labels shown on an axis; more are thinned (hover always names the token)
+MAX_GAPS = 40  # tokens up to which heatmap cells are drawn with a white gap between words
 GRID = "#EEF0F2"
+MAX_MARKERS = 60  # tokens up to which line charts mark every token (SVG markers cost the browser ~1 ms each)
 SIDE_LEGEND = dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.01)  # clear of title and ticks
 
 
@@ -91,6 +96,10 @@ def _grid(**kwargs: Any) -> dict[str, Any]:
     return dict(showgrid=True, gridcolor=GRID, zeroline=False, **kwargs)
 
 
+def _line_mode(n_tokens: int) -> str:
+    return "lines+markers" if n_tokens <= MAX_MARKERS else "lines"
+
+
 def _ref(axis: str, row: int) -> str:
     return f"{axis}{row if row > 1 else ''}"
 
@@ -123,7 +132,7 @@ def gate_heatmaps(labels: Sequence[str], arrays: Mapping[str, Any], *, order: Se
     for row, (name, mat) in enumerate(mats.items(), start=1):
         top = 1.0 - (row - 1) * (share + gap)
         traces.append(go.Heatmap(
-            z=np.round(mat[:, order].T, 6), x=x, y=y, coloraxis="coloraxis", name=name, xgap=1, ygap=0,
+            z=np.round(mat[:, order].T, 6), x=x, y=y, coloraxis="coloraxis", name=name, xgap=int(n <= MAX_GAPS), ygap=0,
             hoverongaps=False, xaxis=_ref("x", row), yaxis=_ref("y", row),
             hovertemplate=f"{safe(NAMES.get(name, name))} = %{{z:.6f}}<br>token %{{x}}<br>%{{y}}<extra></extra>"))
         axes[_ref("yaxis", row)] = dict(
@@ -161,7 +170,7 @@ def gate_means(labels: Sequence[str], arrays: Mapping[str, Any], *, title: str |
         counts = (~np.isnan(mat)).sum(axis=1)
         mean = np.where(counts > 0, np.nansum(mat, axis=1) / np.maximum(counts, 1), np.nan)  # NaN: no gate ran
         traces.append(go.Scatter(x=list(range(n)), y=mean, name=f"mean {NAMES.get(name, name)}",
-                                 mode="lines+markers", marker=dict(size=5), customdata=tokens,
+                                 mode=_line_mode(n), marker=dict(size=5), customdata=tokens,
                                  line=dict(color=LINE_COLORS.get(name), width=2),
                                  hovertemplate="%{customdata}: %{y:.4f}"))
     return _figure(traces, title, height, legend=SIDE_LEGEND, xaxis=_token_axis(labels),
@@ -181,11 +190,12 @@ def p_ribbon(labels: Sequence[str], p_positive: Sequence[float], *, flips: Seque
     traces = [
         go.Scatter(x=[-0.5, n - 0.5], y=[0.5, 0.5], mode="lines", name="undecided (0.5)",
                    line=dict(color="#6B7280", dash="dash", width=1), hoverinfo="skip"),
-        go.Scatter(x=list(range(n)), y=p, name="P(positive)", mode="lines+markers", line=dict(color="#333333", width=2),
+        go.Scatter(x=list(range(n)), y=p, name="P(positive)", mode=_line_mode(n), line=dict(color="#333333", width=2),
                    marker=dict(size=7, color=p, colorscale=P_SCALE, cmin=0, cmax=1, line=dict(color="#333333", width=0.5)),
                    customdata=tokens, hovertemplate="after %{customdata}: P(positive) = %{y:.6f}<extra></extra>"),
         go.Heatmap(z=[p], x=list(range(n)), y=["P"], zmin=0, zmax=1, colorscale=P_SCALE, showscale=False,
-                   text=[tokens], texttemplate="%{text}" if n <= 40 else None, textfont=dict(size=11), xgap=1,
+                   text=[tokens], texttemplate="%{text}" if n <= 40 else None, textfont=dict(size=11),
+                   xgap=int(n <= MAX_GAPS),
                    name="ribbon", xaxis="x2", yaxis="y2", hovertemplate="%{text}: P(positive) = %{z:.6f}<extra></extra>"),
     ]
     shapes, notes = [], []
@@ -223,7 +233,7 @@ def unit_story(labels: Sequence[str], arrays: Mapping[str, Any], unit: int, *, s
         mat = _as_2d(name, values, n)
         if not 0 <= unit < mat.shape[1]:
             raise ValueError(f"unit must be in [0, {mat.shape[1] - 1}], got {unit!r}")
-        traces.append(go.Scatter(x=list(range(n)), y=mat[:, unit], name=NAMES.get(name, name), mode="lines+markers",
+        traces.append(go.Scatter(x=list(range(n)), y=mat[:, unit], name=NAMES.get(name, name), mode=_line_mode(n),
                                  line=dict(color=LINE_COLORS.get(name), width=2.5 if name in ("c", "h") else 1.8,
                                            dash="dot" if name == "g" else "solid"),
                                  marker=dict(size=5), customdata=tokens,

@@ -48,7 +48,9 @@ def test_heatmaps_check_their_inputs_and_thin_long_token_axes():
         fg.gate_heatmaps(LABELS, {})
     labels = [f"w{i}" for i in range(200)]
     fig = fg.gate_heatmaps(labels, {"h": np.zeros((200, 64))})
-    assert len(fig.layout.xaxis.tickvals) == fg.MAX_TICKS and fig.layout.xaxis.tickvals[1] == "4: w4"
+    assert len(fig.layout.xaxis.tickvals) == fg.MAX_TICKS and fig.layout.xaxis.tickvals[1] == "8: w8"
+    assert fig.data[0].xgap == 0  # gaps between words only for short texts (they cost the browser 5x)
+    assert fg.gate_heatmaps(LABELS, ARRAYS).data[0].xgap == 1
     assert fig.layout.yaxis.showticklabels is False  # 64 unit names would overlap
 
 
