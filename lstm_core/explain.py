@@ -15,8 +15,9 @@ kept, unknown (not in the vocabulary: the model reads the OOV id), dropped by a 
 as :func:`lstm_core.preprocessing.clean_stages` names it) or cut by the length limit.
 
 Also here, for pages and the CLI: the units ordered by variance or by correlation with the
-prediction (:func:`unit_order`), gate saturation (:func:`saturation`, Karpathy et al. 2015), one
-unit's equations with its numbers at one token (:func:`unit_terms`) and the traces as CSV.
+prediction (:func:`unit_order`), gate saturation (:func:`saturation`, Karpathy et al. 2015) and the
+same network before training to compare it with (:func:`untrained_copy`), one unit's equations with
+its numbers at one token (:func:`unit_terms`) and the traces as CSV.
 """
 
 from __future__ import annotations
@@ -420,6 +421,16 @@ def saturation(trace: Any, low: float = SATURATION[0], high: float = SATURATION[
         n = values.size
         out[name] = (float((values < low).sum() / n) if n else 0.0, float((values > high).sum() / n) if n else 0.0)
     return out
+
+
+def untrained_copy(model: Any, config: ExperimentConfig, vocab_size: int) -> Any:
+    """The same network before training, to compare gates with: fresh recurrent and classifier
+    weights from Keras' initialisers, the trained embedding kept (the words stay the same inputs)."""
+    from .model import build_model
+
+    fresh = build_model(config.model, vocab_size, train_cfg=config.train)
+    fresh.get_layer("embedding").set_weights(model.get_layer("embedding").get_weights())
+    return fresh
 
 
 @dataclass(frozen=True)

@@ -248,24 +248,31 @@ def unit_story(labels: Sequence[str], arrays: Mapping[str, Any], unit: int, *, s
                    yaxis=_grid(title=dict(text=f"unit {unit}")))
 
 
-def saturation_bars(shares: Mapping[str, tuple[float, float]], *, low: float = 0.1, high: float = 0.9,
-                    title: str | None = None, height: int = 220) -> go.Figure:
+def saturation_bars(shares: Mapping[str, tuple[float, float]], *, before: Mapping[str, tuple[float, float]] | None = None,
+                    low: float = 0.1, high: float = 0.9, title: str | None = None,
+                    height: int | None = None) -> go.Figure:
     """Per gate, the share of values below ``low`` (closed), in between and above ``high`` (open), as
-    100% stacked bars: Karpathy et al. (2015) found forget gates of trained LSTMs often saturated
-    open (integrators that remember) and rarely in between."""
-    gates = list(shares)
-    closed = [float(shares[g][0]) for g in gates]
-    opened = [float(shares[g][1]) for g in gates]
+    100% stacked bars, with the same shares ``before`` training under each gate when given: Karpathy
+    et al. (2015) found forget gates of trained LSTMs often saturated open (integrators that
+    remember) and rarely in between."""
+    rows = [(NAMES.get(g, g), shares[g]) for g in shares]
+    if before is not None:
+        rows = [row for g in shares for row in ((f"{NAMES.get(g, g)}, trained", shares[g]),
+                                                (f"{NAMES.get(g, g)}, before training", before[g]))]
+    names = [name for name, _ in rows]
+    closed = [float(share[0]) for _, share in rows]
+    opened = [float(share[1]) for _, share in rows]
     middle = [max(0.0, 1.0 - a - b) for a, b in zip(closed, opened)]
-    names = [NAMES.get(g, g) for g in gates]
     traces = [go.Bar(y=names, x=values, name=label, orientation="h", marker_color=color,
-                     text=[f"{v:.0%}" for v in values], textposition="inside", insidetextanchor="middle",
+                     text=[f"{v:.0%}" if v >= 0.05 else "" for v in values], textposition="inside",
+                     insidetextanchor="middle", textangle=0,
                      hovertemplate="%{y}: %{x:.1%} " + safe(label) + "<extra></extra>")
               for values, label, color in ((closed, f"< {low:g} (closed)", "#542788"),
                                            (middle, "in between", "#D9D9D9"),
                                            (opened, f"> {high:g} (open)", "#E08214"))]
-    return _figure(traces, title, height, hovermode="closest", barmode="stack",
+    return _figure(traces, title, height or 120 + 32 * len(rows), hovermode="closest", barmode="stack",
                    legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1, traceorder="normal"),
+                   margin=dict(l=200, r=20, t=60 if title else 30, b=40),
                    xaxis=_grid(range=[0, 1], tickformat=".0%", title=dict(text="share of (token, unit) values")),
                    yaxis=dict(autorange="reversed", showgrid=False))
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from lstm_core import figures_gates as fg
 from lstm_core.errors import LstmLabError
 from lstm_core.explain import SATURATION, SIGMOID_GATES, UNIT_ORDERS, NothingToExplain, explain, saturation, \
-    unit_order, unit_terms
+    unit_order, unit_terms, untrained_copy
 from ui import state
 from ui.boot import ensure_app_navigation
 from ui.sentence import plain, sentence_html
@@ -40,6 +42,12 @@ MAX_CHARS = 200_000  # a 100,000-character paste fits; the model reads only max_
 TEXT, UNIT, STEP, ORDER = "gates_text", "gates_unit", "gates_step", "gates_order"
 
 
+@st.cache_resource(show_spinner="Building the untrained network to compare with…", max_entries=4)
+def untrained(key: str, _run: Any) -> Any:
+    """The current run's network before training (one per run, shared by sessions)."""
+    return untrained_copy(_run.model, _run.config, _run.vocab.size)
+
+
 def use_example(name: str) -> None:
     st.session_state[TEXT] = EXAMPLES[name][0]
 
@@ -58,6 +66,7 @@ try:
     run = state.current_run()
 except LstmLabError as e:  # RunError: the saved run went away or does not load
     run, run_problem = None, str(e)
+entry = state.current_entry()
 if run is None:
     st.info("There is no model to inspect yet: train one on the Train page (or upload a run bundle there)."
             + (f" The default model could not be loaded: {plain(run_problem)}" if run_problem else ""),
@@ -146,12 +155,15 @@ st.latex(fg.equations_aligned(unit_terms(ex, unit, step)))
 if SIGMOID_GATES[ex.cell]:
     st.markdown("#### Saturation")
     low, high = SATURATION
-    st.plotly_chart(fg.saturation_bars(saturation(ex.trace), low=low, high=high,
+    fresh = untrained(str(entry.path) if entry is not None else run.name, run)
+    before = saturation(explain(fresh, text, vocab=run.vocab, config=run.config).trace)
+    st.plotly_chart(fg.saturation_bars(saturation(ex.trace), before=before, low=low, high=high,
                                        title="How often each gate is nearly closed or nearly open"),
                     key="gates_saturation")
-    st.caption(f"Share of all (word, unit) gate values below {low} and above {high} in this text. Karpathy, "
-               "Johnson and Fei-Fei (2015) found that training pushes many forget gates to stay open (> 0.9): "
-               "those units carry information across many words. Compare the default model with a fresh one.")
+    st.caption(f"Share of all (word, unit) gate values below {low} and above {high} in this text, for this "
+               "model and for the same network before training (fresh recurrent and dense weights, the same "
+               "embedding). Karpathy, Johnson and Fei-Fei (2015) found that training pushes many forget gates "
+               "to stay open (> 0.9): those units carry information across many words.")
 
 st.download_button("Download the traces (CSV)", ex.to_csv, file_name="gate_traces.csv", mime="text/csv",
                    help="One row per (word, unit): token, P(positive) after it, every gate and state.",

@@ -27,6 +27,7 @@ from lstm_core.explain import (
     saturation,
     unit_order,
     unit_terms,
+    untrained_copy,
 )
 from lstm_core.gates import ACTIVATIONS, LSTMTrace
 from lstm_core.model import predict_proba
@@ -235,6 +236,16 @@ def test_unit_order_and_saturation(run):
     trace = LSTMTrace(i=f, f=f, g=f, o=1 - f, c=f, h=f, mask=np.array([True, True, False]))
     shares = saturation(trace)
     assert shares["f"] == (0.25, 0.5) and shares["o"] == (0.5, 0.25) and set(shares) == {"i", "f", "o"}
+
+
+def test_untrained_copy_keeps_the_embedding_and_starts_the_rest_afresh(run):
+    fresh = untrained_copy(run.model, run.config, run.vocab.size)
+    np.testing.assert_array_equal(fresh.get_layer("embedding").get_weights()[0],
+                                  run.model.get_layer("embedding").get_weights()[0])
+    assert not np.allclose(fresh.get_layer("rnn").get_weights()[1], run.model.get_layer("rnn").get_weights()[1])
+    before, after = (explain(m, TEXTS[0], vocab=run.vocab, config=run.config) for m in (fresh, run.model))
+    np.testing.assert_array_equal(before.x, after.x)  # the same inputs, other gates
+    assert set(saturation(before.trace)) == {"i", "f", "o"}
 
 
 def test_json_and_csv(run):

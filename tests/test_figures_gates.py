@@ -91,12 +91,17 @@ def test_unit_story_follows_one_unit_and_marks_the_word():
         fg.unit_story(LABELS, ARRAYS, 3)
 
 
-def test_saturation_bars_stack_to_one():
+def test_saturation_bars_stack_to_one_with_the_untrained_network_under_each_gate():
     fig = fg.saturation_bars({"i": (0.1, 0.2), "f": (0.0, 0.7)})
     closed, middle, opened = fig.data
     assert list(closed.x) == [0.1, 0.0] and list(opened.x) == [0.2, 0.7]
     assert list(middle.x) == pytest.approx([0.7, 0.3])
     assert list(closed.y) == ["input gate i", "forget gate f"] and fig.layout.barmode == "stack"
+    fig = fg.saturation_bars({"i": (0.1, 0.2), "f": (0.0, 0.7)}, before={"i": (0.0, 0.0), "f": (0.05, 0.05)})
+    closed, middle, opened = fig.data
+    assert list(closed.y) == ["input gate i, trained", "input gate i, before training",
+                              "forget gate f, trained", "forget gate f, before training"]
+    assert list(opened.x) == [0.2, 0.0, 0.7, 0.05] and list(middle.x) == pytest.approx([0.7, 1.0, 0.3, 0.9])
 
 
 def _gate(value: float, pre=(0.5, -0.25, 0.1)) -> GateTerms:

@@ -62,6 +62,8 @@ def test_first_open_traces_the_contrast_example_with_every_figure(page):
     (latex,) = page.get("latex")  # i, f, g, o, c, h of the selected unit, aligned
     assert latex.value.count("&=") == 12 and r"\sigma" in latex.value
     assert page.get("download_button")
+    saturation = [c for c in charts(page) if "before training" in c.proto.spec][0]  # trained and untrained bars
+    assert saturation.proto.spec.count("before training") >= 3
 
 
 @pytest.mark.parametrize("example", ["Plain positive", "Plain negative", "Negation", "Contrast", "Long review"])
