@@ -6,7 +6,8 @@ raise ``ValueError`` naming the field and echoing the value, so the CLI and the
 app can show the message as it is.
 
 ``ExperimentConfig()`` is the classroom default (fast on 2 CPU cores);
-``ExperimentConfig.tutorial()`` is the original notebook's settings.
+``ExperimentConfig.tutorial()`` is the original notebook's settings;
+``ExperimentConfig.best()`` the most accurate found on the bundled split.
 """
 
 from __future__ import annotations
@@ -215,6 +216,16 @@ class ExperimentConfig:
             train=TrainConfig(learning_rate=1e-3, batch_size=128, max_epochs=100, patience=3,
                               monitor="val_loss", restore_best=False),
         )
+
+    @classmethod
+    def best(cls) -> "ExperimentConfig":
+        """The most accurate configuration found for the bundled split: the default (frozen IMDB
+        word2vec, mean pooling, 200 tokens) with 128 units and dropout 0.3 on the words entering the
+        cell, which lets the LSTM train a few more epochs before it overfits. 87.0 / 87.1 / 87.2% test
+        accuracy with seeds 42 / 1 / 7 (the default: 86.3 / 86.5 / 85.9%) in about a minute.
+        Fine-tuning the embedding, GRU, 400 tokens, dropout 0.2 / 0.4 / 0.5, a 30,000-word vocabulary,
+        a 10% validation share and learning rate 1e-3 did no better (bench/results.md, "Embeddings")."""
+        return cls(sequence=SequenceConfig(max_len=200), model=ModelConfig(units=128, rnn_dropout=0.3))
 
     def replace(self, **sections: Any) -> "ExperimentConfig":
         """``cfg.replace(train={"max_epochs": 2})``: a copy with some fields changed."""

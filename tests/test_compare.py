@@ -262,11 +262,11 @@ def test_the_task_runs_as_a_background_job(data_dir, vectors):
         manager.close()
 
 
-def test_best_preset_is_the_default_with_dropout_on_the_cell_inputs():
+def test_best_preset_is_the_default_with_more_units_and_dropout_on_the_cell_inputs():
     from lstm_core.config import ExperimentConfig
 
     best = ExperimentConfig.best()
-    assert ExperimentConfig().diff(best) == {"model.rnn_dropout": (0.0, 0.3)}
+    assert ExperimentConfig().diff(best) == {"model.units": (64, 128), "model.rnn_dropout": (0.0, 0.3)}
     assert best.model.embedding_init == "word2vec" and not best.model.embedding_trainable
 
 
