@@ -107,7 +107,7 @@ def learning_curve(points: Sequence[Any], labels: Mapping[str, str], *,
     return fig
 
 
-def word_maps(panels: Sequence[tuple[str, Any]], *, title: str | None = None, height: int = 520,
+def word_maps(panels: Sequence[tuple[str, Any]], *, title: str | None = None, height: int = 620,
               min_move: float = 1e-6) -> go.Figure:
     """Side-by-side maps, one per ``(panel title, map)``; a map has ``words``, ``before`` and
     ``after`` (n, 2) and ``polarity`` (share of positive occurrences per word), like
@@ -126,7 +126,7 @@ def word_maps(panels: Sequence[tuple[str, Any]], *, title: str | None = None, he
         for i in np.flatnonzero(moved):
             fig.add_annotation(x=after[i, 0], y=after[i, 1], ax=before[i, 0], ay=before[i, 1],
                                xref=f"x{axis}", yref=f"y{axis}", axref=f"x{axis}", ayref=f"y{axis}",
-                               showarrow=True, arrowhead=2, arrowsize=1, arrowwidth=1, opacity=0.45,
+                               showarrow=True, arrowhead=2, arrowsize=1, arrowwidth=1.2, opacity=0.6,
                                arrowcolor=CLASS_COLORS[classes[i]], text="")
         if moved.any():
             idx = np.flatnonzero(moved)
@@ -144,7 +144,7 @@ def word_maps(panels: Sequence[tuple[str, Any]], *, title: str | None = None, he
                 continue
             fig.add_trace(go.Scatter(x=after[idx, 0], y=after[idx, 1], mode="markers+text", name=CLASS_NAMES[cls],
                                      legendgroup=cls, showlegend=cls not in shown, text=[words[i] for i in idx],
-                                     textposition="top center", textfont=dict(size=11, color=CLASS_COLORS[cls]),
+                                     textposition="top center", textfont=dict(size=10, color=CLASS_COLORS[cls]),
                                      marker=dict(size=9, color=CLASS_COLORS[cls], line=dict(color="white", width=1)),
                                      customdata=[m.polarity[i] for i in idx],
                                      hovertemplate="%{text}: %{customdata:.0%} of its uses in positive reviews"
