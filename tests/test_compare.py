@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import _write_tiny_imdb
 from lstm_core.compare import (DEFAULT_MAP_WORDS, VARIANTS, CompareSpec, ComparisonTask, Recorder, check_vectors,
                                compare, epochs_to_target, initial_random_embedding, polarity_class, project,
                                subsample, word_polarity)
@@ -43,9 +42,9 @@ def compare_config(data_dir: Path, vectors: Path, **train):
     return tiny_config(data_dir, **train).replace(model={"embedding_path": str(vectors)})
 
 
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory) -> Path:
-    return _write_tiny_imdb(tmp_path_factory.mktemp("compare-data"))
+@pytest.fixture
+def data_dir(tiny_imdb_dir) -> Path:
+    return tiny_imdb_dir
 
 
 @pytest.fixture(scope="module")
@@ -53,12 +52,18 @@ def vectors(tmp_path_factory) -> Path:
     return write_vectors(tmp_path_factory.mktemp("compare-vectors") / "tiny.txt")
 
 
-@pytest.fixture(scope="module")
+_DONE: dict[str, tuple] = {}
+
+
+@pytest.fixture
 def done(data_dir, vectors):
-    """One comparison of all three variants with a learning curve, shared by the tests below."""
-    spec = CompareSpec(compare_config(data_dir, vectors, max_epochs=3), target=0.5, sizes=(4, 100))
-    recorder = Recorder(spec)
-    return compare(spec, recorder=recorder), recorder
+    """One comparison of all three variants with a learning curve, trained on first use and shared by
+    the tests below (every test's tiny data is the same)."""
+    if "done" not in _DONE:
+        spec = CompareSpec(compare_config(data_dir, vectors, max_epochs=3), target=0.5, sizes=(4, 100))
+        recorder = Recorder(spec)
+        _DONE["done"] = compare(spec, recorder=recorder), recorder
+    return _DONE["done"]
 
 
 def test_spec_checks_its_fields(data_dir):
