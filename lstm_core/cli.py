@@ -41,6 +41,7 @@ TRAIN_FLAGS: list[tuple[str, str, str, Any, str]] = [
     ("--val-split", "train", "validation_split", float, "share of training reviews held out"),
     ("--seed", "train", "seed", int, "seed of initialisation, split and shuffling"),
 ]
+PRESETS = {"default": ExperimentConfig, "best": ExperimentConfig.best, "tutorial": ExperimentConfig.tutorial}
 SWITCHES = [  # (flag for off, section, field)
     ("--no-html-strip", "preprocess", "strip_html"),
     ("--no-lemmatize", "preprocess", "lemmatize"),
@@ -51,8 +52,9 @@ SWITCHES = [  # (flag for off, section, field)
 
 
 def _add_train_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--preset", choices=("default", "tutorial"), default="default",
-                   help="start from the classroom defaults or the tutorial's settings")
+    p.add_argument("--preset", choices=tuple(PRESETS), default="default",
+                   help="start from the classroom defaults, the most accurate configuration found "
+                        "(best), or the tutorial's settings")
     for flag, section, name, kind, text in TRAIN_FLAGS:
         if isinstance(kind, tuple):
             p.add_argument(flag, choices=kind, default=None, help=text)
@@ -69,7 +71,7 @@ def _add_train_flags(p: argparse.ArgumentParser) -> None:
 
 
 def config_from_args(args: argparse.Namespace) -> ExperimentConfig:
-    cfg = ExperimentConfig.tutorial() if args.preset == "tutorial" else ExperimentConfig()
+    cfg = PRESETS[args.preset]()
     changes: dict[str, dict[str, Any]] = {}
     if args.data:
         changes.setdefault("data", {})["source"] = args.data

@@ -41,13 +41,16 @@ def start_training() -> None:
 
 
 def actions() -> None:
-    """Train, and the two presets beside it. Callbacks run before the page is drawn, so the Train
+    """Train, and the presets beside it. Callbacks run before the page is drawn, so the Train
     button is already disabled in the run that started the training."""
-    train, defaults, tutorial, _ = st.columns([1, 1, 1, 3], vertical_alignment="center")
+    train, defaults, best, tutorial, _ = st.columns([1, 1, 1, 1, 2], vertical_alignment="center")
     train.button("Train", type="primary", icon=":material/play_arrow:", disabled=state.job_is_active(),
                  key="train", on_click=start_training, width="stretch")
     defaults.button("Classroom defaults", on_click=use_preset, args=(ExperimentConfig(),), width="stretch",
                     help="Under a minute on 2 CPU cores")
+    best.button("Best found", on_click=use_preset, args=(ExperimentConfig.best(),), width="stretch",
+                help="128 units and dropout on the words entering the cell: 87% test accuracy on the "
+                     "bundled split, the TF-IDF baseline's level (about a minute)")
     tutorial.button("Tutorial's settings", on_click=use_preset, args=(ExperimentConfig.tutorial(),),
                     width="stretch", help="The original notebook: 300-d embedding, 100 units, pad to 891 "
                                           "tokens, L1/L2 0.01, patience 3 on val_loss (several minutes)")

@@ -176,6 +176,17 @@ def test_train_page_every_slider_at_its_extremes():
     assert cfg.sequence.max_len == 1000 and cfg.train.max_epochs == 100 and cfg.train.validation_split == 0.5
 
 
+@pytest.mark.parametrize("label, preset", [("Best found", ExperimentConfig.best),
+                                           ("Tutorial's settings", ExperimentConfig.tutorial),
+                                           ("Classroom defaults", ExperimentConfig)])
+def test_train_page_presets_set_the_model_and_training_knobs(label, preset):
+    at = app("pages/train.py", TINY)
+    button(at, label).click().run()
+    assert not at.exception
+    cfg = at.session_state["lab_config"]
+    assert (cfg.model, cfg.train, cfg.sequence) == (preset().model, preset().train, preset().sequence)
+
+
 # -------------------------------------------------------------------------------------------- training
 
 

@@ -101,6 +101,17 @@ def test_cli_evaluate_on_a_folder_without_pos_neg(tmp_path, capsys, tiny_imdb_di
     assert "pos" in capsys.readouterr().err
 
 
+def test_cli_presets():
+    from lstm_core.cli import build_parser, config_from_args
+
+    def cfg(*flags):
+        return config_from_args(build_parser().parse_args(["train", "--out", "x", *flags]))
+
+    assert cfg() == ExperimentConfig()
+    assert cfg("--preset", "best") == ExperimentConfig.best()
+    assert cfg("--preset", "tutorial", "--epochs", "2") == ExperimentConfig.tutorial().replace(train={"max_epochs": 2})
+
+
 def test_cli_embedding_flags_map_onto_the_config():
     from lstm_core.cli import build_parser, config_from_args
 
