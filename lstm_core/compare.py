@@ -34,7 +34,7 @@ import numpy as np
 
 from .config import ExperimentConfig
 from .errors import DataError
-from .training import BatchUpdate, EpochUpdate, NullListener, TrainInfo
+from .training import BatchUpdate, Curves, EpochUpdate, NullListener, TrainInfo
 from .vocabulary import Vocabulary
 
 Progress = Callable[[str, float], None]
@@ -341,7 +341,7 @@ class Recorder:
         self.spec = spec
         self._should_stop = should_stop
         self._lock = threading.Lock()
-        self._series = {k: {"batches": {}, "history": {}, "epochs": spec.config.train.max_epochs,
+        self._series = {k: {"curves": Curves(), "epochs": spec.config.train.max_epochs,
                             "batches_per_epoch": 0, "status": "waiting"} for k in spec.variants}
         self._curve: list[CurvePoint] = []
         self._current: str | None = None
@@ -371,9 +371,8 @@ class Recorder:
         "curve": [CurvePoint], "current": variant being trained or None, "fraction": share of the
         main comparison's batches done (every epoch counted)} — copies."""
         with self._lock:
-            series = {k: {"label": VARIANTS[k].label, "batches": {m: tuple(v) for m, v in s["batches"].items()},
-                          "history": {m: tuple(v) for m, v in s["history"].items()}, "epochs": s["epochs"],
-                          "batches_per_epoch": s["batches_per_epoch"], "status": s["status"]}
+            series = {k: dict(zip(("batches", "history"), s["curves"].frozen()), label=VARIANTS[k].label,
+                              epochs=s["epochs"], batches_per_epoch=s["batches_per_epoch"], status=s["status"])
                       for k, s in self._series.items()}
             return {"series": series, "curve": list(self._curve), "current": self._current,
                     "fraction": sum(map(_fraction, series.values())) / len(series)}
@@ -402,16 +401,10 @@ class _VariantListener(NullListener):
         self.recorder._record(self.key, begin)
 
     def on_batch_end(self, u: BatchUpdate) -> None:
-        def add(s):
-            for name, value in (("step", u.step), ("epoch", u.epoch), ("loss", u.loss), ("accuracy", u.accuracy)):
-                s["batches"].setdefault(name, []).append(value)
-        self.recorder._record(self.key, add)
+        self.recorder._record(self.key, lambda s: s["curves"].add_batch(u))
 
     def on_epoch_end(self, u: EpochUpdate) -> None:
-        def add(s):
-            for name in ("loss", "accuracy", "val_loss", "val_accuracy"):
-                s["history"].setdefault(name, []).append(float(u.logs.get(name, math.nan)))
-        self.recorder._record(self.key, add)
+        self.recorder._record(self.key, lambda s: s["curves"].add_epoch(u.logs))
 
     def should_stop(self) -> bool:
         return self.recorder.should_stop()
@@ -484,12 +477,10 @@ def _learning_curve(spec: CompareSpec, prepared: Any, matrix: np.ndarray | None,
     """Train every variant on each smaller labelled set (same validation and test reviews; the
     vocabulary and vectors still come from all training texts, whose labels they never use)."""
     from .baseline import tfidf_baseline
-    from .pipeline import train_run, validation_indices
+    from .pipeline import train_run
 
     cfg = spec.config
     full = len(prepared.x_train)
-    y_all = np.asarray(prepared.dataset.train.labels, dtype=np.int64)
-    train_rows, _ = validation_indices(y_all, cfg.train.validation_split, cfg.train.seed)
     jobs = [(size, key) for size in spec.sizes for key in spec.variants]
     for j, (size, key) in enumerate(jobs):
         if recorder.should_stop():
@@ -504,7 +495,8 @@ def _learning_curve(spec: CompareSpec, prepared: Any, matrix: np.ndarray | None,
             continue
         say(f"learning curve: '{v.label}' on {size:,} reviews ({j + 1} of {len(jobs)})", 1.0)
         rows = subsample(prepared.y_train, size, cfg.train.seed)
-        small = dataclasses.replace(prepared, x_train=prepared.x_train[rows], y_train=prepared.y_train[rows])
+        small = dataclasses.replace(prepared, x_train=prepared.x_train[rows], y_train=prepared.y_train[rows],
+                                    train_rows=prepared.train_rows[rows])
         vcfg = spec.config_for(key)
         initial = matrix if v.init == "word2vec" else initial_random_embedding(vcfg, prepared.vocab.size)
         run = train_run(vcfg, _StopOnly(recorder.should_stop), prepared=small, embedding_matrix=initial,
@@ -515,7 +507,7 @@ def _learning_curve(spec: CompareSpec, prepared: Any, matrix: np.ndarray | None,
         _add_point(result, recorder, key, size, run,
                    epochs_to_target(run.history.get("val_accuracy", []), spec.target))
         if size not in result.curve_baseline:
-            tokens = [prepared.train_tokens[train_rows[i]] for i in rows]
+            tokens = [prepared.train_tokens[i] for i in prepared.train_rows[rows]]
             try:
                 base = tfidf_baseline(tokens, prepared.y_train[rows], prepared.test_tokens, prepared.y_test,
                                       seed=cfg.train.seed)

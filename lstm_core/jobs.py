@@ -31,7 +31,6 @@ import collections
 import itertools
 import json
 import logging
-import math
 import threading
 import time
 import traceback
@@ -41,7 +40,7 @@ from typing import Any
 
 from .config import ExperimentConfig
 from .errors import LstmLabError
-from .training import BatchUpdate, EpochUpdate, TrainInfo
+from .training import BatchUpdate, Curves, EpochUpdate, TrainInfo
 
 log = logging.getLogger(__name__)
 
@@ -131,8 +130,7 @@ class Job:
         self._info: TrainInfo | None = None
         self._train_t0 = 0.0  # job clock at on_train_begin
         self._epoch_elapsed: list[float] = []  # trainer clock at each epoch end
-        self._batches: dict[str, list[float]] = {k: [] for k in ("step", "epoch", "loss", "accuracy")}
-        self._history: dict[str, list[float]] = {}
+        self._curves = Curves()
         self._last_batch_elapsed = 0.0
         self._gone_since: float | None = None
 
@@ -158,7 +156,8 @@ class Job:
             now = self._t_end if self._t_end is not None else time.perf_counter()
             elapsed = now - self._t0 if self._t0 is not None else 0.0
             info = self._info
-            steps = len(self._batches["step"])
+            steps = self._curves.steps
+            batches, history = self._curves.frozen()
             phase = self._phase
             if self._status == QUEUED:
                 phase = f"waiting in the queue: number {position}" if position else phase
@@ -171,8 +170,7 @@ class Job:
                 epochs_done=len(self._epoch_elapsed),
                 batches_per_epoch=info.batches_per_epoch if info else 0,
                 steps_done=steps, elapsed=elapsed, eta=self._eta(steps) if self._status == RUNNING else None,
-                batches={k: tuple(v) for k, v in self._batches.items()},
-                history={k: tuple(v) for k, v in self._history.items()},
+                batches=batches, history=history,
                 stop_requested=self._stop.is_set(), error=self._error)
 
     def _eta(self, steps: int) -> float | None:
@@ -194,15 +192,12 @@ class Job:
 
     def on_batch_end(self, update: BatchUpdate) -> None:
         with self._lock:
-            for key, value in (("step", update.step), ("epoch", update.epoch), ("loss", update.loss),
-                               ("accuracy", update.accuracy)):
-                self._batches[key].append(value)
+            self._curves.add_batch(update)
             self._last_batch_elapsed = update.elapsed
 
     def on_epoch_end(self, update: EpochUpdate) -> None:
         with self._lock:
-            for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
-                self._history.setdefault(key, []).append(float(update.logs.get(key, math.nan)))
+            self._curves.add_epoch(update.logs)
             self._epoch_elapsed.append(update.elapsed)
 
     def should_stop(self) -> bool:

@@ -37,6 +37,7 @@ class Prepared:
     y_test: np.ndarray
     pad_stats: PadStats  # over the whole training split
     warnings: list[str]
+    train_rows: np.ndarray  # (N_train,) which review of dataset.train each row of x_train is
 
 
 def _stage(progress: Progress | None, what: str, lo: float, hi: float):
@@ -83,7 +84,7 @@ def prepare(cfg: ExperimentConfig, dataset: Dataset | None = None, *, cache_dir=
     if progress:
         progress("ready", 1.0)
     return Prepared(cfg, dataset, vocab, train_tokens, test_tokens, x_all[tr], y_all[tr], x_all[va],
-                    y_all[va], x_test, np.asarray(dataset.test.labels, dtype=np.int64), stats, warnings)
+                    y_all[va], x_test, np.asarray(dataset.test.labels, dtype=np.int64), stats, warnings, tr)
 
 
 def encode_texts(texts: Sequence[str], cfg: ExperimentConfig, vocab: Vocabulary,

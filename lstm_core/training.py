@@ -66,6 +66,37 @@ class NullListener:
         return False
 
 
+BATCH_KEYS = ("step", "epoch", "loss", "accuracy")
+EPOCH_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
+
+
+class Curves:
+    """Per-batch and per-epoch curves as a listener receives them: the one accumulator the
+    trainer's result, the app's job and the comparison's recorder share. Not locked: a caller
+    that reads from another thread holds its own lock around ``add_*`` and ``frozen``."""
+
+    def __init__(self):
+        self.batches: dict[str, list[float]] = {k: [] for k in BATCH_KEYS}
+        self.history: dict[str, list[float]] = {}  # a key appears with the first epoch's logs
+
+    def add_batch(self, u: "BatchUpdate") -> None:
+        for key, value in zip(BATCH_KEYS, (u.step, u.epoch, u.loss, u.accuracy)):
+            self.batches[key].append(value)
+
+    def add_epoch(self, logs: dict[str, float]) -> None:
+        for key in EPOCH_KEYS:
+            self.history.setdefault(key, []).append(float(logs.get(key, math.nan)))
+
+    @property
+    def steps(self) -> int:
+        return len(self.batches["step"])
+
+    def frozen(self) -> tuple[dict[str, tuple[float, ...]], dict[str, tuple[float, ...]]]:
+        """(batches, history) as tuples: a copy safe to hand to another thread."""
+        return ({k: tuple(v) for k, v in self.batches.items()},
+                {k: tuple(v) for k, v in self.history.items()})
+
+
 @dataclass
 class TrainResult:
     history: dict[str, list[float]]  # per epoch: loss, accuracy, val_loss, val_accuracy
@@ -84,7 +115,7 @@ def seed_everything(seed: int) -> None:
     keras.utils.set_random_seed(seed)
 
 
-def _keras_callback(listener: TrainingListener, info: TrainInfo, result: TrainResult):
+def _keras_callback(listener: TrainingListener, info: TrainInfo, result: TrainResult, curves: Curves):
     import keras
 
     class _Bridge(keras.callbacks.Callback):
@@ -108,12 +139,10 @@ def _keras_callback(listener: TrainingListener, info: TrainInfo, result: TrainRe
             acc = k * mean_acc - batch * self.prev[1]
             self.prev = (mean_loss, mean_acc)
             acc = min(1.0, max(0.0, acc))
-            elapsed = time.perf_counter() - self.t0
-            b = result.batches
-            for key, value in (("step", self.step), ("epoch", self.epoch), ("loss", loss), ("accuracy", acc)):
-                b.setdefault(key, []).append(value)
-            listener.on_batch_end(BatchUpdate(self.epoch, batch, info.batches_per_epoch, self.step,
-                                              loss, acc, elapsed))
+            update = BatchUpdate(self.epoch, batch, info.batches_per_epoch, self.step, loss, acc,
+                                 time.perf_counter() - self.t0)
+            curves.add_batch(update)
+            listener.on_batch_end(update)
             self.step += 1
             if listener.should_stop():
                 result.stopped_by_user = True
@@ -121,8 +150,7 @@ def _keras_callback(listener: TrainingListener, info: TrainInfo, result: TrainRe
 
         def on_epoch_end(self, epoch, logs=None):
             logs = {k: float(v) for k, v in (logs or {}).items()}
-            for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
-                result.history.setdefault(key, []).append(logs.get(key, math.nan))
+            curves.add_epoch(logs)
             result.epochs_run = epoch + 1
             listener.on_epoch_end(EpochUpdate(epoch, logs, time.perf_counter() - self.t0))
 
@@ -139,14 +167,15 @@ def train(model, x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray, y_
         raise ValueError(f"need training and validation examples, got {len(x_train)} and {len(x_val)}")
     batches = math.ceil(len(x_train) / cfg.batch_size)
     info = TrainInfo(cfg.max_epochs, batches, len(x_train), len(x_val))
-    result = TrainResult(history={})
+    curves = Curves()
+    result = TrainResult(history=curves.history, batches=curves.batches)
     early = keras.callbacks.EarlyStopping(monitor=cfg.monitor, patience=cfg.patience,
                                           restore_best_weights=cfg.restore_best,
                                           mode="min" if cfg.monitor == "val_loss" else "max")
     t0 = time.perf_counter()
     model.fit(x_train, y_train, validation_data=(x_val, y_val), batch_size=cfg.batch_size,
               epochs=cfg.max_epochs, shuffle=True, verbose=0,
-              callbacks=[_keras_callback(listener, info, result), early])
+              callbacks=[_keras_callback(listener, info, result, curves), early])
     result.seconds = time.perf_counter() - t0
     result.stopped_early = early.stopped_epoch > 0 and not result.stopped_by_user
     monitored = result.history.get(cfg.monitor, [])

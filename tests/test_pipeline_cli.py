@@ -12,6 +12,7 @@ from lstm_core.config import ExperimentConfig
 from lstm_core.errors import DataError
 from lstm_core.pipeline import encode_texts, prepare, train_run, validation_indices
 from lstm_core.runs import load_run, save_run
+from lstm_core.vocabulary import pad_sequences
 
 
 def tiny_config(source, **train):
@@ -39,6 +40,10 @@ def test_prepare_fits_the_vocabulary_on_training_reviews_only(tiny_imdb_dir):
     test_only = {t for toks in prep.test_tokens for t in toks} - {t for toks in prep.train_tokens for t in toks}
     assert test_only and not any(w in prep.vocab for w in test_only)
     assert len(prep.x_train) + len(prep.x_val) == len(prep.dataset.train)
+    # train_rows names the review behind every row of x_train
+    again, _ = pad_sequences(prep.vocab.encode_many([prep.train_tokens[i] for i in prep.train_rows]), 16, "end")
+    np.testing.assert_array_equal(again, prep.x_train)
+    np.testing.assert_array_equal(prep.dataset.train.labels[prep.train_rows], prep.y_train)
     assert prep.x_test.shape == (len(prep.dataset.test), 16)
 
 
