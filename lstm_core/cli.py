@@ -218,13 +218,11 @@ def cmd_word2vec(args) -> int:
 
 
 def cmd_baseline(args) -> int:
-    from .baseline import tfidf_baseline
     from .pipeline import prepare
 
     cfg = config_from_args(args)
     prep = prepare(cfg, progress=_StageProgress())
-    res = tfidf_baseline(prep.train_tokens, prep.dataset.train.labels, prep.test_tokens, prep.y_test,
-                         seed=cfg.train.seed)
+    res = prep.baseline(cfg.train.seed)
     print(json.dumps({"data": prep.dataset.name, **res.metrics.to_dict(), "seconds": round(res.seconds, 2),
                       "features": res.features}, indent=2))
     return 0

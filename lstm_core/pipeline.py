@@ -9,7 +9,7 @@ baseline, and returns a ``Run``.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
@@ -38,6 +38,17 @@ class Prepared:
     pad_stats: PadStats  # over the whole training split
     warnings: list[str]
     train_rows: np.ndarray  # (N_train,) which review of dataset.train each row of x_train is
+    _baselines: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def baseline(self, seed: int):
+        """TF-IDF + logistic regression fitted on this split's training reviews and scored on its
+        test reviews; computed once per seed, since every run on the same data shares it."""
+        from .baseline import tfidf_baseline
+
+        if seed not in self._baselines:
+            self._baselines[seed] = tfidf_baseline(self.train_tokens, self.dataset.train.labels,
+                                                   self.test_tokens, self.y_test, seed=seed)
+        return self._baselines[seed]
 
 
 def _stage(progress: Progress | None, what: str, lo: float, hi: float):
@@ -99,7 +110,6 @@ def train_run(cfg: ExperimentConfig, listener=None, *, prepared: Prepared | None
               embedding_matrix: np.ndarray | None = None, name: str | None = None,
               with_baseline: bool = True, progress: Progress | None = None):
     """Prepare (unless given), build, train, evaluate: returns a ``Run``."""
-    from .baseline import tfidf_baseline
     from .evaluation import classification_metrics
     from .model import build_model, predict_proba
     from .runs import Run
@@ -123,8 +133,7 @@ def train_run(cfg: ExperimentConfig, listener=None, *, prepared: Prepared | None
     if with_baseline:
         if progress:
             progress("fitting the TF-IDF + logistic regression baseline", 1.0)
-        base = tfidf_baseline(prepared.train_tokens, prepared.dataset.train.labels,
-                              prepared.test_tokens, prepared.y_test, seed=cfg.train.seed)
+        base = prepared.baseline(cfg.train.seed)
         metrics["baseline"] = {**base.metrics.to_dict(), "seconds": base.seconds, "features": base.features}
     s = prepared.pad_stats
     info = {

@@ -154,3 +154,17 @@ def test_module_entry_point_documents_every_command():
     r = subprocess.run([sys.executable, "-m", "lstm_core", "train", "--help"], capture_output=True,
                        text=True, timeout=60)
     assert "--max-len" in r.stdout and "--cell" in r.stdout and "--seed" in r.stdout
+
+
+def test_baseline_is_computed_once_per_prepared_split_and_seed(tiny_imdb_dir, monkeypatch):
+    import lstm_core.baseline as baseline
+
+    prep = prepare(tiny_config(tiny_imdb_dir))
+    calls = []
+    real = baseline.tfidf_baseline
+    monkeypatch.setattr(baseline, "tfidf_baseline", lambda *a, **k: calls.append(k["seed"]) or real(*a, **k))
+    first = prep.baseline(0)
+    assert prep.baseline(0) is first and calls == [0]
+    assert prep.baseline(1) is not first and calls == [0, 1]
+    run = train_run(tiny_config(tiny_imdb_dir, max_epochs=1, seed=0), prepared=prep)
+    assert calls == [0, 1] and run.metrics["baseline"]["accuracy"] == first.metrics.accuracy
