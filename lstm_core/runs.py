@@ -143,21 +143,43 @@ def read_meta(path: str | Path) -> dict:
     return meta
 
 
-def load_run(path: str | Path) -> Run:
-    """Rebuild the model from the run's config and load its weights."""
-    from .model import build_model
+@dataclass(frozen=True)
+class RunDocs:
+    """A saved run's JSON, validated: everything but the vocabulary and the weights."""
 
+    meta: dict[str, Any]
+    config: ExperimentConfig
+    history: dict[str, list[float]]  # per epoch
+    batches: dict[str, list[float]]
+    metrics: dict[str, Any]
+    info: dict[str, Any]  # with "name" always set
+
+
+def read_run_docs(path: str | Path) -> RunDocs:
+    """Check a run directory and read its JSON without building a model (cheap: no TensorFlow)."""
     path = Path(path).expanduser()
     meta = read_meta(path)
     try:
         config = ExperimentConfig.from_dict(_read_json(path / "config.json"))
     except ValueError as e:
         raise RunError(f"config.json in run {path} is not valid: {e}") from e
-    vocab = Vocabulary.from_dict(_read_json(path / "vocabulary.json"))
     history = _read_json(path / "history.json")
     metrics = _read_json(path / "metrics.json")
     if not isinstance(history, dict) or not isinstance(metrics, dict):
         raise RunError(f"history.json and metrics.json in run {path} must hold JSON objects")
+    info = dict(history.get("info") or {})
+    info["name"] = str(info.get("name") or meta.get("name") or path.name)
+    return RunDocs(meta, config, history.get("epochs") or {}, history.get("batches") or {}, metrics, info)
+
+
+def load_run(path: str | Path) -> Run:
+    """Rebuild the model from the run's config and load its weights."""
+    from .model import build_model
+
+    path = Path(path).expanduser()
+    docs = read_run_docs(path)
+    config = docs.config
+    vocab = Vocabulary.from_dict(_read_json(path / "vocabulary.json"))
     model = build_model(config.model, vocab.size, train_cfg=config.train)
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -172,10 +194,7 @@ def load_run(path: str | Path) -> Run:
                and ("weight" in str(w.message).lower() or "skipping" in str(w.message).lower())]
     if skipped:
         raise RunError(f"{WEIGHTS} in run {path} does not fit its config ({skipped[0][:200]})")
-    info = dict(history.get("info") or {})
-    info.setdefault("name", meta.get("name", path.name))
-    return Run(config, vocab, model, history.get("epochs") or {}, history.get("batches") or {},
-               metrics, info)
+    return Run(config, vocab, model, docs.history, docs.batches, docs.metrics, docs.info)
 
 
 def export_bundle(path: str | Path) -> bytes:

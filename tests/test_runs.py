@@ -9,7 +9,7 @@ from lstm_core.config import ExperimentConfig
 from lstm_core.errors import RunError
 from lstm_core.model import build_model, predict_proba
 from lstm_core.runs import (FILES, Run, export_bundle, import_bundle, load_run, read_meta,
-                            save_run)
+                            read_run_docs, save_run)
 from lstm_core.vocabulary import Vocabulary
 
 CFG = ExperimentConfig().replace(model={"embedding_dim": 4, "units": 3, "dense_units": 3},
@@ -127,3 +127,13 @@ def test_oversized_upload_is_refused_before_reading(monkeypatch, tmp_path):
     monkeypatch.setattr(runs, "MAX_BUNDLE_BYTES", 10)
     with pytest.raises(RunError, match="limit"):
         import_bundle(b"x" * 11, tmp_path / "up")
+
+
+def test_run_docs_read_without_a_model(run, tmp_path):
+    d = save_run(run, tmp_path / "r")
+    docs = read_run_docs(d)
+    assert docs.config == run.config and docs.info["name"] == "tiny"
+    assert docs.history == run.history and docs.batches == run.batches and docs.metrics == run.metrics
+    (d / "config.json").write_text('{"model": {"units": 0}}')
+    with pytest.raises(RunError, match="model.units"):
+        read_run_docs(d)

@@ -13,7 +13,6 @@ paths that need a model; everything the sidebar shows is read from JSON.
 from __future__ import annotations
 
 import atexit
-import json
 import math
 import shutil
 import tempfile
@@ -26,9 +25,9 @@ from typing import Any
 import streamlit as st
 
 from lstm_core.config import ExperimentConfig
-from lstm_core.errors import LstmLabError, RunError
+from lstm_core.errors import LstmLabError
 from lstm_core.jobs import Job, JobManager
-from lstm_core.runs import read_meta
+from lstm_core.runs import read_run_docs
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_RUN = REPO / "assets" / "default_run"
@@ -104,26 +103,8 @@ def _temp_root() -> Path:
 
 def _read_entry(path: Path, source: str) -> RunEntry:
     """A saved run's JSON, checked like ``load_run`` checks it, without building the model."""
-    meta = read_meta(path)
-
-    def doc(name: str) -> Any:
-        try:
-            return json.loads((path / name).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise RunError(f"{name} in run {path} cannot be read: {e}") from e
-
-    raw_config = doc("config.json")
-    try:
-        config = ExperimentConfig.from_dict(raw_config)
-    except ValueError as e:
-        raise RunError(f"config.json in run {path} is not valid: {e}") from e
-    history, metrics = doc("history.json"), doc("metrics.json")
-    if not isinstance(history, dict) or not isinstance(metrics, dict):
-        raise RunError(f"history.json and metrics.json in run {path} must hold JSON objects")
-    info = dict(history.get("info") or {})
-    name = str(info.get("name") or meta.get("name") or path.name)
-    return RunEntry(name, path, source, config, info, metrics, history.get("epochs") or {},
-                    history.get("batches") or {})
+    d = read_run_docs(path)
+    return RunEntry(d.info["name"], path, source, d.config, d.info, d.metrics, d.history, d.batches)
 
 
 @st.cache_data(show_spinner=False)
