@@ -14,6 +14,7 @@ from typing import Any, Sequence
 
 from .config import CELLS, KEEP_ENDS, MONITORS, POOLINGS, ExperimentConfig
 from .errors import LstmLabError
+from .theory_cli import add_theory_commands
 
 # CLI flag -> (config section, field, type, help). One table drives both the
 # parser and the mapping onto ExperimentConfig, so they cannot drift apart.
@@ -294,6 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train_flags(b)
     b.set_defaults(func=cmd_baseline)
 
+    add_theory_commands(sub)  # memory, gradients (lstm_core.theory_cli)
     return p
 
 
