@@ -6,7 +6,7 @@
   reviews, HTML kept, 2,500 per class per split), written by ``scripts/make_sample.py``. The app and
   the tests need nothing else.
 - ``"full"``: the path in the environment variable ``LSTM_LAB_IMDB``.
-- a path (``~`` and ``$VARS`` are expanded) to
+- a path (taken as it is: no ``$VARS`` expansion; a leading ``~`` is the user's home) to
   (a) ``aclImdb_v1.tar.gz``, streamed member by member, never extracted to disk;
   (b) an extracted ``aclImdb/`` folder, or the folder holding it, with ``train/`` and ``test/`` each
       holding ``pos/`` and ``neg/``;
@@ -19,7 +19,9 @@ Every source is read into splits sorted by review id, so a tarball and its extra
 ``Split`` objects; then ``subsample`` (seeded, stratified) applies ``per_class`` and ``every_k``.
 
 Files are decoded as UTF-8; files that are not fall back to Windows-1252, then Latin-1 (which never
-fails). Empty or whitespace-only files and files that cannot be read are skipped. Each split reports
+fails). Empty or whitespace-only files, files that cannot be read, review files larger than
+``LIMITS.review_bytes`` and symbolic links (to files or folders) are skipped: a folder of links must
+not turn other files into reviews. Each split reports
 what it had to do in ``Split.warnings``, as sentences a student can read. A source with no usable
 review in some class raises ``DataError``, as does every other user mistake, naming the path.
 """
@@ -27,6 +29,7 @@ review in some class raises ``DataError``, as does every other user mistake, nam
 from __future__ import annotations
 
 import codecs
+import errno
 import gzip
 import json
 import os
@@ -42,6 +45,7 @@ import numpy as np
 
 from .config import DataConfig
 from .errors import DataError
+from .limits import LIMITS
 
 BUNDLED = "bundled"
 FULL = "full"
@@ -181,7 +185,7 @@ def describe_source(source: str) -> str:
     try:
         if source.strip() == BUNDLED:
             if not BUNDLED_PATH.is_file():
-                return f"Bundled IMDB sample: missing ({BUNDLED_PATH}); run python scripts/make_sample.py"
+                return "Bundled IMDB sample: missing (assets/imdb_sample.jsonl.gz); run python scripts/make_sample.py"
             return (f"Bundled IMDB sample: the tutorial's 5,000 train + 5,000 test reviews "
                     f"({_megabytes(BUNDLED_PATH)})")
         via = f"${ENV_VAR} = " if source.strip() == FULL else ""
@@ -385,10 +389,17 @@ def _read_posneg_dir(root: Path) -> Split:
 def _read_files(folder: Path, prefix: str, cls: str, tally: _Tally) -> None:
     for path in _txt_files(folder):
         try:
-            data: bytes | OSError = path.read_bytes()
+            data: bytes | OSError = _read_review(path)
         except OSError as e:
             data = e
         tally.add(cls, prefix + path.stem, data)
+
+
+def _read_review(path: Path) -> bytes:
+    """A review file's bytes; OSError for one larger than ``LIMITS.review_bytes`` (checked first)."""
+    if path.stat().st_size > LIMITS.review_bytes:
+        raise OSError(errno.EFBIG, f"larger than the {LIMITS.review_bytes // 2**20} MB a review may have")
+    return path.read_bytes()
 
 
 def _halve(split: Split, seed: int, root: Path) -> tuple[Split, Split]:
@@ -421,7 +432,7 @@ def _unsup_texts(contents: Iterator[bytes], where: Path) -> Iterator[str]:
 def _readable(files: list[Path]) -> Iterator[bytes]:
     for path in files:
         try:
-            yield path.read_bytes()
+            yield _read_review(path)
         except OSError:
             continue
 
@@ -431,7 +442,9 @@ def _readable(files: list[Path]) -> Iterator[bytes]:
 
 
 def _resolve(source: str | os.PathLike) -> Path:
-    """The existing path ``source`` names: "full" means $LSTM_LAB_IMDB; ~ and $VARS are expanded."""
+    """The existing path ``source`` names: "full" means $LSTM_LAB_IMDB. No ``$VARS`` are expanded
+    (the shell does that for the command line, and in the app the text is only ever a path); a
+    leading ``~`` is the user's home."""
     text = os.fspath(source).strip()
     if text == FULL:
         text = os.environ.get(ENV_VAR, "").strip()
@@ -441,18 +454,16 @@ def _resolve(source: str | os.PathLike) -> Path:
     if not text:
         raise DataError("the data path is empty; give 'bundled' or the path to aclImdb_v1.tar.gz, "
                         "an extracted aclImdb folder or a folder with pos/ and neg/ subfolders")
-    path = Path(os.path.expanduser(os.path.expandvars(text)))
+    path = Path(os.path.expanduser(text) if text.startswith("~") else text)
     if not path.exists():
-        expanded = f" (from {text!r})" if str(path) != text else ""
-        unset = "; an environment variable in it is not set" if "$" in str(path) else ""
-        raise DataError(f"{path}{expanded} does not exist{unset}")
+        raise DataError(f"{text} does not exist")
     return path
 
 
 def _subdirs(folder: Path) -> dict[str, Path]:
     """Subfolders by lower-case name (so POS/ and Neg/ count too)."""
     try:
-        return {p.name.lower(): p for p in sorted(folder.iterdir()) if p.is_dir()}
+        return {p.name.lower(): p for p in sorted(folder.iterdir()) if p.is_dir() and not p.is_symlink()}
     except OSError as e:
         raise DataError(f"{folder} could not be listed: {e.strerror or e}") from None
 
@@ -460,7 +471,7 @@ def _subdirs(folder: Path) -> dict[str, Path]:
 def _child(folder: Path, name: str) -> Path:
     sub = _subdirs(folder).get(name)
     if sub is None:
-        raise DataError(f"{folder} has no {name}/ subfolder ({_has(folder)})")
+        raise DataError(f"{folder} has no {name}/ subfolder")
     return sub
 
 
@@ -479,13 +490,7 @@ def _layout(folder: Path) -> tuple[str, Path]:
     if "pos" in subs and "neg" in subs:
         return "posneg", folder
     raise DataError(f"{folder} is not laid out like IMDB: expected pos/ and neg/ subfolders of .txt "
-                    f"files, or train/ and test/ each holding them ({_has(folder)})")
-
-
-def _has(folder: Path) -> str:
-    subs = [f"{p.name}/" for p in _subdirs(folder).values()]
-    more = f" and {len(subs) - 8} more" if len(subs) > 8 else ""
-    return f"it has {', '.join(subs[:8])}{more}" if subs else "it has no subfolders"
+                    f"files, or train/ and test/ each holding them")
 
 
 def _unsup_folder(path: Path) -> Path:
@@ -500,13 +505,13 @@ def _unsup_folder(path: Path) -> Path:
                 break
         if folder is not None:
             return folder
-    raise DataError(f"{path} has no train/unsup/ folder of unlabelled reviews ({_has(path)})")
+    raise DataError(f"{path} has no train/unsup/ folder of unlabelled reviews")
 
 
 def _txt_files(folder: Path) -> list[Path]:
     try:
-        return sorted(p for p in folder.iterdir()
-                      if p.suffix.lower() == ".txt" and not p.name.startswith(".") and p.is_file())
+        return sorted(p for p in folder.iterdir() if p.suffix.lower() == ".txt" and not p.name.startswith(".")
+                      and p.is_file() and not p.is_symlink())
     except OSError as e:
         raise DataError(f"{folder} could not be listed: {e.strerror or e}") from None
 

@@ -9,14 +9,22 @@ Readers stream the file and keep only the rows a vocabulary asks for, so the
   little-endian float32 per row) — the GoogleNews format;
 - word2vec/GloVe text (``.txt``, ``.vec``, optionally ``.gz``; the ``N D``
   header is optional);
-- gensim ``KeyedVectors.save`` files (``.kv``, ``.model``), memory-mapped.
-  These are pickles: open only files you made yourself.
+
+gensim's own ``KeyedVectors.save`` files (``.kv``, ``.model``, ``.wordvectors``)
+are pickles: loading one runs whatever code its author put in it, so they are
+refused with a message naming the formats that are read (gensim's
+``save_word2vec_format`` writes the binary or text format, which are).
+
+Every size a file declares (rows, dimension, a line, an ``.npz`` array) is
+checked against ``lstm_core.limits.LIMITS`` before it is read, and messages
+never quote the file's contents.
 """
 
 from __future__ import annotations
 
 import gzip
 import io
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterable
@@ -24,13 +32,16 @@ from typing import BinaryIO, Iterable
 import numpy as np
 
 from .errors import DataError
+from .limits import LIMITS
 from .vocabulary import OOV, PAD, Vocabulary
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 BUNDLED_WORD2VEC = ASSETS / "word2vec_imdb.npz"
 TEXT_SUFFIXES = (".txt", ".vec")
 BINARY_SUFFIXES = (".bin",)
-GENSIM_SUFFIXES = (".kv", ".model", ".wordvectors")
+PICKLE_SUFFIXES = (".kv", ".model", ".wordvectors", ".pkl", ".pickle", ".joblib", ".pt", ".pth", ".npy")
+FORMATS = ("word2vec binary (.bin, .bin.gz), word2vec/GloVe text (.txt, .vec, optionally .gz) or "
+           "LSTM Lab's .npz (python -m lstm_core word2vec)")
 
 
 @dataclass(frozen=True)
@@ -60,11 +71,13 @@ def load_vectors(path: str | Path, wanted: Iterable[str] | None = None) -> Vecto
         raise DataError(f"word-vector file {p} does not exist")
     keep = None if wanted is None else set(wanted)
     name = p.name.lower().removesuffix(".gz")
+    if name.endswith(PICKLE_SUFFIXES):
+        raise DataError(f"{p.name} is a pickle-based file (gensim's .kv/.model, .pkl, ...), which could "
+                        f"run code when opened, so it is never read. Accepted: {FORMATS}; gensim writes "
+                        f"them with KeyedVectors.save_word2vec_format.")
     try:
         if name.endswith(".npz"):
             return _read_npz(p, keep)
-        if name.endswith(GENSIM_SUFFIXES):
-            return _read_gensim(p, keep)
         with _open(p) as f:
             if name.endswith(BINARY_SUFFIXES):
                 return _read_binary(f, keep, str(p))
@@ -73,8 +86,8 @@ def load_vectors(path: str | Path, wanted: Iterable[str] | None = None) -> Vecto
             head = f.peek(64)[:64] if hasattr(f, "peek") else b""
             is_text = all(32 <= b < 127 or b in (9, 10, 13) for b in head.split(b"\n", 1)[-1][:40])
             return (_read_text if is_text else _read_binary)(f, keep, str(p))
-    except (OSError, EOFError, gzip.BadGzipFile) as e:
-        raise DataError(f"{p} cannot be read as word vectors: {e}") from e
+    except (OSError, EOFError, gzip.BadGzipFile, zipfile.BadZipFile) as e:
+        raise DataError(f"{p} cannot be read as word vectors ({type(e).__name__}); accepted: {FORMATS}") from None
 
 
 def _open(p: Path) -> BinaryIO:
@@ -87,14 +100,29 @@ def _header(line: bytes, source: str) -> tuple[int, int] | None:
     parts = line.split()
     if len(parts) == 2 and all(x.isdigit() for x in parts):
         n, dim = int(parts[0]), int(parts[1])
-        if n < 1 or not 1 <= dim <= 10_000:
-            raise DataError(f"{source}: header says {n} rows of dimension {dim}; that is not a vector file")
+        if not 1 <= n <= LIMITS.vector_rows or not 1 <= dim <= LIMITS.vector_dim:
+            raise DataError(f"{source}: header says {n:,} rows of dimension {dim:,}; this app reads at "
+                            f"most {LIMITS.vector_rows:,} rows of dimension {LIMITS.vector_dim:,}")
         return n, dim
     return None
 
 
+def _readline(f: BinaryIO, source: str) -> bytes:
+    """One line, refusing one longer than ``LIMITS.vector_line_bytes`` before holding more of it."""
+    line = f.readline(LIMITS.vector_line_bytes + 1)
+    if len(line) > LIMITS.vector_line_bytes:
+        raise DataError(f"{source} has a line longer than {LIMITS.vector_line_bytes // 2**20} MB; "
+                        f"it is not a word-vector file")
+    return line
+
+
+def _lines(f: BinaryIO, source: str):
+    while line := _readline(f, source):
+        yield line
+
+
 def _read_binary(f: BinaryIO, keep: set[str] | None, source: str) -> Vectors:
-    head = _header(f.readline(), source)
+    head = _header(_readline(f, source), source)
     if head is None:
         raise DataError(f"{source} is not a word2vec file: its first line is not '<rows> <dimension>'")
     n, dim = head
@@ -127,9 +155,9 @@ def _read_word(f: BinaryIO, source: str, i: int) -> str:
 
 
 def _read_text(f: BinaryIO, keep: set[str] | None, source: str) -> Vectors:
-    first = f.readline()
+    first = _readline(f, source)
     head = _header(first, source)
-    lines = iter(f) if head else _chain(first, f)
+    lines = _lines(f, source) if head else _chain(first, _lines(f, source))
     dim = head[1] if head else None
     words, rows, n = [], [], 0
     for lineno, raw in enumerate(lines, start=2 if head else 1):
@@ -139,8 +167,9 @@ def _read_text(f: BinaryIO, keep: set[str] | None, source: str) -> Vectors:
         n += 1
         if dim is None:
             dim = len(parts) - 1
-            if dim < 1:
-                raise DataError(f"{source} is not a word-vector text file (line {lineno} has no numbers)")
+            if not 1 <= dim <= LIMITS.vector_dim:
+                raise DataError(f"{source} is not a word-vector text file (line {lineno} has {dim:,} "
+                                f"fields; a vector has 1 to {LIMITS.vector_dim:,} numbers)")
         if len(parts) - 1 != dim:
             raise DataError(f"{source} line {lineno} has {len(parts) - 1} numbers; expected {dim}"
                             + (" (the file looks truncated)" if len(parts) - 1 < dim else ""))
@@ -148,8 +177,9 @@ def _read_text(f: BinaryIO, keep: set[str] | None, source: str) -> Vectors:
         if keep is None or word in keep:
             try:
                 rows.append(np.array([float(x) for x in parts[1:]], dtype=np.float32))
-            except ValueError as e:
-                raise DataError(f"{source} line {lineno} is not '<word> <numbers>': {e}") from e
+            except ValueError:  # float()'s message would quote the file
+                raise DataError(f"{source} line {lineno} is not '<word> <numbers>': a value is not a "
+                                f"number") from None
             words.append(word)
     if dim is None:
         raise DataError(f"{source} is empty")
@@ -158,36 +188,52 @@ def _read_text(f: BinaryIO, keep: set[str] | None, source: str) -> Vectors:
     return _vectors(words, rows, dim, n, source)
 
 
-def _chain(first: bytes, rest: BinaryIO):
+def _chain(first: bytes, rest):
     yield first
     yield from rest
 
 
+_NPY_HEADERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+
+
+def _npz_shapes(p: Path) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
+    """Each array's shape and dtype from its header, without reading (or inflating) its data."""
+    out = {}
+    with zipfile.ZipFile(p) as zf:
+        for info in zf.infolist():
+            with zf.open(info) as f:
+                read_header = _NPY_HEADERS.get(np.lib.format.read_magic(f))
+                if read_header is None:
+                    raise ValueError("unknown .npy version")
+                shape, _, dtype = read_header(f, max_header_size=10_000)
+            out[info.filename.removesuffix(".npy")] = (shape, dtype)
+    return out
+
+
 def _read_npz(p: Path, keep: set[str] | None) -> Vectors:
+    bad = DataError(f"{p} is not an LSTM Lab vector file (.npz with 'words' and 'vectors')")
+    try:
+        shapes = _npz_shapes(p)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile):
+        raise bad from None
+    if set(shapes) != {"words", "vectors"}:
+        raise bad
+    (w_shape, w_dtype), (v_shape, v_dtype) = shapes["words"], shapes["vectors"]
+    if (len(w_shape) != 1 or len(v_shape) != 2 or w_shape[0] != v_shape[0] or w_dtype.kind != "U"
+            or v_dtype.kind != "f"):
+        raise DataError(f"{p}: 'vectors' must be (rows, dim) floats with one row per word of 'words'")
+    if v_shape[0] > LIMITS.vector_rows or v_shape[1] > LIMITS.vector_dim or w_dtype.itemsize > 4 * 1000:
+        raise DataError(f"{p} holds {v_shape[0]:,} vectors of dimension {v_shape[1]:,}; this app reads at "
+                        f"most {LIMITS.vector_rows:,} of dimension {LIMITS.vector_dim:,}")
     try:
         with np.load(p, allow_pickle=False) as z:
             words, vectors = z["words"], z["vectors"]
-    except (ValueError, KeyError, OSError) as e:
-        raise DataError(f"{p} is not an LSTM Lab vector file (.npz with 'words' and 'vectors'): {e}") from e
-    if vectors.ndim != 2 or len(words) != len(vectors):
-        raise DataError(f"{p}: 'vectors' must be (rows, dim) with one row per word")
+    except (ValueError, KeyError, OSError, EOFError, zipfile.BadZipFile):
+        raise bad from None
     idx = np.arange(len(words)) if keep is None else np.array(
         [i for i, w in enumerate(words) if w in keep], dtype=np.int64)
     return Vectors(tuple(str(w) for w in words[idx]), vectors[idx].astype(np.float32),
                    int(vectors.shape[1]), len(words), str(p))
-
-
-def _read_gensim(p: Path, keep: set[str] | None) -> Vectors:
-    from gensim.models import KeyedVectors
-
-    try:
-        kv = KeyedVectors.load(str(p), mmap="r")
-    except Exception as e:  # pickle and numpy raise many types for a file that is not theirs
-        raise DataError(f"{p} is not a gensim KeyedVectors file: {type(e).__name__}: {e}") from e
-    kv = getattr(kv, "wv", kv)  # a saved Word2Vec model holds its vectors in .wv
-    keys = kv.index_to_key if keep is None else [w for w in kv.index_to_key if w in keep]
-    vectors = np.asarray(kv[keys], dtype=np.float32) if keys else np.zeros((0, kv.vector_size), np.float32)
-    return Vectors(tuple(keys), vectors, int(kv.vector_size), len(kv.index_to_key), str(p))
 
 
 def _vectors(words, rows, dim, n, source) -> Vectors:

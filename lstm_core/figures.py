@@ -8,6 +8,7 @@ Trace names are part of the interface (tests and pages find traces by name).
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Mapping, Sequence
 
@@ -24,8 +25,14 @@ FONT = dict(family="Source Sans Pro, sans-serif", size=13)
 BASELINE_NAME = "TF-IDF + LR baseline"
 
 
+def safe(text: str) -> str:
+    """User text (a run's name, a typed word) for plotly, which renders some HTML tags (<a href>,
+    <b>) in titles, legends, labels and hovers: ``<``, ``>`` and ``&`` shown, never interpreted."""
+    return html.escape(str(text), quote=False)
+
+
 def _layout(fig: go.Figure, title: str | None, height: int) -> go.Figure:
-    fig.update_layout(title=dict(text=title, x=0, xanchor="left"), height=height, font=FONT,
+    fig.update_layout(title=dict(text=safe(title) if title else title, x=0, xanchor="left"), height=height, font=FONT,
                       margin=dict(l=50, r=20, t=60 if title else 36, b=40),
                       legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0),
                       plot_bgcolor="white", hovermode="x unified",
@@ -190,7 +197,8 @@ def run_overlay(runs: Sequence[tuple[str, Mapping[str, Sequence[float]]]], *,
             for key, dash, suffix in ((f"val_{metric}", "solid", "validation"), (metric, "dot", "train")):
                 values = _values(history, key)
                 longest = max(longest, len(values))
-                fig.add_trace(go.Scatter(x=list(range(1, len(values) + 1)), y=values, name=f"{name} ({suffix})",
+                fig.add_trace(go.Scatter(x=list(range(1, len(values) + 1)), y=values,
+                                         name=f"{safe(name)} ({suffix})",
                                          mode="lines+markers", line=dict(color=color, dash=dash, width=2),
                                          marker=dict(size=6), legendgroup=name, showlegend=col == 1,
                                          hovertemplate="%{y:.3f}"), row=1, col=col)

@@ -16,7 +16,6 @@ labels and hovers), so ``<b>`` or ``<script>`` is shown as written.
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -24,7 +23,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from .figures import FONT
+from .figures import FONT, safe
 
 GATE_SCALE = [[0.0, "#2D004B"], [0.1, "#542788"], [0.25, "#8073AC"], [0.4, "#D8DAEB"], [0.5, "#F7F7F7"],
               [0.6, "#FEE0B6"], [0.75, "#FDB863"], [0.9, "#E08214"], [1.0, "#7F3B08"]]  # PuOr, -1 .. 1
@@ -44,11 +43,6 @@ MAX_GAPS = 40  # tokens up to which heatmap cells are drawn with a white gap bet
 GRID = "#EEF0F2"
 MAX_MARKERS = 60  # tokens up to which line charts mark every token (SVG markers cost the browser ~1 ms each)
 SIDE_LEGEND = dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.01)  # clear of title and ticks
-
-
-def safe(text: str) -> str:
-    """User text for plotly labels and hovers: ``<``, ``>`` and ``&`` shown, never interpreted."""
-    return html.escape(str(text), quote=False)
 
 
 def _token_axis(labels: Sequence[str], categories: Sequence[str] | None = None) -> dict[str, Any]:

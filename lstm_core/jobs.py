@@ -40,6 +40,7 @@ from typing import Any
 
 from .config import ExperimentConfig
 from .errors import LstmLabError
+from .limits import LIMITS, Limits, check_training
 from .training import BatchUpdate, Curves, EpochUpdate, TrainInfo
 
 log = logging.getLogger(__name__)
@@ -236,7 +237,9 @@ class Job:
             self.exception = e
             self.traceback = traceback.format_exc()
             log.warning("training job %s (%s) failed:\n%s", self.id, self.name, self.traceback)
-            message = str(e) if isinstance(e, ValueError) else f"{type(e).__name__}: {e}"
+            # A user's mistake says what it was; anything else may hold server paths: the log has it.
+            message = (str(e) if isinstance(e, ValueError)
+                       else f"an internal error ({type(e).__name__}); the server's log has the details")
             self._finish(FAILED, "failed", message)
             return
         self.run = run
@@ -264,7 +267,8 @@ class PipelineRunner:
     chart point then only waits for the model to build.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, limits: Limits = LIMITS) -> None:
+        self.limits = limits
         self._prepared_key: str | None = None
         self._prepared: Any = None
 
@@ -306,6 +310,8 @@ class PipelineRunner:
         from .pipeline import train_run
 
         prepared = self._prepare(job.config, job.progress)
+        # Checked before queueing from the data's known size; a folder may hold more reviews.
+        check_training(job.config, len(prepared.dataset.train), self.limits)
         if job.should_stop():
             return None
         return train_run(job.config, job, prepared=prepared, name=job.name, progress=job.progress)
@@ -321,13 +327,13 @@ class JobManager:
 
     def __init__(self, *, max_queued: int = 4, runner: Runner | None = None,
                  owner_alive: OwnerAlive | None = None, grace: float = 30.0,
-                 warm_up: ExperimentConfig | None = None):
+                 warm_up: ExperimentConfig | None = None, limits: Limits = LIMITS):
         if not isinstance(max_queued, int) or max_queued < 0:
             raise ValueError(f"max_queued must be an integer >= 0, got {max_queued!r}")
         self.max_queued = max_queued
         self.owner_alive = owner_alive
         self.grace = grace
-        self._runner = runner or PipelineRunner()
+        self._runner = runner or PipelineRunner(limits)
         self._cond = threading.Condition()
         self._queue: collections.deque[Job] = collections.deque()
         self._running: Job | None = None

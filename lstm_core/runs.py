@@ -12,6 +12,13 @@ Layout of a run directory (all JSON is ours; nothing in it is ever executed):
 Saving writes a sibling temporary directory and renames it into place, so a
 crash never leaves a half run under the run's name. Loading rebuilds the model
 from our own validated config and then loads the weights: no unpickling.
+
+A run may come from anyone (an uploaded bundle), so loading is bounded by
+construction: each file's size, the vocabulary's length and the model's
+parameter count are checked against ``lstm_core.limits.LIMITS``, and the
+weights file's array shapes against the config, all before the model is built.
+Messages name the file inside the run and never a server path: the caller says
+what to call the run (``where``).
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import time
 import uuid
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +42,7 @@ import numpy as np
 from . import __version__
 from .config import ExperimentConfig
 from .errors import RunError
+from .limits import LIMITS, Limits, LimitExceeded, check_model_size, weight_shapes
 from .vocabulary import Vocabulary
 
 FORMAT = "lstm-lab-run"
@@ -41,8 +50,6 @@ FORMAT_VERSION = 1
 WEIGHTS = "model.weights.h5"
 JSON_FILES = ("meta.json", "config.json", "vocabulary.json", "history.json", "metrics.json")
 FILES = JSON_FILES + (WEIGHTS,)
-# A classroom model is ~10 MB of weights; anything far beyond is not ours.
-MAX_BUNDLE_BYTES = 200 * 1024 * 1024
 
 
 @dataclass
@@ -67,9 +74,9 @@ class Run:
     def predict(self, texts: list[str]) -> np.ndarray:
         """P(positive) for raw review texts, cleaned and encoded as in training."""
         from .model import predict_proba
-        from .pipeline import encode_texts
+        from .pipeline import encode_texts, run_cleaner
 
-        x, _ = encode_texts(texts, self.config, self.vocab)
+        x, _ = encode_texts(texts, self.config, self.vocab, run_cleaner(self))  # its recorded recipe
         return predict_proba(self.model, x)
 
 
@@ -114,32 +121,50 @@ def _json_default(o: Any) -> Any:
     raise TypeError(f"cannot store {type(o).__name__} in a run")
 
 
-def _read_json(path: Path) -> Any:
+def _where(path: Path, where: str | None) -> str:
+    return where or f"run {path}"
+
+
+def _read_json(path: Path, where: str | None = None, limits: Limits = LIMITS) -> Any:
+    """A JSON file of a run, its size and its number of items bounded before it is parsed."""
+    where = _where(path.parent, where)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise RunError(f"{path.name} in run {path.parent} cannot be read: {e}") from e
+        if path.stat().st_size > limits.bundle_json_bytes:
+            raise RunError(f"{path.name} in {where} is larger than the "
+                           f"{limits.bundle_json_bytes // 2**20} MB a run's JSON file may have")
+        raw = path.read_bytes()
+    except OSError as e:
+        raise RunError(f"{path.name} in {where} cannot be read ({e.strerror or type(e).__name__})") from None
+    # Every JSON array or object item but the first of each is preceded by a comma: a cheap bound
+    # on how many Python objects parsing would make (a 1M-word vocabulary is refused here).
+    items = raw.count(b",")
+    if items > limits.vocab_words * 3:
+        raise RunError(f"{path.name} in {where} holds over {items:,} values; a run's file holds at most "
+                       f"{limits.vocab_words * 3:,}")
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+        raise RunError(f"{path.name} in {where} is not valid JSON ({type(e).__name__})") from None
 
 
-def read_meta(path: str | Path) -> dict:
+def read_meta(path: str | Path, where: str | None = None) -> dict:
     """Check that ``path`` holds a complete run we can read; returns meta.json."""
     path = Path(path).expanduser()
+    where = _where(path, where)
     if not path.is_dir():
-        raise RunError(f"run directory {path} does not exist")
+        raise RunError(f"{where} does not exist")
     missing = [f for f in FILES if not (path / f).is_file()]
     if missing:
-        raise RunError(f"run directory {path} is missing {', '.join(missing)}")
-    meta = _read_json(path / "meta.json")
+        raise RunError(f"{where} is missing {', '.join(missing)}")
+    meta = _read_json(path / "meta.json", where)
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise RunError(f"{path} is not an LSTM Lab run (meta.json format is "
-                       f"{meta.get('format') if isinstance(meta, dict) else meta!r})")
+        raise RunError(f"{where} is not an LSTM Lab run (its meta.json has no format {FORMAT!r})")
     version = meta.get("format_version")
-    if not isinstance(version, int):
-        raise RunError(f"{path}/meta.json has no valid format_version: {version!r}")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise RunError(f"{where}: meta.json has no valid format_version")
     if version > FORMAT_VERSION:
-        raise RunError(f"run {path} was written by a newer LSTM Lab (run format {version}, "
-                       f"lstm_core {meta.get('lstm_core_version', '?')}); this version reads up to "
-                       f"format {FORMAT_VERSION}. Update LSTM Lab to open it.")
+        raise RunError(f"{where} was written by a newer LSTM Lab (run format {version}); this version "
+                       f"reads up to format {FORMAT_VERSION}. Update LSTM Lab to open it.")
     return meta
 
 
@@ -155,45 +180,121 @@ class RunDocs:
     info: dict[str, Any]  # with "name" always set
 
 
-def read_run_docs(path: str | Path) -> RunDocs:
+def _read_config(path: Path, where: str) -> ExperimentConfig:
+    doc = _read_json(path / "config.json", where)
+    try:
+        return ExperimentConfig.from_dict(doc)
+    except (ValueError, TypeError) as e:
+        raise RunError(f"config.json in {where} is not valid: {e}") from None
+
+
+def read_run_docs(path: str | Path, where: str | None = None) -> RunDocs:
     """Check a run directory and read its JSON without building a model (cheap: no TensorFlow)."""
     path = Path(path).expanduser()
-    meta = read_meta(path)
-    try:
-        config = ExperimentConfig.from_dict(_read_json(path / "config.json"))
-    except ValueError as e:
-        raise RunError(f"config.json in run {path} is not valid: {e}") from e
-    history = _read_json(path / "history.json")
-    metrics = _read_json(path / "metrics.json")
+    where = _where(path, where)
+    meta = read_meta(path, where)
+    config = _read_config(path, where)
+    history = _read_json(path / "history.json", where)
+    metrics = _read_json(path / "metrics.json", where)
     if not isinstance(history, dict) or not isinstance(metrics, dict):
-        raise RunError(f"history.json and metrics.json in run {path} must hold JSON objects")
+        raise RunError(f"history.json and metrics.json in {where} must hold JSON objects")
     info = dict(history.get("info") or {})
     info["name"] = str(info.get("name") or meta.get("name") or path.name)
     return RunDocs(meta, config, history.get("epochs") or {}, history.get("batches") or {}, metrics, info)
 
 
-def load_run(path: str | Path) -> Run:
-    """Rebuild the model from the run's config and load its weights."""
-    from .model import build_model
+def _read_vocabulary(path: Path, where: str, limits: Limits = LIMITS) -> Vocabulary:
+    doc = _read_json(path / "vocabulary.json", where, limits)
+    words = doc.get("words") if isinstance(doc, dict) else None
+    if isinstance(words, list) and len(words) > limits.vocab_words:
+        raise RunError(f"the vocabulary of {where} has {len(words):,} words; the limit is "
+                       f"{limits.vocab_words:,}")
+    try:
+        return Vocabulary.from_dict(doc)
+    except (ValueError, TypeError) as e:
+        raise RunError(f"vocabulary.json in {where} is not valid: {e}") from None
+
+
+def check_weights_file(path: Path, config: ExperimentConfig, vocab_size: int, where: str) -> None:
+    """The HDF5 weights file holds exactly the arrays ``config``'s model has (plus Adam's state),
+    read from its metadata only: shapes, dtypes and links, before any array or model is made."""
+    import h5py
+
+    expected = weight_shapes(config.model, vocab_size)
+    layers: list[tuple[int, ...]] = []
+    optimizer: list[tuple[int, ...]] = []
+    problems: list[str] = []
+
+    def visit(name: str) -> None:
+        link = f.get(name, getlink=True)
+        if not isinstance(link, h5py.HardLink):
+            problems.append("a link to another file or object")
+            return
+        obj = f[name]
+        if isinstance(obj, h5py.Dataset):
+            if obj.external or obj.is_virtual or obj.dtype.kind not in "fiu":
+                problems.append("an array that is not plain numbers")
+            (optimizer if name.startswith("optimizer/") else layers).append(tuple(obj.shape))
+
+    try:
+        with h5py.File(path, "r") as f:
+            f.visit_links(visit)
+    except (OSError, ValueError, KeyError, RuntimeError) as e:
+        raise RunError(f"{WEIGHTS} in {where} is not a readable weights file ({type(e).__name__})") from None
+    if problems:
+        raise RunError(f"{WEIGHTS} in {where} holds {problems[0]}; a run's weights are plain arrays")
+    if sorted(layers) != sorted(expected):
+        raise RunError(f"{WEIGHTS} in {where} does not fit its config: the config's "
+                       f"{config.model.cell.upper()} with {vocab_size:,} words needs arrays of shapes "
+                       f"{_shapes(expected)}, the file has {_shapes(layers)}")
+    allowed = set(expected) | {()}
+    if len(optimizer) > 2 * len(expected) + 4 or any(s not in allowed for s in optimizer):
+        raise RunError(f"{WEIGHTS} in {where} holds optimizer arrays that do not fit its model")
+
+
+def _shapes(shapes: list[tuple[int, ...]]) -> str:
+    text = ", ".join("×".join(map(str, s)) or "scalar" for s in shapes[:12])
+    return text + (f" and {len(shapes) - 12} more" if len(shapes) > 12 else "")
+
+
+def _model_size(config: ExperimentConfig, vocab: Vocabulary, where: str, limits: Limits) -> int:
+    try:
+        return check_model_size(config.model, vocab.size, limits)
+    except LimitExceeded as e:
+        raise RunError(f"{where} cannot be opened: {e}") from None
+
+
+def load_run(path: str | Path, where: str | None = None, limits: Limits = LIMITS) -> Run:
+    """Rebuild the model from the run's config and load its weights, every size checked first."""
+    from .model import build_model  # TensorFlow: only once a model is needed
 
     path = Path(path).expanduser()
-    docs = read_run_docs(path)
+    where = _where(path, where)
+    docs = read_run_docs(path, where)
     config = docs.config
-    vocab = Vocabulary.from_dict(_read_json(path / "vocabulary.json"))
+    vocab = _read_vocabulary(path, where, limits)
+    _model_size(config, vocab, where, limits)
+    weights = path / WEIGHTS
+    try:
+        size = weights.stat().st_size
+    except OSError:
+        raise RunError(f"{WEIGHTS} in {where} cannot be read") from None
+    if size > limits.bundle_weights_bytes:
+        raise RunError(f"{WEIGHTS} in {where} is larger than the weights of the largest model allowed")
+    check_weights_file(weights, config, vocab.size, where)
     model = build_model(config.model, vocab.size, train_cfg=config.train)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            model.load_weights(str(path / WEIGHTS))
+            model.load_weights(str(weights))
     except Exception as e:  # h5py and Keras raise many types for a corrupt or mismatched file
-        raise RunError(f"{WEIGHTS} in run {path} does not fit its config "
-                       f"({type(e).__name__}: {str(e)[:200]})") from e
+        raise RunError(f"{WEIGHTS} in {where} does not fit its config ({type(e).__name__})") from None
     # Keras only warns when part of a file does not match and keeps fresh weights there.
     # (The optimizer's saved state is not needed to predict or to show gates.)
     skipped = [str(w.message) for w in caught if "optimizer" not in str(w.message).lower()
                and ("weight" in str(w.message).lower() or "skipping" in str(w.message).lower())]
     if skipped:
-        raise RunError(f"{WEIGHTS} in run {path} does not fit its config ({skipped[0][:200]})")
+        raise RunError(f"{WEIGHTS} in {where} does not fit its config")
     return Run(config, vocab, model, docs.history, docs.batches, docs.metrics, docs.info)
 
 
@@ -208,38 +309,67 @@ def export_bundle(path: str | Path) -> bytes:
     return buf.getvalue()
 
 
-def import_bundle(data: bytes, dest: str | Path) -> Run:
+BUNDLE = "the bundle"
+
+
+def _member_limit(name: str, limits: Limits) -> int:
+    return limits.bundle_weights_bytes if name == WEIGHTS else limits.bundle_json_bytes
+
+
+def _unpack_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, out: Path, limit: int) -> None:
+    """Copy one member to ``out`` in chunks, refusing it as soon as it passes ``limit`` bytes
+    (whatever its header declared) and when its checksum fails."""
+    written = 0
+    try:
+        with zf.open(info) as src, open(out, "wb") as dst:
+            while chunk := src.read(2**20):
+                written += len(chunk)
+                if written > limit:
+                    raise RunError(f"{info.filename} in {BUNDLE} unpacks to more than the "
+                                   f"{limit / 2**20:.0f} MB allowed")
+                dst.write(chunk)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib.error) as e:
+        if isinstance(e, RunError):
+            raise
+        raise RunError(f"{info.filename} in {BUNDLE} is damaged ({type(e).__name__})") from None
+
+
+def import_bundle(data: bytes, dest: str | Path, limits: Limits = LIMITS) -> Run:
     """Validate an uploaded zip bundle, load it, and only then store it at ``dest``.
 
-    Only our known file names are read (no paths, no other members); sizes are
-    bounded; a bundle that does not load leaves ``dest`` untouched.
+    Only our known file names are read (no paths, no other members); every size is bounded
+    before it is allocated (the upload, each member as declared and as unpacked, the vocabulary,
+    the model); a bundle that does not load leaves ``dest`` untouched.
     """
-    if len(data) > MAX_BUNDLE_BYTES:
-        raise RunError(f"the bundle is {len(data) / 2**20:.0f} MB; the limit is "
-                       f"{MAX_BUNDLE_BYTES / 2**20:.0f} MB")
+    if len(data) > limits.upload_bytes:
+        raise RunError(f"{BUNDLE} is {len(data) / 2**20:.0f} MB; the limit is "
+                       f"{limits.upload_bytes / 2**20:.0f} MB")
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = {i.filename: i for i in zf.infolist()}
-    except (zipfile.BadZipFile, OSError, ValueError) as e:
-        raise RunError(f"the upload is not a run bundle (not a readable zip file: {e})") from e
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise RunError("the upload is not a run bundle (not a readable zip file)") from None
     missing = [f for f in FILES if f not in infos]
     if missing:
-        raise RunError(f"the bundle is missing {', '.join(missing)}; it holds "
-                       f"{', '.join(sorted(infos)) or 'nothing'}")
-    if sum(infos[f].file_size for f in FILES) > 2 * MAX_BUNDLE_BYTES:
-        raise RunError("the bundle unpacks to more than the size limit")
+        raise RunError(f"{BUNDLE} is missing {', '.join(missing)}; a run bundle holds {', '.join(FILES)}")
+    for name in FILES:
+        if infos[name].file_size > _member_limit(name, limits):
+            raise RunError(f"{name} in {BUNDLE} would unpack to {infos[name].file_size / 2**20:,.0f} MB; "
+                           f"the limit is {_member_limit(name, limits) / 2**20:.0f} MB")
     dest = Path(dest).expanduser()
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.upload-", dir=dest.parent))
     try:
-        for name in FILES:
-            try:
-                (tmp / name).write_bytes(zf.read(infos[name]))
-            except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
-                raise RunError(f"{name} in the bundle is corrupted: {e}") from e
-        run = load_run(tmp)
+        # The small JSON files first: a bundle whose model would be too large never has its
+        # weights unpacked.
+        for name in JSON_FILES:
+            _unpack_member(zf, infos[name], tmp / name, limits.bundle_json_bytes)
+        _model_size(_read_config(tmp, BUNDLE), _read_vocabulary(tmp, BUNDLE, limits), BUNDLE, limits)
+        _unpack_member(zf, infos[WEIGHTS], tmp / WEIGHTS, limits.bundle_weights_bytes)
+        run = load_run(tmp, BUNDLE, limits)
         _replace_dir(tmp, dest)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return run
+

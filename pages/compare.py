@@ -13,7 +13,7 @@ from lstm_core.errors import LstmLabError
 from lstm_core.jobs import FAILED, QUEUED
 from ui import state
 from ui.boot import ensure_app_navigation
-from ui.format import percent, seconds
+from ui.format import percent, plain, seconds
 
 TASK, JOB, RESULT, MAPS, CHECKED = "cmp_task", "cmp_job", "cmp_result", "cmp_maps", "cmp_checked"
 TARGETS = [0.75, 0.8, 0.82, 0.84, 0.85, 0.86, 0.87, 0.88, 0.9]
@@ -29,20 +29,27 @@ def use_dimension(dim: int) -> None:
 
 
 def vectors_path() -> str | None:
-    """The own vector file's path if the student chose one (None: the bundled IMDB word2vec)."""
-    own = st.toggle("Use my own word-vector file", key="cmp_own",
-                    help="GoogleNews .bin.gz, a word2vec/GloVe text file, gensim KeyedVectors (.kv) or an "
-                         ".npz made by `python -m lstm_core word2vec`. Only the rows of the vocabulary are read.")
+    """The own vector file's resolved path if the student chose one (None: the bundled IMDB
+    word2vec); PathRefused when this server does not allow the path typed."""
+    policy = state.path_policy()
+    own = policy.enabled and st.toggle(
+        "Use my own word-vector file", key="cmp_own",
+        help="GoogleNews .bin.gz, a word2vec/GloVe text file (.txt, .vec) or an .npz made by "
+             "`python -m lstm_core word2vec`. Only the rows of the vocabulary are read. Pickle-based "
+             "files (gensim .kv/.model) are refused: opening one could run code.")
     if not own:
         st.caption("Word vectors: the IMDB word2vec bundled with the app (128-d, trained on the training "
                    "reviews only).")
         return None
     path = st.text_input("Path to the vector file (on the machine running the app)", key="cmp_path",
                          placeholder="/data/GoogleNews-vectors-negative300.bin.gz").strip()
-    if path and st.button("Check the file", key="cmp_check", icon=":material/fact_check:"):
+    if not path:
+        return None
+    resolved = str(policy.resolve(path))  # PathRefused: the caller says so
+    if st.button("Check the file", key="cmp_check", icon=":material/fact_check:"):
         try:
             with st.spinner("Reading the rows of the vocabulary's words…"):
-                st.session_state[CHECKED] = (path, check_vectors(state.config(), path), None)
+                st.session_state[CHECKED] = (path, check_vectors(state.config(), resolved), None)
         except LstmLabError as e:  # missing, not word vectors, truncated, the wrong dimension
             st.session_state[CHECKED] = (path, None, e)
     checked = st.session_state.get(CHECKED)
@@ -54,11 +61,11 @@ def vectors_path() -> str | None:
             st.success(f"{found['found_words']:,} of {found['vocab_words']:,} vocabulary words "
                        f"({found['word_share']:.0%}, {found['token_share']:.0%} of the training tokens) have a "
                        f"vector; the others start from random numbers.", icon=":material/check_circle:")
-    return path or None
+    return resolved
 
 
 def show_vector_problem(error: Exception, key: str) -> None:
-    st.error(f"These vectors cannot be used: {error}", icon=":material/error:")
+    st.error(f"These vectors cannot be used: {plain(str(error))}", icon=":material/error:")
     if isinstance(error, WrongDimension):
         st.button(f"Use {error.found}-d embeddings for every model", key=key, on_click=use_dimension,
                   args=(error.found,), help="Sets the embedding size on the Train page too")
@@ -77,7 +84,6 @@ def settings() -> CompareSpec | None:
         target = st.select_slider("Target validation accuracy", TARGETS, value=0.85, key="cmp_target",
                                   format_func=lambda v: f"{v:.0%}",
                                   help="The table counts the epochs each model needs to reach it")
-        path = vectors_path()
     with right:
         curve = st.toggle("Learning curve: also train each model on fewer labelled reviews", key="cmp_curve",
                           help="Where do pretrained vectors help most? Each size trains every model once more")
@@ -85,10 +91,12 @@ def settings() -> CompareSpec | None:
                                key="cmp_sizes", format_func=lambda s: f"{s:,}", disabled=not curve)
     variants = ("random", "word2vec") + (("word2vec_frozen",) if frozen else ())
     try:
+        with left:
+            path = vectors_path()
         base = cfg.replace(model={"embedding_path": path})
         return CompareSpec(base, variants=variants, target=target, sizes=tuple(sizes) if curve else ())
     except ValueError as e:
-        st.error(f"These settings cannot be compared: {e}")
+        st.error(f"These settings cannot be compared: {plain(str(e))}")
         return None
 
 
@@ -152,7 +160,7 @@ def live_section() -> None:
             if isinstance(job.exception, WrongDimension):
                 show_vector_problem(job.exception, "cmp_fix_dim_job")
             else:
-                st.error(f"The comparison failed: {snap.error}", icon=":material/error:")
+                st.error(f"The comparison failed: {plain(snap.error or '')}", icon=":material/error:")
         elif job.run is None:
             st.info(f"The comparison was {snap.phase}.")
         else:
@@ -196,7 +204,7 @@ def neighbours_section(result: Comparison) -> None:
         st.warning(str(e), icon=":material/search_off:")
         return
     if token != word.strip():
-        st.caption(f"Looked up as **{token}**, the form cleaning gives it.")
+        st.caption(f"Looked up as **{plain(token)}**, the form cleaning gives it.")
     cols = st.columns(len(found))
     for col, (key, lists) in zip(cols, found.items()):
         col.markdown(f"**{VARIANTS[key].label}**")

@@ -13,7 +13,7 @@ from lstm_core.jobs import FAILED, QUEUED
 from lstm_core.runs import export_bundle
 from ui import controls, state
 from ui.boot import ensure_app_navigation
-from ui.format import percent, seconds
+from ui.format import percent, plain, seconds
 from ui.history import config_differences, curves_csv, history_table
 
 CELL_NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "Simple RNN"}
@@ -56,7 +56,7 @@ def actions() -> None:
                                           "tokens, L1/L2 0.01, patience 3 on val_loss (several minutes)")
     refused = st.session_state.pop("train_refused", None)
     if refused:
-        st.warning(refused)
+        st.warning(plain(refused))
 
 
 def settings() -> None:
@@ -103,7 +103,7 @@ def settings() -> None:
 def data_line() -> None:
     cfg = state.config()
     per_class = "all reviews" if cfg.data.per_class is None else f"{cfg.data.per_class:,} reviews per class"
-    source = "bundled sample" if cfg.data.source == "bundled" else cfg.data.source
+    source = "bundled sample" if cfg.data.source == "bundled" else plain(cfg.data.source)
     negations = "negations kept" if cfg.preprocess.keep_negations else "negations dropped"
     st.caption(f"Data: {source}, {per_class}, {negations}. Change the data and cleaning on the Data page.")
 
@@ -120,7 +120,7 @@ def progress_text(snap) -> str:
 
 def show_live(job, snap) -> None:
     if snap.status == QUEUED:
-        st.info(f"**{snap.name}** is {snap.phase}. The trainer trains one model at a time; yours starts "
+        st.info(f"**{plain(snap.name)}** is {snap.phase}. The trainer trains one model at a time; yours starts "
                 f"automatically.")
     else:
         st.progress(snap.fraction, text=progress_text(snap))
@@ -141,7 +141,7 @@ def show_results(entry: state.RunEntry | None) -> None:
     test, base = entry.metrics.get("test") or {}, entry.baseline_accuracy
     ended = ("stopped by you" if entry.info.get("stopped_by_user")
              else "early stopping" if entry.info.get("stopped_early") else "all epochs")
-    st.markdown(f"#### {entry.name}")
+    st.markdown(f"#### {plain(entry.name)}")
     st.caption(f"{entry.info.get('epochs_run', '?')} epochs ({ended}) in {seconds(entry.info.get('seconds'))}, "
                f"best validation accuracy {percent(entry.best_val_accuracy)}; tested on "
                f"{entry.info.get('test_size', test.get('n', 0)):,} reviews it never saw.")
@@ -175,9 +175,9 @@ def live_section() -> None:
             if active:
                 st.rerun()  # it just ended: redraw the page so the run joins the history
             if snap.status == FAILED:
-                st.error(f"Training '{snap.name}' failed: {snap.error}")
+                st.error(f"Training '{plain(snap.name)}' failed: {plain(snap.error or '')}")
             elif job.run is None:
-                st.info(f"'{snap.name}' was {snap.phase}.")
+                st.info(f"'{plain(snap.name)}' was {snap.phase}.")
         show_results(state.current_entry())
 
     live()
@@ -209,7 +209,7 @@ def history_section() -> None:
             st.dataframe(diff)
     for i, entry in enumerate(chosen):
         cols = st.columns([3, 1, 1, 1], vertical_alignment="center")
-        cols[0].markdown(f"**{entry.name}** · test accuracy {percent(entry.test_accuracy)}")
+        cols[0].markdown(f"**{plain(entry.name)}** · test accuracy {percent(entry.test_accuracy)}")
         cols[1].download_button("Curves (CSV)", curves_csv(entry), f"{slug(entry.name)}-curves.csv", "text/csv",
                                 key=f"csv-{i}", on_click="ignore", icon=":material/table:")
         cols[2].download_button("Run bundle", functools.partial(export_bundle, entry.path),
@@ -227,11 +227,11 @@ def upload_section() -> None:
         return
     ok, message, new = state.import_upload(upload.getvalue(), upload.file_id)
     if not ok:
-        st.error(f"This file cannot be used: {message}. The current model is unchanged.")
+        st.error(f"This file cannot be used: {plain(message)}. The current model is unchanged.")
     elif new:
         st.rerun()  # show the uploaded model as current everywhere
     else:
-        st.success(message)
+        st.success(plain(message))
 
 
 # ------------------------------------------------------------------------------------------ page

@@ -22,9 +22,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-_NLTK_DATA = REPO.parent / "shared" / "nltk_data"
-if _NLTK_DATA.is_dir():
-    os.environ.setdefault("NLTK_DATA", str(_NLTK_DATA))
+# No NLTK_DATA here: nothing needs NLTK data (the lemmatizer's table and the stopwords ship in assets/);
+# the tests that compare with NLTK find ../shared/nltk_data themselves (tests/test_preprocessing.py).
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 TINY_REVIEWS: dict[tuple[str, str], list[str]] = {
@@ -132,3 +131,25 @@ def tiny_posneg_dir(tmp_path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
     return root
+
+
+@pytest.fixture(autouse=True)
+def laptop_settings(tmp_path_factory, monkeypatch):
+    """Every test runs as on one's own laptop ("local" mode: typed paths allowed) unless it asks for
+    a server with :func:`server_settings`. AppTest has no server address, so "auto" would be "server"."""
+    path = tmp_path_factory.mktemp("settings") / "lab_settings.toml"
+    path.write_text('mode = "local"\n')
+    monkeypatch.setenv("LSTM_LAB_SETTINGS", str(path))
+    return path
+
+
+@pytest.fixture
+def server_settings(tmp_path_factory, monkeypatch):
+    """A writer of server settings (``mode = "server"`` plus the TOML lines given), made current.
+    Each call writes a new file: the app reads a settings file once (ui.state.settings)."""
+    def write(extra: str = "") -> Path:
+        path = tmp_path_factory.mktemp("settings") / "lab_settings.toml"
+        path.write_text('mode = "server"\n' + extra)
+        monkeypatch.setenv("LSTM_LAB_SETTINGS", str(path))
+        return path
+    return write

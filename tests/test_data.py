@@ -195,12 +195,13 @@ def test_load_folder_reads_a_posneg_or_aclimdb_split_folder(tiny_posneg_dir, tin
     assert test.counts() == {"pos": 6, "neg": 6}
 
 
-def test_paths_expand_user_and_environment_variables(tiny_imdb_dir, monkeypatch):
+def test_paths_expand_home_but_never_environment_variables(tiny_imdb_dir, monkeypatch):
+    """A typed "$SECRET" must never be replaced by the variable's value (it was echoed back)."""
     monkeypatch.setenv("TINY_DATA", str(tiny_imdb_dir.parent))
     monkeypatch.setenv("HOME", str(tiny_imdb_dir.parent))
-    by_var = load_dataset(DataConfig(source="$TINY_DATA/aclImdb"))
-    by_home = load_dataset(DataConfig(source="~/aclImdb"))
-    assert by_var.train == by_home.train and len(by_var.train) == 12
+    assert len(load_dataset(DataConfig(source="~/aclImdb")).train) == 12
+    message = _raises("$TINY_DATA/aclImdb", "$TINY_DATA/aclImdb does not exist")
+    assert str(tiny_imdb_dir.parent) not in message
 
 
 def test_full_reads_the_environment_variable(tiny_imdb_tarball, monkeypatch):
@@ -307,20 +308,48 @@ def test_tarball_missing_a_class(tmp_path):
     _raises(tarball, str(tarball), "test/neg", "no usable reviews")
 
 
-def test_folder_without_pos_and_neg_names_its_subfolders(tmp_path):
+def test_folder_without_pos_and_neg_never_lists_its_entries(tmp_path):
+    """The message says what was expected, not what the folder holds (it listed any folder)."""
     (tmp_path / "good").mkdir()
     (tmp_path / "bad").mkdir()
-    message = _raises(tmp_path, str(tmp_path), "pos/ and neg/", "bad/", "good/")
-    assert "not laid out like IMDB" in message
-    with pytest.raises(DataError, match="no subfolders"):
+    message = _raises(tmp_path, str(tmp_path), "pos/ and neg/", "not laid out like IMDB")
+    assert "bad" not in message and "good/" not in message
+    with pytest.raises(DataError, match="not laid out like IMDB"):
         load_folder(tmp_path / "good")
+
+
+def test_symlinked_reviews_and_folders_are_not_followed(tiny_posneg_dir, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0:the server's password file")
+    (tiny_posneg_dir / "pos" / "999_10.txt").symlink_to(secret)
+    before = len(load_folder(tiny_posneg_dir))
+    assert not any("password" in t for t in load_folder(tiny_posneg_dir).texts)
+    outside = tmp_path / "outside"
+    (outside / "pos").mkdir(parents=True)
+    (outside / "neg").mkdir()
+    (outside / "pos" / "1_9.txt").write_text("great")
+    (outside / "neg" / "1_1.txt").write_text("awful")
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / "pos").symlink_to(outside / "pos")
+    (linked / "neg").symlink_to(outside / "neg")
+    _raises(linked, "not laid out like IMDB")
+    assert before == len(load_folder(tiny_posneg_dir))
+
+
+def test_a_review_file_over_the_size_limit_is_skipped_unread(tiny_posneg_dir, monkeypatch):
+    monkeypatch.setattr(data, "LIMITS", data.LIMITS.__class__(review_bytes=100))
+    (tiny_posneg_dir / "pos" / "998_10.txt").write_text("long " * 100)
+    split = load_folder(tiny_posneg_dir)
+    assert not any(t.startswith("long long") for t in split.texts)
+    assert any("larger than" in w for w in split.warnings)
 
 
 def test_aclimdb_folder_missing_a_class(tiny_imdb_dir):
     for path in (tiny_imdb_dir / "test" / "neg").iterdir():
         path.unlink()
     (tiny_imdb_dir / "test" / "neg").rmdir()
-    _raises(tiny_imdb_dir, str(tiny_imdb_dir / "test"), "no neg/ subfolder", "pos/")
+    _raises(tiny_imdb_dir, str(tiny_imdb_dir / "test"), "no neg/ subfolder")
 
 
 def test_class_with_no_usable_reviews(tiny_posneg_dir):

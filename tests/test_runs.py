@@ -8,6 +8,7 @@ import pytest
 from lstm_core.config import ExperimentConfig
 from lstm_core.errors import RunError
 from lstm_core.model import build_model, predict_proba
+from lstm_core.limits import Limits
 from lstm_core.runs import (FILES, Run, export_bundle, import_bundle, load_run, read_meta,
                             read_run_docs, save_run)
 from lstm_core.vocabulary import Vocabulary
@@ -97,7 +98,7 @@ def _zip(files: dict[str, bytes]) -> bytes:
 @pytest.mark.parametrize("make, message", [
     (lambda good: b"hello, not a zip", "not a run bundle"),
     (lambda good: _zip({"meta.json": good["meta.json"]}), "missing"),
-    (lambda good: _zip({**good, "model.weights.h5": b"garbage"}), "does not fit"),
+    (lambda good: _zip({**good, "model.weights.h5": b"garbage"}), "not a readable weights file"),
     (lambda good: good["__raw__"][: len(good["__raw__"]) // 2], "not a run bundle"),
 ])
 def test_bad_uploads_are_refused_and_leave_the_destination_alone(run, tmp_path, make, message):
@@ -121,12 +122,9 @@ def test_members_outside_the_known_files_are_never_written(run, tmp_path):
     assert sorted(p.name for p in (tmp_path / "up").iterdir()) == sorted(FILES)
 
 
-def test_oversized_upload_is_refused_before_reading(monkeypatch, tmp_path):
-    import lstm_core.runs as runs
-
-    monkeypatch.setattr(runs, "MAX_BUNDLE_BYTES", 10)
+def test_oversized_upload_is_refused_before_reading(tmp_path):
     with pytest.raises(RunError, match="limit"):
-        import_bundle(b"x" * 11, tmp_path / "up")
+        import_bundle(b"x" * 11, tmp_path / "up", Limits(upload_bytes=10))
 
 
 def test_run_docs_read_without_a_model(run, tmp_path):

@@ -15,6 +15,7 @@ from typing import Any
 import streamlit as st
 
 from ui import state
+from ui.format import plain
 
 
 def _key(field: str) -> str:
@@ -82,4 +83,4 @@ def show_config_error() -> None:
     """The message of the last refused setting, if any."""
     message = state.config_error()
     if message:
-        st.error(f"That setting was not applied: {message}")
+        st.error(f"That setting was not applied: {plain(message)}")

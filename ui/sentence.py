@@ -7,10 +7,10 @@ classes (``ui.stages.STYLE``) so a dropped word looks the same on both pages.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 
 from lstm_core.explain import CUT, DROPPED, UNKNOWN, Word
+from ui.format import plain  # noqa: F401 (pages import it from here too)
 from ui.stages import STYLE, _span
 
 EXTRA_STYLE = """
@@ -35,8 +35,9 @@ def _word_html(word: Word) -> str:
     if word.status == CUT:
         return _span("lab-cut", word.text, f"cut: {word.reason}")
     step = f'<span class="lab-step">{word.step}</span>'
-    if word.status == UNKNOWN:
-        return _span("lab-oov", f"{word.text}*", f"token {word.step}: {word.reason}") + step
+    if word.status == UNKNOWN:  # "?": unknown perhaps only because this machine cleans otherwise
+        mark = "?" if word.unsure else "*"
+        return _span("lab-oov", f"{word.text}{mark}", f"token {word.step}: {word.reason}") + step
     read_as = f"read as '{word.token}'" if word.token != word.text else "read as is"
     return _span("lab-read", word.text, f"token {word.step}: {read_as}") + step
 
@@ -73,9 +74,3 @@ def sentence_html(words: Sequence[Word], *, most: int = 60, each_side: int = 15)
     body = " ".join(_collapsed(words, most, each_side))
     return STYLE + EXTRA_STYLE + LEGEND + f'<div class="lab-sentence">{body}</div>'
 
-
-def plain(text: str) -> str:
-    """User text for Streamlit markdown (captions, alerts): HTML escaped and every markdown, LaTeX
-    ($) and colour-directive (:) character backslash-escaped, so it shows exactly as typed."""
-    escaped = html.escape(text, quote=False)
-    return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|~$:" else c for c in escaped)

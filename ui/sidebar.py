@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import state
-from ui.format import percent
+from ui.format import percent, plain
 
 
 def render_sidebar(live_job: bool = True) -> None:
@@ -13,7 +13,7 @@ def render_sidebar(live_job: bool = True) -> None:
     ``live_job``, a live progress line while this session's training runs)."""
     new = state.collect_finished_job()
     if new is not None:
-        st.toast(f"**{new.name}** is ready: test accuracy {percent(new.test_accuracy)}", icon=":material/check_circle:")
+        st.toast(f"**{plain(new.name)}** is ready: test accuracy {percent(new.test_accuracy)}", icon=":material/check_circle:")
     with st.sidebar:
         _current_model()
         if live_job:
@@ -29,10 +29,10 @@ def _current_model() -> None:
             st.caption("Train one on the Train page, or upload a run bundle there.")
             problem = state.default_run_problem()
             if problem:
-                st.caption(f"The default model could not be read: {problem}")
+                st.caption(f"The default model could not be read: {plain(problem)}")
             return
         model = entry.config.model
-        st.markdown(f"**{entry.name}**")
+        st.markdown(f"**{plain(entry.name)}**")
         st.markdown(f"{model.cell.upper()} · {model.units} units  \n"
                     f"test accuracy **{percent(entry.test_accuracy)}**")
         if entry.source == "default":
@@ -55,9 +55,9 @@ def _job_progress() -> None:
                 st.rerun()  # the whole page: collect the run, show it as current
             return
         if snap.status == "queued":
-            st.caption(f"**{snap.name}**: {snap.phase}")
+            st.caption(f"**{plain(snap.name)}**: {snap.phase}")
         else:
-            st.progress(snap.fraction, text=f"**{snap.name}**: epoch {snap.epoch + 1}/{snap.epochs}")
+            st.progress(snap.fraction, text=f"**{plain(snap.name)}**: epoch {snap.epoch + 1}/{snap.epochs}")
         st.page_link("pages/train.py", label="Watch it on the Train page", icon=":material/monitoring:")
 
     progress()

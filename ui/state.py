@@ -4,7 +4,15 @@ Per session (``st.session_state``): the experiment config the widgets edit, the
 runs trained or uploaded in this session (saved under a per-session temporary
 directory), which one is current, and the training job. Shared by everyone
 (``st.cache_resource``): the one trainer (:class:`lstm_core.jobs.JobManager`),
-the default run in ``assets/default_run/`` and the temporary root directory.
+the default run in ``assets/default_run/``, the temporary root directory and
+the teacher's settings (``lstm_core.settings``).
+
+A session is known by a random token of its own (:func:`owner_id`), never by
+Streamlit's session id: the token names its folder (under a root only the
+server's user can open, mode 0700) and its jobs, and appears in no message.
+A session is bound to the browser that opened it (:func:`bind_browser`):
+Streamlit lets a browser that presents a session id take that session over,
+so a session presented by another browser shows it nothing.
 
 TensorFlow is imported only by :func:`current_run` and :func:`add_run` callers'
 paths that need a model; everything the sidebar shows is read from JSON.
@@ -13,11 +21,14 @@ paths that need a model; everything the sidebar shows is read from JSON.
 from __future__ import annotations
 
 import atexit
+import functools
+import hashlib
 import math
+import os
+import secrets
 import shutil
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +38,10 @@ import streamlit as st
 from lstm_core.config import ExperimentConfig
 from lstm_core.errors import LstmLabError
 from lstm_core.jobs import Job, JobManager
+from lstm_core.limits import Limits, check_training, training_reviews
+from lstm_core.paths import PathPolicy
 from lstm_core.runs import read_run_docs
+from lstm_core.settings import SETTINGS_ENV, Settings, load_settings
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_RUN = REPO / "assets" / "default_run"
@@ -35,6 +49,8 @@ DEFAULT_RUN = REPO / "assets" / "default_run"
 _CONFIG, _CONFIG_ERROR = "lab_config", "lab_config_error"
 _RUNS, _CURRENT, _CURRENT_RUN = "lab_runs", "lab_current", "lab_current_run"
 _JOB, _COLLECTED, _OWNER, _UPLOADS = "lab_job", "lab_collected", "lab_owner", "lab_uploads"
+_BROWSER = "lab_browser"
+XSRF_COOKIE = "_streamlit_xsrf"  # set by Streamlit for every browser (server.enableXsrfProtection)
 
 
 @dataclass(frozen=True)
@@ -81,17 +97,46 @@ class RunEntry:
 # ------------------------------------------------------------------------------------- shared
 
 
+def settings() -> Settings:
+    """The teacher's settings, read once per settings file (SettingsError if it is invalid)."""
+    return _settings(os.environ.get(SETTINGS_ENV, ""))
+
+
+@functools.lru_cache(maxsize=4)
+def _settings(named: str) -> Settings:
+    return load_settings()
+
+
+def limits() -> Limits:
+    return settings().limits
+
+
+def path_policy() -> PathPolicy:
+    """Which typed paths this server opens: any on one's own laptop, none or the teacher's folders
+    on a server (``lstm_core.settings``)."""
+    return PathPolicy.from_settings(settings(), st.get_option("server.address"))
+
+
+@st.cache_resource(show_spinner=False)
+def _sessions() -> dict[str, str]:
+    """Owner token -> Streamlit session id, for every session that has had a script run."""
+    return {}
+
+
 def _session_alive(owner: str) -> bool:
     from streamlit.runtime import Runtime
 
-    return not Runtime.exists() or Runtime.instance().is_active_session(owner)
+    if not Runtime.exists():
+        return True
+    session_id = _sessions().get(owner)
+    return session_id is not None and Runtime.instance().is_active_session(session_id)
 
 
 @st.cache_resource(show_spinner=False)
 def job_manager() -> JobManager:
     """The one trainer of the app; as it starts it warms TensorFlow up and prepares the default data
     in the background."""
-    return JobManager(max_queued=6, owner_alive=_session_alive, warm_up=ExperimentConfig())
+    return JobManager(max_queued=6, owner_alive=_session_alive, warm_up=ExperimentConfig(), limits=limits())
 
 
 @st.cache_resource(show_spinner=False)
@@ -138,15 +183,40 @@ def _default_run(path: str) -> Any:
 
 
 def owner_id() -> str:
-    """This browser session's id (the trainer stops its job when the session goes away)."""
+    """This session's secret token: it names the session's folder and jobs (the trainer stops a
+    job when its session goes away). Unguessable, and shown nowhere."""
     if _OWNER not in st.session_state:
-        from streamlit.runtime import Runtime
-        from streamlit.runtime.scriptrunner import get_script_run_ctx
+        st.session_state[_OWNER] = secrets.token_urlsafe(18)
+    owner = st.session_state[_OWNER]
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-        ctx = get_script_run_ctx()
-        live = Runtime.exists() and ctx is not None
-        st.session_state[_OWNER] = ctx.session_id if live else f"local-{uuid.uuid4().hex}"
-    return st.session_state[_OWNER]
+    ctx = get_script_run_ctx()
+    if ctx is not None:
+        _sessions()[owner] = ctx.session_id
+    return owner
+
+
+def browser_key(cookie: str | None) -> str | None:
+    """A digest of the browser's XSRF token (Streamlit's cookie "2|mask|masked token|time", the
+    token being mask XOR masked token), or of the raw cookie if it has another form."""
+    if not isinstance(cookie, str) or not cookie:  # (AppTest's context is a mock)
+        return None
+    parts = cookie.split("|")
+    try:
+        token = bytes(a ^ b for a, b in zip(bytes.fromhex(parts[1]), bytes.fromhex(parts[2])))
+    except (IndexError, ValueError):
+        token = cookie.encode()
+    return hashlib.sha256(token).hexdigest()
+
+
+def bind_browser() -> bool:
+    """Bind this session to the browser that opened it; False (show nothing) when another browser
+    presents the session's id. Without the cookie (AppTest, XSRF protection off) nothing is bound."""
+    key = browser_key(st.context.cookies.get(XSRF_COOKIE))
+    if key is None:
+        return True
+    bound = st.session_state.setdefault(_BROWSER, key)
+    return bound == key
 
 
 def session_dir() -> Path:
@@ -155,7 +225,7 @@ def session_dir() -> Path:
     path = _temp_root() / owner_id()
     if not path.is_dir():
         prune_session_dirs(_temp_root())
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
 
 
@@ -166,6 +236,7 @@ def prune_session_dirs(root: Path, older_than: float = 3600.0) -> list[Path]:
     for path in root.iterdir():
         if path.is_dir() and not _session_alive(path.name) and path.stat().st_mtime < cutoff:
             shutil.rmtree(path, ignore_errors=True)
+            _sessions().pop(path.name, None)
             removed.append(path)
     return removed
 
@@ -269,7 +340,7 @@ def import_upload(data: bytes, file_id: str) -> tuple[bool, str, bool]:
     if new:
         dest = _new_run_dir("uploaded")
         try:
-            run = import_bundle(data, dest)
+            run = import_bundle(data, dest, limits())
         except ValueError as e:  # RunError for anything that is not a sound bundle
             done[file_id] = (False, str(e))
         else:
@@ -284,7 +355,9 @@ def job() -> Job | None:
 
 
 def submit(cfg: ExperimentConfig) -> Job:
-    """Queue a training; JobRefused (a ValueError) when this session already has one running."""
+    """Queue a training; JobRefused (a ValueError) when this session already has one running,
+    LimitExceeded when it would cost more than the teacher's caps."""
+    check_training(cfg, training_reviews(cfg), limits())
     new = job_manager().submit(cfg, owner_id(), next_run_name(cfg))
     st.session_state[_JOB] = new
     return new

@@ -1,0 +1,168 @@
+"""Every size a user can make the app allocate, bounded in one place.
+
+Anyone with the app's URL can type a path, upload a bundle or move every slider
+to its maximum. Each number read from such input (a vocabulary's length, an
+embedding's size, a zip member's declared size, a training's cost) is checked
+against :data:`LIMITS` *before* anything of that size is allocated; a value over
+its limit raises :class:`LimitExceeded` naming the value and the limit.
+
+The training caps (``job_*``) are the defaults of the classroom settings
+(``lstm_core.settings``), where a teacher can change them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .config import ExperimentConfig, ModelConfig
+from .errors import LstmLabError
+
+MiB, GiB = 2**20, 2**30
+
+
+class LimitExceeded(LstmLabError):
+    """An uploaded, typed or configured size is over its limit."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    # Streamlit refuses larger uploads itself (.streamlit/config.toml maxUploadSize is the same
+    # number); a bundle of the tutorial's model is ~40 MB.
+    upload_bytes: int = 100 * MiB
+    # Each JSON file of a bundle: the vocabulary of 200,000 words is ~5 MB, a 100-epoch history ~1 MB.
+    bundle_json_bytes: int = 16 * MiB
+    # The weights file: model_parameters float32 values plus Adam's two moments, plus HDF5's headers.
+    bundle_weights_bytes: int = 3 * 4 * 30_000_000 + 4 * MiB
+    # Words in a vocabulary (the Data page offers 100,000 at most).
+    vocab_words: int = 200_000
+    # All weights of one model: 30M float32 values are 120 MB (the tutorial's model has ~12M).
+    model_parameters: int = 30_000_000
+    # One line of a word-vector text file (300 numbers are ~3 kB).
+    vector_line_bytes: int = 1 * MiB
+    # Rows a word-vector file may declare, and its dimension.
+    vector_rows: int = 10_000_000
+    vector_dim: int = 1024
+    # One review file of a pos/neg folder (IMDB's longest review is 14 kB).
+    review_bytes: int = 1 * MiB
+    # One training job, estimated before it is queued (:func:`estimate_training`): the tutorial's
+    # settings with all 100 epochs estimate ~45 minutes; every slider at its maximum, many hours.
+    job_seconds: float = 3600.0
+    job_memory_bytes: int = 4 * GiB
+    job_epochs: int = 100
+    job_reviews: int = 50_000
+
+
+LIMITS = Limits()
+
+
+def check_limit(what: str, value: int | float, limit: int | float, unit: str = "") -> None:
+    """Raise :class:`LimitExceeded` if ``value`` > ``limit``, naming both."""
+    if value > limit:
+        raise LimitExceeded(f"{what} is {_fmt(value, unit)}; the limit is {_fmt(limit, unit)}")
+
+
+def _fmt(value: int | float, unit: str) -> str:
+    if unit == "bytes":
+        return f"{value / MiB:,.1f} MB" if value < GiB else f"{value / GiB:,.1f} GB"
+    if unit == "seconds":
+        return f"{value / 60:,.0f} min" if value >= 60 else f"{value:,.0f} s"
+    return f"{value:,}" + (f" {unit}" if unit else "")
+
+
+# ------------------------------------------------------------------------------------ model size
+
+_GATES = {"lstm": 4, "gru": 3, "rnn": 1}
+
+
+def weight_shapes(cfg: ModelConfig, vocab_size: int) -> list[tuple[int, ...]]:
+    """The shapes of ``lstm_core.model.build_model``'s weights, in Keras' order, computed without
+    building it (a test checks them against a built model of every cell)."""
+    e, u, d, g = cfg.embedding_dim, cfg.units, cfg.dense_units, _GATES[cfg.cell]
+    bias = (2, g * u) if cfg.cell == "gru" else (g * u,)  # Keras GRU: reset_after=True, two biases
+    return [(vocab_size, e),  # embedding
+            (e, g * u), (u, g * u), bias,  # kernel, recurrent_kernel, bias (gates i, f, c, o)
+            (u, d), (d,),  # dense
+            (d, 2), (2,)]  # output
+
+
+def model_parameters(cfg: ModelConfig, vocab_size: int) -> int:
+    return sum(math.prod(s) for s in weight_shapes(cfg, vocab_size))
+
+
+def check_model_size(cfg: ModelConfig, vocab_size: int, limits: Limits = LIMITS) -> int:
+    """The model's parameter count, after checking the vocabulary and the count against ``limits``."""
+    check_limit("the vocabulary", vocab_size, limits.vocab_words + 2, "words")
+    n = model_parameters(cfg, vocab_size)
+    check_limit("the model", n, limits.model_parameters, "weights")
+    return n
+
+
+# ------------------------------------------------------------------------------- training cost
+
+# Per (review, time step) on 2 CPU cores, fitted to bench/results.md: a fixed ~400 us per
+# recurrent step of a batch (TensorFlow's loop), spread over the batch, plus the step's arithmetic
+# at ~220 GFLOP/s. Default config: 7.6 us estimated (6.0 measured); tutorial: 7.4 us (7.0).
+STEP_OVERHEAD_SECONDS = 400e-6
+SECONDS_PER_FLOP = 4.5e-12
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What one training will cost, at most (every epoch run)."""
+
+    seconds: float
+    memory_bytes: int
+    parameters: int
+    epochs: int
+
+
+def step_flops(cfg: ModelConfig) -> float:
+    """Forward + backward arithmetic of one recurrent step of one review (3 x the forward)."""
+    g = _GATES[cfg.cell]
+    return 3 * 2 * g * cfg.units * (cfg.embedding_dim + cfg.units)
+
+
+def vocabulary_bound(cfg: ExperimentConfig, reviews: int) -> int:
+    """How many words the vocabulary of ``reviews`` reviews can hold: Heaps' law fitted with room
+    to spare (5,000 cleaned IMDB reviews have 37,700 different words), capped by max_vocab."""
+    return min(cfg.sequence.max_vocab, int(40_000 * (max(reviews, 1) / 5_000) ** 0.6)) + 2
+
+
+def estimate_training(cfg: ExperimentConfig, reviews: int) -> Estimate:
+    """An upper-bound estimate of training ``cfg`` on ``reviews`` reviews (validation included)."""
+    t, m, T = cfg.train, cfg.model, cfg.sequence.max_len
+    vocab = vocabulary_bound(cfg, reviews)
+    per_step = STEP_OVERHEAD_SECONDS / t.batch_size + SECONDS_PER_FLOP * step_flops(m)
+    val = reviews * t.validation_split  # validated once per epoch, forward only
+    seconds = t.max_epochs * T * per_step * (reviews * (1 - t.validation_split) + val / 3)
+    params = model_parameters(m, vocab)
+    # weights, gradients and Adam's two moments; the batch's activations kept for backprop
+    # (B, T, gates * units) a few times over; the encoded reviews (N, T) int32.
+    activations = 4 * t.batch_size * T * (_GATES[m.cell] + 2) * m.units * 3
+    memory = 16 * params + activations + 4 * reviews * T
+    return Estimate(seconds, int(memory), params, t.max_epochs)
+
+
+# Training reviews per class of the bundled sample and of the full IMDB train split.
+BUNDLED_PER_CLASS, FULL_PER_CLASS = 2_500, 12_500
+
+
+def training_reviews(cfg: ExperimentConfig) -> int:
+    """How many training reviews ``cfg`` reads (validation share included), known before the data
+    is read: the bundled sample's or IMDB's size, or per_class. (A pos/neg folder larger than IMDB
+    is checked again once it is read.)"""
+    top = BUNDLED_PER_CLASS if cfg.data.source == "bundled" else FULL_PER_CLASS
+    per_class = top if cfg.data.per_class is None else min(cfg.data.per_class, top)
+    return 2 * math.ceil(per_class / cfg.data.every_k)
+
+
+def check_training(cfg: ExperimentConfig, reviews: int, limits: Limits = LIMITS) -> Estimate:
+    """The estimate, after refusing a training over any of ``limits``' job caps."""
+    check_limit("the number of epochs", cfg.train.max_epochs, limits.job_epochs)
+    check_limit("the number of reviews", reviews, limits.job_reviews)
+    est = estimate_training(cfg, reviews)
+    check_limit("the model", est.parameters, limits.model_parameters, "weights")
+    check_limit("this training's estimated time", est.seconds, limits.job_seconds, "seconds")
+    check_limit("this training's estimated memory", est.memory_bytes, limits.job_memory_bytes, "bytes")
+    return est

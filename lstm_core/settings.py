@@ -1,0 +1,114 @@
+"""The teacher's settings for a server: one TOML file, trusted, read at start-up.
+
+Who is trusted: the person who starts the server and writes this file. Who is
+not: anyone who opens the app's URL. So everything a student could use to reach
+the server's files is off unless this file turns it on.
+
+The file is ``lab_settings.toml`` beside ``app.py``, or the path in the
+environment variable ``LSTM_LAB_SETTINGS``; without one every default below
+holds. ``lab_settings.toml`` in the repository documents every key.
+
+Mode. ``"local"``: one person's own laptop; typed paths (the Data page's full
+dataset, the Compare page's vector file) may name any file the user can read.
+``"server"``: typed paths are refused unless they lie under one of
+``data_roots``. ``"auto"`` (the default) is "local" exactly when the Streamlit
+server listens on a loopback address only (``server.address`` ``localhost`` or
+``127.x``, as ``.streamlit/config.toml`` sets it), where nobody else can reach
+it, and "server" otherwise (``--server.address 0.0.0.0`` for a class). A server
+behind a reverse proxy on the same machine listens on loopback too: set
+``mode = "server"`` there.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .limits import LIMITS, Limits
+
+SETTINGS_ENV = "LSTM_LAB_SETTINGS"
+DEFAULT_FILE = Path(__file__).resolve().parent.parent / "lab_settings.toml"
+MODES = ("auto", "local", "server")
+
+
+class SettingsError(ValueError):
+    """The settings file is not valid (a teacher's mistake: shown at start-up, with the key)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    mode: str = "auto"
+    # Folders under which typed paths are allowed in server mode; none by default.
+    data_roots: tuple[str, ...] = ()
+    limits: Limits = field(default_factory=lambda: LIMITS)
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise SettingsError(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
+        if not all(isinstance(r, str) and os.path.isabs(r) for r in self.data_roots):
+            raise SettingsError(f"data_roots must be absolute folder paths, got {list(self.data_roots)!r}")
+
+    def is_local(self, server_address: str | None) -> bool:
+        """Whether typed paths are unrestricted: the mode, or for "auto" the listening address."""
+        if self.mode != "auto":
+            return self.mode == "local"
+        return is_loopback(server_address)
+
+
+def is_loopback(address: str | None) -> bool:
+    if not address:
+        return False  # Streamlit's default: every interface
+    if address.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+# [caps] key in the file -> (Limits field, factor to the field's unit)
+_CAPS = {"upload_mb": ("upload_bytes", 2**20), "job_minutes": ("job_seconds", 60),
+         "job_memory_gb": ("job_memory_bytes", 2**30), "job_epochs": ("job_epochs", 1),
+         "job_reviews": ("job_reviews", 1), "vocab_words": ("vocab_words", 1),
+         "model_parameters": ("model_parameters", 1)}
+
+
+def parse_settings(text: str, source: str = "settings") -> Settings:
+    """Settings from the TOML text of a settings file; SettingsError names the bad key."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise SettingsError(f"{source} is not valid TOML: {e}") from None
+    unknown = set(doc) - {"mode", "data_roots", "caps"}
+    if unknown:
+        raise SettingsError(f"{source}: unknown keys {sorted(unknown)}; known: mode, data_roots, [caps]")
+    caps = doc.get("caps", {})
+    bad = set(caps) - set(_CAPS) if isinstance(caps, dict) else {"caps"}
+    if bad:
+        raise SettingsError(f"{source}: unknown [caps] keys {sorted(bad)}; known: {', '.join(_CAPS)}")
+    changes = {}
+    for key, value in caps.items():
+        name, factor = _CAPS[key]
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+            raise SettingsError(f"{source}: caps.{key} must be a positive number, got {value!r}")
+        changes[name] = type(getattr(LIMITS, name))(value * factor)
+    roots = doc.get("data_roots", [])
+    if not isinstance(roots, list):
+        raise SettingsError(f"{source}: data_roots must be a list of folders, got {roots!r}")
+    return Settings(mode=doc.get("mode", "auto"), data_roots=tuple(roots),
+                    limits=dataclasses.replace(LIMITS, **changes))
+
+
+def load_settings() -> Settings:
+    """The settings file named by $LSTM_LAB_SETTINGS, else ``lab_settings.toml``, else defaults."""
+    named = os.environ.get(SETTINGS_ENV, "").strip()
+    path = Path(named) if named else DEFAULT_FILE
+    if not path.is_file():
+        if named:
+            raise SettingsError(f"{SETTINGS_ENV} names {path}, which is not a file")
+        return Settings()
+    return parse_settings(path.read_text(encoding="utf-8"), path.name)
