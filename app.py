@@ -16,6 +16,7 @@ st.set_page_config(page_title="LSTM Lab", page_icon=":material/neurology:", layo
 # One line per page; the first is the start page.
 PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/why_lstm.py", title="Why LSTM", icon=":material/psychology:"),
     st.Page("pages/data.py", title="Data", icon=":material/article:"),
     st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
     st.Page("pages/gates.py", title="Gates", icon=":material/tune:"),

@@ -1,0 +1,328 @@
+"""Why LSTM: the tutorial's theory beside live evidence — a measured vanishing gradient, the weight
+conflicts, the LSTM cell and its cell path on a review, and a memory task trained in the background."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from lstm_core import figures_theory as ft
+from lstm_core.config import ExperimentConfig
+from lstm_core.errors import LstmLabError
+from lstm_core.gradients import PROFILE_LENGTH, memory_profiles, review_gradients
+from lstm_core.jobs import FAILED, QUEUED
+from lstm_core.memory_task import CELL_NAMES, MemoryTask, SweepSpec, make_memory_data
+from ui import state
+from ui.boot import ensure_app_navigation
+from ui.format import percent, seconds
+from ui.sentence import plain
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+TASK, JOB, RESULT, TRAINED = "why_task", "why_job", "why_result", "why_trained_profiles"
+TEXT = "why_text"
+GATES_TEXT = "gates_text"  # the Gates page's text box
+DISTANCES = [5, 10, 20, 40, 80, 120]
+TRAIN_SIZES = [500, 1000, 2000, 4000]
+INITS = {"chrono": "chrono: forget gates open, each unit on its own time scale",
+         "default": "Keras default: forget-gate bias 1"}
+SCALES = {1.0: "N(0, 1): varied, strong inputs", 0.0: "Keras default: uniform ±0.05, tiny inputs"}
+SENTENCE = ("The first half hour is a delight: the two leads have real chemistry and the jokes land. Then a dull "
+            "subplot takes over, the characters vanish and the dialogue turns into long speeches that go nowhere. "
+            "The music becomes loud and repetitive and by the final act I had stopped caring. A promising start, "
+            "wasted: I cannot recommend it.")
+STYLE = """<style>
+.why-seq { font-family: monospace; font-size: 15px; line-height: 1.9; word-wrap: break-word; }
+.why-filler { color: #9CA3AF; }
+.why-marker { color: #B45309; font-weight: 700; }
+.why-value { background: #0072B2; color: white; border-radius: 3px; padding: 0 3px; font-weight: 700; }
+.why-distractor { background: #FDE2D4; color: #9A3412; border-radius: 3px; padding: 0 2px; }
+</style>"""
+
+
+def ratio_text(profiles, name_of=lambda p: p.label) -> str:
+    return "; ".join(f"{name_of(p)} {p.ratio(50):.3g}× (d = 100: {p.ratio(100):.3g}×)" for p in profiles)
+
+
+# ------------------------------------------------------------------------------------ the networks
+
+
+def design() -> tuple[str, float | None]:
+    left, right = st.columns(2)
+    init = left.radio("Gate biases at the start", list(INITS), format_func=INITS.get, key="why_init",
+                      help="Chrono initialisation (Tallec & Ollivier 2018) sets the forget-gate bias to "
+                           "log(U(1, T−1)) and the input gate's to minus that; the GRU's update gate likewise. "
+                           "A SimpleRNN has no gate.")
+    scale = right.radio("Input vectors at the start", list(SCALES), format_func=SCALES.get, key="why_scale",
+                        help="The embedding's initial scale. Small inputs keep a tanh nearly linear; real, "
+                             "varied inputs push it towards ±1, where its slope is small.")
+    return init, scale or None
+
+
+@st.cache_resource(show_spinner="Measuring the gradients of fresh networks…", max_entries=4)
+def untrained_profiles(init: str, scale: float | None) -> list:
+    return memory_profiles(SweepSpec(init=init, embedding_scale=scale))
+
+
+# ------------------------------------------------------------------------------------ sections
+
+
+def vanishing_section(profiles: list) -> None:
+    st.header("1 · A plain RNN loses its gradient")
+    left, right = st.columns([2, 3], gap="large")
+    with left:
+        st.markdown("A simple recurrent network squeezes everything it has read into one state vector and "
+                    "rewrites all of it at every step:")
+        st.latex(r"h_t = \tanh\!\left(W x_t + U h_{t-1} + b\right)")
+        st.markdown("To learn from a word read long ago, the error at the end has to travel back through "
+                    "every step in between, and each step multiplies it by the same matrix and by the slope "
+                    "of tanh, which is at most 1 and near 0 when the state is saturated:")
+        st.latex(r"\frac{\partial h_T}{\partial h_t} = \prod_{s=t+1}^{T} \operatorname{diag}\!\left(1-h_s^2\right) U")
+        st.markdown("A product of many factors below one shrinks geometrically: the network barely feels "
+                    "what it read 50 words ago, so it cannot learn to use it. That is the vanishing gradient.")
+    with right:
+        st.plotly_chart(ft.gradient_profiles(profiles, title="Measured: ‖∂h_T/∂x_t‖ of fresh networks"),
+                        key="why_gradients")
+        st.caption(f"Measured now with tf.GradientTape on 8 memory-task sequences of {PROFILE_LENGTH} tokens, "
+                   f"32 units, the start chosen above. The gradient at distance 1 is this many times the one "
+                   f"at distance 50: {ratio_text(profiles, lambda p: CELL_NAMES[p.cell])}.")
+
+
+def conflicts_section(spec: SweepSpec) -> None:
+    st.header("2 · Two weight conflicts")
+    left, right = st.columns([2, 3], gap="large")
+    with left:
+        st.markdown("**Input weight conflict.** One input weight serves every step. A token that matters only "
+                    "later (the value after the marker below) needs a large weight so that it is stored; the "
+                    "same token elsewhere (a distractor) needs a small one so that it does not overwrite what "
+                    "was stored. A plain RNN has one weight for both cases.")
+        st.markdown("**Output weight conflict.** The state is also what the network shows to the next step "
+                    "and to the output. Stored information must be kept out of the way while it is not "
+                    "needed, yet be readable when it is: again one weight cannot be both.")
+        st.markdown("The LSTM gives each decision its own gate, computed from the current input and the "
+                    "previous state: *write now or not* (input gate), *show now or not* (output gate).")
+    with right:
+        task = spec.task(min(40, spec.seq_length - 1))
+        x, y = make_memory_data(task, 1, seed=7)
+        st.html(STYLE + '<div class="why-seq">' + ft.memory_sequence_html(
+            x[0], n_values=task.n_values, marker=task.marker, value_at=task.length - task.distance) + "</div>")
+        st.caption(f"One sequence of the memory task (section 4): {task.length} tokens, filler (·), the marker "
+                   f"(▶) {task.distance + 1} tokens before the end, the value to remember right after it (boxed, "
+                   f"here {'AB'[int(y[0])]}) and {task.distractors:.0%} distractors — the same value tokens "
+                   "elsewhere, which must not be stored.")
+
+
+@st.cache_resource(show_spinner="Measuring the review's gradients…", max_entries=16)
+def review_view(key: str, text: str, _run: Any) -> Any:
+    return review_gradients(_run, text)
+
+
+def lstm_section() -> None:
+    st.header("3 · The LSTM cell")
+    left, right = st.columns([2, 3], gap="large")
+    with left:
+        st.image(str(ASSETS / "lstm_cell.svg"), caption="One LSTM cell reading word x at step t", width="stretch")
+        st.latex(r"""\begin{aligned}
+f_t &= \sigma\left(W_f x_t + U_f h_{t-1} + b_f\right) && \text{forget gate}\\
+i_t &= \sigma\left(W_i x_t + U_i h_{t-1} + b_i\right) && \text{input gate}\\
+g_t &= \tanh\left(W_c x_t + U_c h_{t-1} + b_c\right) && \text{candidate}\\
+c_t &= f_t \odot c_{t-1} + i_t \odot g_t && \text{cell update}\\
+o_t &= \sigma\left(W_o x_t + U_o h_{t-1} + b_o\right) && \text{output gate}\\
+h_t &= o_t \odot \tanh(c_t)
+\end{aligned}""")
+    with right:
+        st.markdown("**Cell state, the constant error carousel.** Beside h the LSTM keeps a second state c that "
+                    "is never squashed or multiplied by a matrix on its way from step to step. Along it the "
+                    "error flows back through one factor per step, the forget gate:")
+        st.latex(r"\frac{\partial c_T}{\partial c_t}\Big|_{\text{cell path}} = \prod_{s=t+1}^{T} f_s")
+        st.markdown("With f near 1 the error circulates almost unchanged: it stays inside the cell instead of "
+                    "vanishing. **Forget gate** f: how much of the old c to keep (a reset when near 0). "
+                    "**Input gate** i with the **candidate** g: what to write, and how much of it — the answer "
+                    "to the input weight conflict. **Cell update**: keep f·c, add i·g. **Output gate** o: how "
+                    "much of the cell to show as h — the answer to the output weight conflict.")
+        review_part()
+
+
+def review_part() -> None:
+    try:
+        run = state.current_run()
+    except LstmLabError as e:  # RunError: the saved run went away or does not load
+        st.info(f"No model to measure a review with: {plain(str(e))}", icon=":material/info:")
+        return
+    if run is None:
+        st.info("Train a model on the Train page to see its cell path on a review.", icon=":material/info:")
+        return
+    st.session_state.setdefault(TEXT, SENTENCE)
+    text = st.text_area("A review for the current model", key=TEXT, height=110, max_chars=5000)
+    entry = state.current_entry()
+    try:
+        found = review_view(f"{entry.path if entry is not None else run.name}", text, run)
+    except LstmLabError as e:  # empty, every word dropped, not text
+        st.warning(plain(str(e)), icon=":material/warning:")
+        return
+    if found.paths:
+        paths = [(f"{p.label.split(', ')[1]}", path.mean(), path.quantile(0.9))
+                 for p, path in zip(found.profiles, found.paths)]
+        gate = "forget" if found.paths[0].gate == "f" else "update"
+        st.plotly_chart(ft.cell_paths(paths, tokens=found.tokens,
+                                      title=f"Measured: product of the {gate} gates after each word"),
+                        key="why_cell_path")
+        far = min(len(found.tokens), 20)
+        trained, fresh = found.paths
+        st.caption(f"The current model, **{plain(run.name)}**, on these {len(found.tokens)} words: of what the word "
+                   f"{far} from the end wrote into the cell, on average {trained.at(far):.3g} survives to the end "
+                   f"along the cell path (its best-keeping tenth of units: {trained.quantile(0.9)[far - 1]:.3g}); "
+                   f"in the same network before training {fresh.at(far):.3g}. "
+                   f"‖∂h_T/∂x_t‖ falls {found.profiles[0].ratio(far):.3g}-fold from the last word to word {far} "
+                   f"back (untrained: {found.profiles[1].ratio(far):.3g}-fold).")
+    else:
+        st.caption("The current model is a SimpleRNN: it has no cell path to show.")
+    if st.button("See this review's gates on the Gates page", icon=":material/tune:", key="why_to_gates"):
+        st.session_state[GATES_TEXT] = text
+        st.switch_page("pages/gates.py")
+
+
+# ------------------------------------------------------------------------------------ the memory task
+
+
+def sweep_settings(init: str, scale: float | None) -> SweepSpec | None:
+    left, mid, right = st.columns(3)
+    cells = left.multiselect("Cells", list(CELL_NAMES), default=list(CELL_NAMES), format_func=CELL_NAMES.get,
+                             key="why_cells")
+    distances = mid.multiselect("Distances k", DISTANCES, default=[10, 40, 80], key="why_distances")
+    epochs = right.slider("Epochs", 1, 15, 5, key="why_epochs")
+    n_train = right.select_slider("Training sequences", TRAIN_SIZES, value=2000, key="why_train",
+                                  format_func=lambda n: f"{n:,}")
+    try:
+        return SweepSpec(cells=tuple(cells), distances=tuple(distances), init=init, embedding_scale=scale,
+                         epochs=epochs, n_train=n_train)
+    except ValueError as e:
+        st.warning(f"Choose at least one cell and one distance ({e}).", icon=":material/warning:")
+        return None
+
+
+def start(spec: SweepSpec) -> None:
+    task = MemoryTask(spec)
+    cfg = ExperimentConfig().replace(train={"max_epochs": spec.epochs})
+    try:
+        job = state.job_manager().submit(cfg, state.owner_id(), "memory task", runner=task)
+    except ValueError as e:  # JobRefused: this session trains already, or the queue is full
+        st.warning(str(e))
+        return
+    st.session_state[TASK], st.session_state[JOB] = task, job
+    st.session_state.pop(RESULT, None)
+    st.session_state.pop(TRAINED, None)
+
+
+def job_active() -> bool:
+    job = st.session_state.get(JOB)
+    return job is not None and not job.wait(0)
+
+
+def live_section() -> None:
+    active = job_active()
+
+    @st.fragment(run_every=1 if active else None)
+    def live() -> None:
+        job, task = st.session_state.get(JOB), st.session_state.get(TASK)
+        if job is None:
+            return
+        snap, rec = job.snapshot(), task.snapshot()
+        spec = task.spec
+        if not snap.done:
+            if snap.status == QUEUED:
+                st.info(f"The sweep is {snap.phase}; it starts automatically.")
+            else:
+                cur = rec["current"]
+                where = f"{CELL_NAMES[cur[0]]} at k = {cur[1]}" if cur else snap.phase
+                st.progress(rec["fraction"], text=f"Training {where} · {len(rec['records'])} of "
+                                                  f"{len(spec.runs)} done · {seconds(snap.elapsed)} elapsed")
+            st.button("Stop", on_click=job.stop, key="why_stop", icon=":material/stop_circle:",
+                      disabled=snap.stop_requested, help="Keeps the trainings finished so far")
+            st.plotly_chart(ft.memory_curves(rec["curves"], spec.distances, epochs=spec.epochs,
+                                             title="Live: accuracy while each cell trains"), key="why_live")
+            if rec["records"]:
+                st.plotly_chart(ft.memory_accuracy(rec["records"], distances=spec.distances,
+                                                   chance=1 / spec.n_values, title="Accuracy vs distance so far"),
+                                key="why_live_accuracy")
+            return
+        if active:
+            st.rerun()  # it just ended: draw the results
+        if snap.status == FAILED:
+            st.error(f"The sweep failed: {snap.error}", icon=":material/error:")
+        elif job.run is not None:
+            st.session_state[RESULT] = (job.run, rec["curves"], snap.elapsed)
+
+    live()
+
+
+def accuracy_caption(result: Any) -> str:
+    spec = result.spec
+    parts = []
+    for cell, recs in result.by_cell().items():
+        accs = ", ".join(f"{percent(r.accuracy)} at k = {r.distance}" for r in recs)
+        broke = result.breaks_at(cell)
+        parts.append(f"{CELL_NAMES[cell]} {accs}" + (f" (below 90% from k = {broke})" if broke else ""))
+    return f"Measured on {spec.n_test:,} fresh sequences each (chance {percent(1 / spec.n_values)}): " + \
+        "; ".join(parts) + f". Design: {spec.describe()}."
+
+
+def results_section(result: Any, curves: dict, elapsed: float) -> None:
+    spec = result.spec
+    st.subheader("Results")
+    st.plotly_chart(ft.memory_accuracy(result.records, distances=spec.distances, chance=1 / spec.n_values,
+                                       title="Memory task: test accuracy vs distance"), key="why_accuracy")
+    st.caption(accuracy_caption(result) + f" The sweep took {seconds(elapsed)}."
+               + (" It was stopped: only the finished trainings are shown." if result.stopped else ""))
+    st.plotly_chart(ft.memory_curves(curves, spec.distances, epochs=spec.epochs, title="How each cell trained"),
+                    key="why_curves")
+    k = max(r.distance for r in result.records)
+    cached = st.session_state.get(TRAINED)
+    if cached is None or cached[0] is not result:
+        with st.spinner("Measuring the trained networks' gradients…"):
+            cached = (result, memory_profiles(spec, result.models, distance=k))
+        st.session_state[TRAINED] = cached
+    profiles = cached[1]
+    st.plotly_chart(ft.gradient_profiles(profiles, title=f"Measured: ‖∂h_T/∂x_t‖ before and after training at k = {k}"),
+                    key="why_trained_gradients")
+    trained = [p for p in profiles if p.trained]
+    st.caption("The same fresh networks (dotted) and the ones trained on this task (solid), on "
+               f"{PROFILE_LENGTH}-token sequences. Distance 1 over distance 50 after training: "
+               f"{ratio_text(trained, lambda p: CELL_NAMES[p.cell])}. A cell whose gradient from k steps back "
+               "is lost in rounding cannot learn to use what it read there.")
+
+
+def memory_section(init: str, scale: float | None) -> None:
+    st.header("4 · A memory task: who remembers the value?")
+    st.markdown("Each sequence hides one value (A or B) right after a marker, k tokens before the end, among "
+                "filler and distractors (section 2). The label is the value. Every cell gets the same size "
+                "(32 units), data, budget and seed; accuracy is measured on fresh sequences. Try the two "
+                "starts above: the difference the tutorial describes depends on them.")
+    spec = sweep_settings(init, scale)
+    if st.button("Train the sweep", type="primary", icon=":material/play_arrow:", key="why_start",
+                 disabled=spec is None or job_active()):
+        start(spec)
+        if job_active():
+            st.rerun()  # redraw with the button disabled and the live view running
+    live_section()
+    found = st.session_state.get(RESULT)
+    if found is not None and not job_active():
+        results_section(*found)
+    elif found is None and not job_active() and st.session_state.get(JOB) is None:
+        st.info("Press **Train the sweep** (the default, 3 cells at 3 distances, takes one to two minutes).")
+
+
+# ------------------------------------------------------------------------------------ page
+
+ensure_app_navigation()
+state.job_manager()
+st.title("Why LSTM")
+st.markdown("**What goes wrong in a plain recurrent network, and what the LSTM's cell and gates do about it** — "
+            "each claim beside a measurement on real networks, computed as you watch.")
+init, scale = design()
+profiles = untrained_profiles(init, scale)
+vanishing_section(profiles)
+conflicts_section(SweepSpec(init=init, embedding_scale=scale))
+lstm_section()
+memory_section(init, scale)

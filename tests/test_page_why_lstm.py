@@ -1,0 +1,145 @@
+"""The Why LSTM page in Streamlit's AppTest: every section with its measured figure and caption, the two
+starts, a review through a tiny model, the link into the Gates page, a tiny memory sweep trained in the
+background, and the messages for bad input and a missing model. The page's trainer is a JobManager
+without warm-up (``ui.state.job_manager`` is patched); its model a tiny run made the default run."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import ui.state
+from lstm_core.jobs import JobManager
+from test_explain import trained_run  # the tiny runs the explain tests train, shared per session
+
+pytestmark = pytest.mark.usefixtures("app_navigation")
+ROOT = Path(__file__).resolve().parent.parent
+PAGE, APP = str(ROOT / "pages" / "why_lstm.py"), str(ROOT / "app.py")
+TIMEOUT = 90  # the first run loads TensorFlow and measures three networks
+
+
+@pytest.fixture(scope="module")
+def manager():
+    m = JobManager()
+    yield m
+    m.close()
+
+
+@pytest.fixture(scope="module")
+def out_root(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("why-runs")
+
+
+@pytest.fixture
+def model(tiny_imdb_dir, out_root, manager, monkeypatch):
+    monkeypatch.setattr(ui.state, "job_manager", lambda: manager)
+    monkeypatch.setattr(ui.state, "DEFAULT_RUN", trained_run(tiny_imdb_dir, out_root))
+
+
+@pytest.fixture
+def page(model):
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    return run(at)
+
+
+def run(at):
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def captions(at) -> str:
+    return " ".join(c.value for c in at.caption)
+
+
+def chart_titles(at) -> list[str]:
+    return [c.proto.spec for c in at.get("plotly_chart")]
+
+
+def test_first_open_shows_each_idea_with_its_measurement(page):
+    assert page.title[0].value == "Why LSTM"
+    heads = [h.value for h in page.header]
+    assert heads == ["1 · A plain RNN loses its gradient", "2 · Two weight conflicts", "3 · The LSTM cell",
+                     "4 · A memory task: who remembers the value?"]
+    latex = " ".join(el.value for el in page.get("latex"))
+    for piece in (r"h_t = \tanh", r"\prod_{s=t+1}^{T}", r"c_t &= f_t \odot c_{t-1} + i_t \odot g_t", "o_t &="):
+        assert piece in latex
+    assert page.get("imgs") or page.get("image")
+    specs = chart_titles(page)
+    assert any("fresh networks" in s and '"type":"log"' in s for s in specs)  # the gradient plot, log scale
+    assert any("product of the forget gates" in s for s in specs)  # the review's cell path
+    text = captions(page)
+    ratios = re.search(r"SimpleRNN ([\d.e+]+)× \(d = 100: [\d.e+]+×\); LSTM ([\d.e+]+)×", text)
+    assert ratios, text
+    assert float(ratios.group(1)) > 100 * float(ratios.group(2))  # chrono + N(0, 1): the RNN's gradient vanishes
+    assert "of what the word 20 from the end wrote into the cell" in text
+    assert "Press **Train the sweep**" in " ".join(i.value for i in page.info)
+    body = "".join(el.proto.body for el in page.get("html"))
+    assert body.count('class="why-value"') == 1 and body.count('class="why-marker"') == 1
+
+
+def test_the_start_changes_the_measured_gradients(page):
+    before = captions(page)
+    page.radio(key="why_init").set_value("default")
+    run(page)
+    after = captions(page)
+    assert after != before and "LSTM" in after
+
+
+def test_an_empty_review_gets_a_message(page):
+    page.text_area(key="why_text").input("   ")
+    run(page)
+    assert any("empty" in w.value for w in page.warning)
+
+
+def test_no_cell_chosen_disables_the_sweep(page):
+    page.multiselect(key="why_cells").set_value([])
+    run(page)
+    assert any("Choose at least one cell" in w.value for w in page.warning)
+    assert page.button(key="why_start").disabled
+
+
+def test_a_tiny_sweep_trains_in_the_background_and_shows_accuracy_and_gradients(page):
+    page.multiselect(key="why_cells").set_value(["lstm"])
+    page.multiselect(key="why_distances").set_value([5])
+    page.slider(key="why_epochs").set_value(1)
+    page.select_slider(key="why_train").set_value(500)
+    run(page)
+    page.button(key="why_start").click()
+    run(page)
+    job = page.session_state["why_job"]
+    if not job.wait(0):
+        assert any(b.label == "Stop" for b in page.button)
+    assert job.wait(120), job.snapshot().phase
+    assert job.snapshot().error is None, job.snapshot().error
+    run(page)
+    specs = chart_titles(page)
+    assert any("test accuracy vs distance" in s for s in specs)
+    assert any("before and after training at k = 5" in s and "LSTM, trained at k=5" in s for s in specs)
+    text = captions(page)
+    assert re.search(r"Measured on 1,000 fresh sequences each \(chance 50.0%\): LSTM \d+\.\d% at k = 5", text)
+    assert "Distance 1 over distance 50 after training: LSTM" in text
+
+
+def test_the_review_opens_on_the_gates_page(model):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    run(at)
+    at.switch_page("pages/why_lstm.py")
+    run(at)
+    at.text_area(key="why_text").input("A wonderful film, not boring at all.")
+    run(at)
+    at.button(key="why_to_gates").click()
+    run(at)
+    assert at.title[0].value == "Gates"
+    assert at.text_area(key="gates_text").value == "A wonderful film, not boring at all."
+
+
+def test_without_a_model_the_review_part_says_what_to_do(tmp_path, manager, monkeypatch):
+    monkeypatch.setattr(ui.state, "job_manager", lambda: manager)
+    monkeypatch.setattr(ui.state, "DEFAULT_RUN", tmp_path / "no_default_run")
+    at = run(AppTest.from_file(PAGE, default_timeout=TIMEOUT))
+    assert any("Train a model on the Train page" in i.value for i in at.info)
+    assert any("fresh networks" in s for s in chart_titles(at))  # the other sections need no model
