@@ -122,7 +122,9 @@ def _json_default(o: Any) -> Any:
 
 
 def _where(path: Path, where: str | None) -> str:
-    return where or f"run {path}"
+    """How messages name a run: as the caller says, else by its folder's own name only (a session's
+    runs live under a folder whose name is the session's secret)."""
+    return where or f"run {path.name or path}"
 
 
 def _read_json(path: Path, where: str | None = None, limits: Limits = LIMITS) -> Any:

@@ -20,6 +20,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from streamlit.runtime.pages_manager import PagesManager
 
 REPO = Path(__file__).resolve().parent.parent
 # No NLTK_DATA here: nothing needs NLTK data (the lemmatizer's table and the stopwords ship in assets/);
@@ -153,3 +154,16 @@ def server_settings(tmp_path_factory, monkeypatch):
         monkeypatch.setenv("LSTM_LAB_SETTINGS", str(path))
         return path
     return write
+
+
+@pytest.fixture
+def app_navigation(monkeypatch):
+    """AppTest starts every run in Streamlit's legacy ``pages/`` mode, which a real server leaves after
+    its first run (``ui.boot``); leaving it by a rerun would drop button clicks, so start without it."""
+    init = PagesManager.__init__
+
+    def navigation_only(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", navigation_only)

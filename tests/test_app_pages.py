@@ -7,7 +7,6 @@ background job; configs are tiny (20 reviews per class, 20 tokens, 4 units) to k
 from __future__ import annotations
 
 import io
-import re
 import subprocess
 import sys
 import time
@@ -15,68 +14,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
+from helpers import APP, LONG, TINY, app, bundle_of, button, texts, train_button, until_done, upload
 from lstm_core.config import ExperimentConfig
 from lstm_core.preprocessing import clean_stages
 from ui.stages import stages_html
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-TINY = ExperimentConfig().replace(
-    data={"per_class": 20},
-    sequence={"max_len": 20, "max_vocab": 1_000},
-    model={"embedding_dim": 8, "units": 4, "dense_units": 4, "dropout": 0.0, "embedding_init": "random",
-           "embedding_trainable": True},
-    train={"max_epochs": 2, "batch_size": 8, "learning_rate": 0.01, "patience": 5},
-)
-LONG = TINY.replace(train={"max_epochs": 100, "batch_size": 2})  # runs until stopped
-
-
-@pytest.fixture(autouse=True)
-def app_navigation(monkeypatch):
-    """AppTest starts every run in Streamlit's legacy ``pages/`` mode, which a real server leaves after
-    its first run (``ui.boot``); leaving it by a rerun would drop button clicks, so start without it."""
-    init = PagesManager.__init__
-
-    def navigation_only(self, *args, **kwargs):
-        init(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", navigation_only)
-
-
-def app(page: str | None = None, config: ExperimentConfig | None = None, owner: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    if config is not None:
-        at.session_state["lab_config"] = config
-    if owner is not None:  # AppTests share one session id; the trainer tells sessions apart by it
-        at.session_state["lab_owner"] = owner
-    at.run()
-    if page:
-        at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
-
-
-def texts(elements) -> str:
-    """The elements' text as a reader sees it (user text in markdown is backslash-escaped)."""
-    return re.sub(r"\\(.)", r"\1", "\n".join(str(e.value) for e in elements))
-
-
-def until_done(at: AppTest, timeout: float = 180) -> None:
-    job = at.session_state["lab_job"]
-    assert job.wait(timeout), job.snapshot()
-    at.run()  # the page sees the job done, collects the run and redraws
-
-
-def button(at: AppTest, label: str):
-    (found,) = [b for b in at.button if b.label == label]
-    return found
-
-
-def train_button(at: AppTest):
-    return at.button(key="train")
+pytestmark = pytest.mark.usefixtures("app_navigation")
 
 
 # -------------------------------------------------------------------------------------------- render
@@ -132,6 +77,25 @@ def test_data_page_switches_change_the_config():
     tutorial = ExperimentConfig.tutorial().preprocess
     assert at.session_state["lab_config"].preprocess == tutorial
     assert at.toggle(key="cfg:preprocess.html_as_space").value is False
+
+
+def test_data_page_shows_lemmatize_off_when_this_machine_cannot_lemmatize(tmp_path, monkeypatch):
+    from lstm_core import lemmatizer
+
+    assert at_toggle_state(app("pages/data.py", TINY)) == (True, False)
+    monkeypatch.setattr(lemmatizer, "WORDNET_ASSET", tmp_path / "gone" / "wordnet_verbs.txt")
+    monkeypatch.setattr(lemmatizer, "nltk_search_path", lambda: [str(tmp_path)])
+    at = app("pages/data.py", TINY.replace(data={"per_class": 19}))  # not the cached summary of 20
+    assert at_toggle_state(at) == (False, True)
+    warning = texts(at.warning)
+    assert "Lemmatization is off" in warning and str(tmp_path) not in warning and "NLTK_DATA" not in warning
+    assert "lemmatized" not in at.get("html")[0].proto.body  # the stages say "lowercased"
+
+
+def at_toggle_state(at: AppTest) -> tuple[bool, bool]:
+    """(shown on, disabled) of the Data page's Lemmatize switch."""
+    toggle = at.toggle(key="cfg:preprocess.lemmatize")
+    return toggle.value, toggle.proto.disabled
 
 
 @pytest.mark.parametrize("make_path", [lambda tmp: tmp / "does-not-exist",
@@ -307,23 +271,11 @@ def test_run_directories_of_sessions_that_ended_are_pruned(tmp_path, monkeypatch
 # -------------------------------------------------------------------------------------------- uploads
 
 
-def bundle_of(at: AppTest) -> bytes:
-    from lstm_core.runs import export_bundle
-
-    return export_bundle(at.session_state["lab_runs"][-1].path)
-
-
 @pytest.fixture(scope="module")
 def trained() -> AppTest:
     at = app("pages/train.py", TINY.replace(train={"max_epochs": 1}))
     train_button(at).click().run()
     until_done(at)
-    return at
-
-
-def upload(at: AppTest, name: str, data: bytes) -> AppTest:
-    at.file_uploader(key="bundle").upload(name, data, "application/zip").run()
-    assert not at.exception, at.exception
     return at
 
 

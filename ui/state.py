@@ -197,26 +197,34 @@ def owner_id() -> str:
 
 
 def browser_key(cookie: str | None) -> str | None:
-    """A digest of the browser's XSRF token (Streamlit's cookie "2|mask|masked token|time", the
-    token being mask XOR masked token), or of the raw cookie if it has another form."""
+    """A digest of the browser's XSRF token (Streamlit's and Tornado's cookie "2|mask|masked
+    token|time": the token XORed with the 4-byte mask repeated), or of the raw cookie if it has
+    another form. The mask changes whenever the cookie is re-issued; the token does not."""
     if not isinstance(cookie, str) or not cookie:  # (AppTest's context is a mock)
         return None
     parts = cookie.split("|")
     try:
-        token = bytes(a ^ b for a, b in zip(bytes.fromhex(parts[1]), bytes.fromhex(parts[2])))
+        mask, masked = bytes.fromhex(parts[1]), bytes.fromhex(parts[2])
+        token = bytes(b ^ mask[i % len(mask)] for i, b in enumerate(masked)) if mask else masked
     except (IndexError, ValueError):
         token = cookie.encode()
     return hashlib.sha256(token).hexdigest()
 
 
-def bind_browser() -> bool:
-    """Bind this session to the browser that opened it; False (show nothing) when another browser
-    presents the session's id. Without the cookie (AppTest, XSRF protection off) nothing is bound."""
-    key = browser_key(st.context.cookies.get(XSRF_COOKIE))
+def same_browser(session: Any, cookie: str | None) -> bool:
+    """Whether ``session`` (a session state) belongs to the browser whose XSRF cookie is ``cookie``;
+    the first browser to ask binds it. Without the cookie (AppTest, XSRF protection off) nothing is
+    bound."""
+    key = browser_key(cookie)
     if key is None:
         return True
-    bound = st.session_state.setdefault(_BROWSER, key)
-    return bound == key
+    return session.setdefault(_BROWSER, key) == key
+
+
+def bind_browser() -> bool:
+    """Bind this session to the browser that opened it; False (show nothing) when another browser
+    presents the session's id to take it over."""
+    return same_browser(st.session_state, st.context.cookies.get(XSRF_COOKIE))
 
 
 def session_dir() -> Path:
