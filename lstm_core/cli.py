@@ -160,12 +160,23 @@ def cmd_train(args) -> int:
     return 0
 
 
+def _cleaning_problems(run) -> list[str]:
+    """What this machine cannot reproduce of how ``run``'s text was cleaned, said once on stderr."""
+    from .pipeline import run_cleaner
+
+    problems = run_cleaner(run).problems
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    return problems
+
+
 def cmd_evaluate(args) -> int:
     from .data import load_folder
     from .evaluation import classification_metrics
     from .runs import load_run
 
     run = load_run(args.run_dir)
+    problems = _cleaning_problems(run)
     if args.data:
         split = load_folder(args.data)
     else:
@@ -174,8 +185,8 @@ def cmd_evaluate(args) -> int:
         split = load_dataset(run.config.data).test
     metrics = classification_metrics(split.labels, run.predict(list(split.texts)))
     out = {"run": str(args.run_dir), "data": args.data or run.config.data.source, **metrics.to_dict()}
-    if getattr(split, "warnings", ()):
-        out["warnings"] = list(split.warnings)
+    if getattr(split, "warnings", ()) or problems:
+        out["warnings"] = list(getattr(split, "warnings", ())) + problems
     print(json.dumps(out, indent=2))
     return 0
 
@@ -187,6 +198,7 @@ def cmd_predict(args) -> int:
     if not any(t.strip() for t in texts):
         raise LstmLabError("text is empty: give at least one review to score")
     run = load_run(args.run_dir)
+    _cleaning_problems(run)
     for text, p in zip(texts, run.predict(texts)):
         print(json.dumps({"text": text[:80], "p_positive": round(float(p), 4)}) if len(texts) > 1
               else f"{float(p):.4f}")

@@ -14,6 +14,11 @@ so ``p_positive[-1]`` is ``run.predict([text])``. Every input word is accounted 
 kept, unknown (not in the vocabulary: the model reads the OOV id), dropped by a cleaning stage (named
 as :func:`lstm_core.preprocessing.clean_stages` names it) or cut by the length limit.
 
+The text is cleaned with the run's recorded recipe (:func:`lstm_core.pipeline.run_cleaner`). When
+this machine cannot reproduce it (another WordNet, none at all), one notice says so and every word
+it may have changed — each unknown word, each word dropped by a stopword list that differs — is
+marked ``unsure`` (``?`` in :meth:`Explanation.labels`) rather than silently read as unknown.
+
 Also here, for pages and the CLI: the units ordered by variance or by correlation with the
 prediction (:func:`unit_order`), gate saturation (:func:`saturation`, Karpathy et al. 2015) and the
 same network before training to compare it with (:func:`untrained_copy`), one unit's equations with
@@ -33,7 +38,7 @@ import numpy as np
 
 from .config import ExperimentConfig, PreprocessConfig
 from .errors import LstmLabError
-from .preprocessing import Cleaner
+from .preprocessing import Cleaner, CleaningRecipe
 from .vocabulary import OOV, OOV_TOKEN, Vocabulary
 
 # A pasted book is refused before cleaning; anything up to this is cleaned, then cut to max_len.
@@ -71,10 +76,11 @@ class Word:
     step: int | None = None  # its time step in the trace (KEPT and UNKNOWN only)
     reason: str = ""  # why it was dropped, unknown or cut, for a student
     stage: str | None = None  # the clean_stages() stage that dropped it
+    unsure: bool = False  # training may have cleaned it otherwise (its recipe is not reproducible here)
 
     def to_dict(self) -> dict[str, Any]:
         return {"text": self.text, "status": self.status, "token": self.token, "step": self.step,
-                "reason": self.reason}
+                "reason": self.reason, "unsure": self.unsure}
 
 
 @dataclass(frozen=True, eq=False)
@@ -96,6 +102,11 @@ class Explanation:
     n_tokens: int  # tokens after cleaning, before the length cut
     notices: tuple[str, ...] = ()
     text_chars: int = 0
+    unsure: np.ndarray | None = None  # (T,) bool, True where training may have read another token
+
+    def __post_init__(self) -> None:
+        if self.unsure is None:
+            object.__setattr__(self, "unsure", np.zeros(len(self.tokens), dtype=bool))
 
     @property
     def units(self) -> int:
@@ -112,8 +123,9 @@ class Explanation:
         return tuple(int(t) for t in np.flatnonzero(pos[1:] != pos[:-1]) + 1)
 
     def labels(self) -> list[str]:
-        """Tokens for axes: unknown words marked with a trailing ``*``."""
-        return [t if k else f"{t}*" for t, k in zip(self.tokens, self.known)]
+        """Tokens for axes: unknown words marked with a trailing ``*``, those unknown perhaps only
+        because this machine cannot clean as training did with ``?``."""
+        return [t if k else f"{t}?" if u else f"{t}*" for t, k, u in zip(self.tokens, self.known, self.unsure)]
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Every traced (T, units) array by name, gates first, then states (c, h)."""
@@ -133,6 +145,7 @@ class Explanation:
             "tokens_after_cleaning": self.n_tokens, "notices": list(self.notices),
             "words": [w.to_dict() for w in self.words],
             "tokens": list(self.tokens), "ids": self.ids.tolist(), "known": self.known.tolist(),
+            "unsure": self.unsure.tolist(),
             "p_positive": num(self.p_positive), "flips": list(self.flips),
             "trace": {name: num(a) for name, a in self.arrays().items()},
         }
@@ -167,8 +180,8 @@ class CellWeights:
 
 
 @functools.lru_cache(maxsize=8)
-def _cleaner(cfg: PreprocessConfig) -> Cleaner:
-    return Cleaner(cfg)
+def _cleaner(cfg: PreprocessConfig, recipe: CleaningRecipe | None) -> Cleaner:
+    return Cleaner(cfg, recipe)
 
 
 def _account(text: str, cleaner: Cleaner) -> list[Word]:
@@ -207,6 +220,9 @@ def _one_word(piece: str, cleaner: Cleaner) -> Word:
     token = cleaner.normalise(piece)
     if cleaner.is_stopword(token):
         shown = f" (as '{token}')" if token != piece else ""
+        if "stopwords" in cleaner.unreproduced:
+            return Word(piece, DROPPED, reason=f"stopword{shown} of this machine's list; training used another "
+                                               "list and may have kept it", stage="stopwords dropped", unsure=True)
         return Word(piece, DROPPED, reason=f"stopword{shown}", stage="stopwords dropped")
     return Word(piece, KEPT, token=token)
 
@@ -280,16 +296,20 @@ def _cell_weights(layer: Any) -> CellWeights:
 
 
 def explain(run: Any, text: str, *, vocab: Vocabulary | None = None,
-            config: ExperimentConfig | None = None) -> Explanation:
-    """``text`` through ``run`` (a :class:`lstm_core.runs.Run`), or through a Keras model given as
-    ``run`` with its ``vocab`` (and ``config``, default ``ExperimentConfig()``, for cleaning and
-    length). Raises :class:`NothingToExplain` when no token is left and ``LstmLabError`` for a
-    text that is not a string or too long to clean."""
+            config: ExperimentConfig | None = None, recipe: CleaningRecipe | None = None) -> Explanation:
+    """``text`` through ``run`` (a :class:`lstm_core.runs.Run`, cleaned with its recorded recipe),
+    or through a Keras model given as ``run`` with its ``vocab`` (and ``config``, default
+    ``ExperimentConfig()``, for cleaning and length, and the ``recipe`` its training text was
+    cleaned with, default this machine's). Raises :class:`NothingToExplain` when no token is left
+    and ``LstmLabError`` for a text that is not a string or too long to clean (``RunError`` for a
+    run whose recorded recipe is not valid)."""
     from .gates import trace_layer
 
     model = getattr(run, "model", run)
     vocab = getattr(run, "vocab", vocab)
     config = getattr(run, "config", config) or ExperimentConfig()
+    if hasattr(run, "info"):
+        recipe = CleaningRecipe.of_run(config.preprocess, run.info)
     if vocab is None:
         raise ValueError("explain needs the run's vocabulary: pass a Run, or a model and vocab=")
     missing = {"embedding", "rnn", "dense", "output"} - _layer_names(model)
@@ -304,7 +324,7 @@ def explain(run: Any, text: str, *, vocab: Vocabulary | None = None,
     if not text.strip():
         raise NothingToExplain("The text is empty: type a review or pick an example.")
 
-    cleaner = _cleaner(config.preprocess)
+    cleaner = _cleaner(config.preprocess, recipe)
     words = _account(text, cleaner)
     kept_at = [i for i, w in enumerate(words) if w.status == KEPT]
     if not kept_at:
@@ -325,7 +345,12 @@ def explain(run: Any, text: str, *, vocab: Vocabulary | None = None,
     ids = np.array([index.get(t, OOV) for t in tokens], dtype=np.int64)  # (T,)
     for step, i in enumerate(read):
         w = words[i]
-        if ids[step] == OOV:
+        if ids[step] == OOV and not cleaner.exact:
+            words[i] = Word(w.text, UNKNOWN, w.token, step, unsure=True,
+                            reason=f"'{w.token}' is not among the model's {len(vocab.words_):,} words, perhaps "
+                                   f"only because this machine cannot clean text as training did: it reads "
+                                   f"{OOV_TOKEN}")
+        elif ids[step] == OOV:
             words[i] = Word(w.text, UNKNOWN, w.token, step,
                             reason=f"'{w.token}' is not among the model's {len(vocab.words_):,} words: "
                                    f"it reads {OOV_TOKEN}")
@@ -343,9 +368,10 @@ def explain(run: Any, text: str, *, vocab: Vocabulary | None = None,
     p = _head(model, states)
     p.setflags(write=False)
     known = ids != OOV
+    unsure = np.array([words[i].unsure for i in read], dtype=bool)  # (T,)
     notices = _notices(text, words, tokens, known, n_tokens, config, cleaner, len(vocab.words_))
     return Explanation(tuple(words), tokens, ids, known, x, trace, p, trace.cell, pooling, _cell_weights(layer),
-                       seq.max_len, seq.keep, n_tokens, tuple(notices), len(text))
+                       seq.max_len, seq.keep, n_tokens, tuple(notices), len(text), unsure)
 
 
 def _notices(text: str, words: list[Word], tokens: tuple[str, ...], known: np.ndarray, n_tokens: int,
@@ -364,8 +390,9 @@ def _notices(text: str, words: list[Word], tokens: tuple[str, ...], known: np.nd
                    "reacts to unknown words, not to your text.")
     elif unknown:
         n = int((~known).sum())
+        mark = "?" if not cleaner.exact else "*"
         out.append(f"{n} of {len(tokens)} tokens are not in the model's vocabulary ({_notice_list(unknown)}, "
-                   f"marked *): the model reads each as {OOV_TOKEN}.")
+                   f"marked {mark}): the model reads each as {OOV_TOKEN}.")
     foreign = list(dict.fromkeys(w for w in text.split() if any(c.isalpha() and not c.isascii() for c in w)))
     if cfg.letters_only and foreign:
         out.append("The model learned from English reviews and its cleaning keeps only the letters a-z: "
@@ -375,7 +402,12 @@ def _notices(text: str, words: list[Word], tokens: tuple[str, ...], known: np.nd
         if tags and cleaner.strip_html(text) != text:
             out.append(f"HTML tags ({', '.join(tags[:6])}{', ...' if len(tags) > 6 else ''}) were removed "
                        "before cleaning, as in training; nothing in them was run.")
-    out += cleaner.warnings
+    if not cleaner.exact:
+        marked = sum(w.unsure for w in words)
+        out.append("This machine cannot clean text exactly as this model's training text was cleaned. "
+                   + " ".join(cleaner.problems)
+                   + f" {marked:,} of the words here (marked ?) may be read differently than in training.")
+    out += [w for w in cleaner.warnings if w not in cleaner.problems]
     return out
 
 

@@ -3,7 +3,8 @@
 ``prepare(cfg)`` loads and cleans the data (cached on disk), fits the
 vocabulary on the training split only and pads; ``train_run(cfg, listener)``
 prepares, builds, trains, evaluates on the test split, fits the TF-IDF
-baseline, and returns a ``Run``.
+baseline, and returns a ``Run`` whose ``info["cleaning"]`` records exactly how
+its text was cleaned; ``run_cleaner(run)`` cleans new text for it the same way.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 
 from .config import ExperimentConfig
 from .data import Dataset, Split, load_dataset
-from .preprocessing import Cleaner, clean_corpus
+from .preprocessing import Cleaner, CleaningRecipe, clean_corpus
 from .vocabulary import PadStats, Vocabulary, pad_sequences
 
 Progress = Callable[[str, float], None]  # (what is happening, fraction done 0..1)
@@ -38,6 +39,7 @@ class Prepared:
     pad_stats: PadStats  # over the whole training split
     warnings: list[str]
     train_rows: np.ndarray  # (N_train,) which review of dataset.train each row of x_train is
+    recipe: CleaningRecipe | None = None  # how the texts were cleaned (what a run records)
     _baselines: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def baseline(self, seed: int):
@@ -76,9 +78,10 @@ def prepare(cfg: ExperimentConfig, dataset: Dataset | None = None, *, cache_dir=
         if progress:
             progress("loading reviews", 0.0)
         dataset = load_dataset(cfg.data)
-    train_tokens = clean_corpus(list(dataset.train.texts), cfg.preprocess, cache_dir=cache_dir,
+    cleaner = Cleaner(cfg.preprocess)
+    train_tokens = clean_corpus(list(dataset.train.texts), cfg.preprocess, cache_dir=cache_dir, cleaner=cleaner,
                                 progress=_stage(progress, "cleaning training reviews", 0.05, 0.5))
-    test_tokens = clean_corpus(list(dataset.test.texts), cfg.preprocess, cache_dir=cache_dir,
+    test_tokens = clean_corpus(list(dataset.test.texts), cfg.preprocess, cache_dir=cache_dir, cleaner=cleaner,
                                progress=_stage(progress, "cleaning test reviews", 0.5, 0.95))
     vocab = Vocabulary(max_size=cfg.sequence.max_vocab).fit(train_tokens)
     x_all, stats = pad_sequences(vocab.encode_many(train_tokens), cfg.sequence.max_len, cfg.sequence.keep)
@@ -91,16 +94,24 @@ def prepare(cfg: ExperimentConfig, dataset: Dataset | None = None, *, cache_dir=
         raise DataError(f"{len(y_all)} training reviews are too few to hold out a validation share of "
                         f"{cfg.train.validation_split}")
     warnings = list(getattr(dataset.train, "warnings", ())) + list(getattr(dataset.test, "warnings", ()))
-    warnings += Cleaner(cfg.preprocess).warnings
+    warnings += cleaner.warnings
     if progress:
         progress("ready", 1.0)
     return Prepared(cfg, dataset, vocab, train_tokens, test_tokens, x_all[tr], y_all[tr], x_all[va],
-                    y_all[va], x_test, np.asarray(dataset.test.labels, dtype=np.int64), stats, warnings, tr)
+                    y_all[va], x_test, np.asarray(dataset.test.labels, dtype=np.int64), stats, warnings, tr,
+                    cleaner.recipe)
+
+
+def run_cleaner(run) -> Cleaner:
+    """A cleaner that cleans text for ``run`` (a ``Run``) as its training text was cleaned: its
+    config and its recorded recipe. Its ``problems`` say what this machine cannot reproduce."""
+    return Cleaner(run.config.preprocess, CleaningRecipe.of_run(run.config.preprocess, run.info))
 
 
 def encode_texts(texts: Sequence[str], cfg: ExperimentConfig, vocab: Vocabulary,
                  cleaner: Cleaner | None = None) -> tuple[np.ndarray, PadStats]:
-    """Raw texts → padded ids, exactly as the run's training data was made."""
+    """Raw texts → padded ids, as a run's training data was made when ``cleaner`` is its
+    :func:`run_cleaner` (default: this machine's cleaner for ``cfg``)."""
     cleaner = cleaner or Cleaner(cfg.preprocess)
     tokens = cleaner.clean_many(list(texts))
     return pad_sequences(vocab.encode_many(tokens), cfg.sequence.max_len, cfg.sequence.keep)
@@ -151,6 +162,7 @@ def train_run(cfg: ExperimentConfig, listener=None, *, prepared: Prepared | None
         "truncated_share": round(s.share_truncated, 4),
         "tokens_cut_share": round(s.share_tokens_cut, 4),
         "warnings": prepared.warnings,
+        "cleaning": (prepared.recipe or Cleaner(cfg.preprocess).recipe).to_dict(),
     }
     if coverage is not None:
         info["embedding_coverage"] = coverage.to_dict()
@@ -166,7 +178,7 @@ def word2vec_matrix(cfg: ExperimentConfig, vocab: Vocabulary):
 
     path = cfg.model.embedding_path or BUNDLED_WORD2VEC
     if not cfg.model.embedding_path and not BUNDLED_WORD2VEC.is_file():
-        raise DataError(f"the bundled word2vec vectors ({BUNDLED_WORD2VEC}) are missing: run "
-                        "scripts/make_word2vec.py, or give a vector file")
+        raise DataError("LSTM Lab's bundled word2vec vectors are missing: reinstall LSTM Lab (or run "
+                        "scripts/make_word2vec.py), or give a vector file")
     vectors = load_vectors(path, wanted=vocab.index_)
     return embedding_matrix(vocab, vectors, cfg.model.embedding_dim, unknown="random", seed=cfg.train.seed)

@@ -12,15 +12,23 @@ exactly its tokens (tests check it on real reviews), hundreds of times faster
   tags (what ``get_text()`` gives); any other review goes through BeautifulSoup.
 - Words: every step after the letters-only split looks at one word alone, so
   the word → cleaned word ("" when dropped) result is memoised per Cleaner.
-- Lemmas: :class:`lstm_core.lemmatizer.VerbLemmatizer` reads only WordNet's verb
-  index and exception list (milliseconds, where loading WordNet takes seconds).
+- Lemmas: :class:`lstm_core.lemmatizer.VerbLemmatizer` reads only WordNet's verbs
+  and irregular forms, from the table in ``assets/wordnet_verbs.txt`` (milliseconds,
+  where loading WordNet takes seconds), else from NLTK's WordNet.
 
 ``keep_negations`` (default on) first spells "n't" out as " not" ("don't" → "do
 not", "can't" → "can not"), keeps the words of :data:`NEGATIONS` whatever their
 length, and removes them from the stopword list. Stopwords are NLTK's English
-list, from NLTK_DATA when there, else the identical copy in
-``assets/stopwords_english.txt`` (``unzip -p stopwords.zip stopwords/english``).
-Lowercasing is its own switch; the stopword test is case-insensitive either way.
+list, from the copy in ``assets/stopwords_english.txt`` (``scripts/make_stopwords.py``),
+else from NLTK's data. Lowercasing is its own switch; the stopword test is
+case-insensitive either way. No NLTK data is needed for any step.
+
+No train/serve skew: a :class:`CleaningRecipe` says exactly how a run's text was
+cleaned — the code's :data:`CLEANING_VERSION` and the digest of the verb table and
+stopword list it read (another WordNet gives another digest). Training records
+``Cleaner(cfg).recipe`` in the run; ``Cleaner(cfg, recipe)`` cleans new text for
+the run the same way, with whichever source has that data, and says in
+``problems`` (and ``unreproduced``) what this machine cannot reproduce.
 """
 
 from __future__ import annotations
@@ -32,16 +40,20 @@ import os
 import re
 import tempfile
 import warnings as _warnings
-from collections.abc import Callable, Iterable, Sequence
+import zipfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from . import lemmatizer as _wn
 from .config import PreprocessConfig
-from .lemmatizer import VerbLemmatizer
+from .errors import RunError
+from .lemmatizer import VerbLemmatizer, find_lemmatizer
 
-# Bump whenever a change here can change a cleaned token: it is part of the cache key.
+# Bump whenever a change here can change a cleaned token: it is part of the cache key and of
+# every run's recipe.
 CLEANING_VERSION = 1
 
 NEGATIONS: frozenset[str] = frozenset({"not", "no", "nor", "never", "but"})
@@ -83,31 +95,124 @@ class Stage:
 
 # ----------------------------------------------------------------------------- resources
 
-@lru_cache(maxsize=8)
-def _lemmatizer_at(location: str) -> VerbLemmatizer | None:
-    return VerbLemmatizer.load(location)
+STOPWORDS_NAME = "NLTK English stopwords"
+_DIGEST = re.compile(r"[0-9a-f]{16}")
+
+
+def data_digest(words: Iterable[str]) -> str:
+    """16 hex digits identifying a word list (in order)."""
+    return hashlib.sha256("\n".join(words).encode("utf-8")).hexdigest()[:16]
 
 
 @lru_cache(maxsize=8)
-def _stopword_list(location: str | None) -> tuple[str, ...]:
-    """NLTK's English list from a corpus found on NLTK's path, or the bundled copy (None)."""
-    if location is None:
-        raw = STOPWORDS_ASSET.read_text(encoding="utf-8")
-    else:
-        raw = _wn.read_corpus_files(location, "stopwords", ("english",))["english"]
-    return tuple(w.strip() for w in raw.split("\n") if w.strip())
+def _stopword_list(location: str, nltk_corpus: bool) -> tuple[str, ...] | None:
+    """NLTK's English list from the bundled copy at ``location``, or from the NLTK corpus there
+    (``nltk_corpus``, found by ``find_corpus``); None when it cannot be read."""
+    try:
+        if nltk_corpus:
+            raw = _wn.read_corpus_files(location, "stopwords", ("english",))["english"]
+        else:
+            raw = Path(location).read_text(encoding="utf-8")
+    except (OSError, KeyError, UnicodeDecodeError, zipfile.BadZipFile):
+        return None
+    return tuple(w.strip() for w in raw.split("\n") if w.strip()) or None
 
 
-def _stopwords(keep_negations: bool) -> tuple[frozenset[str], bool]:
-    """(the stopword set, whether it came from NLTK_DATA rather than the bundled copy)."""
-    location = _wn.find_corpus("stopwords", ("english",))
-    words = frozenset(_stopword_list(location))
-    return (words - NEGATIONS if keep_negations else words), location is not None
+def find_stopwords(digest: str | None = None) -> tuple[str, ...] | None:
+    """The bundled English stopword list, else NLTK's — the first whose :func:`data_digest` is
+    ``digest`` (any when None); None when neither has it. NLTK's is only read when needed."""
+    lists = [_stopword_list(str(STOPWORDS_ASSET), False)]
+    if lists[0] is None or (digest is not None and data_digest(lists[0]) != digest):
+        location = _wn.find_corpus("stopwords", ("english",))
+        lists.append(_stopword_list(location, True) if location is not None else None)
+    return next((w for w in lists if w is not None and (digest is None or data_digest(w) == digest)), None)
 
 
 def stopword_set(keep_negations: bool) -> frozenset[str]:
     """NLTK's English stopwords; without the words of :data:`NEGATIONS` if ``keep_negations``."""
-    return _stopwords(keep_negations)[0]
+    words = frozenset(find_stopwords() or ())
+    return words - NEGATIONS if keep_negations else words
+
+
+def lemmatization_available() -> bool:
+    """Whether this machine can lemmatize (the bundled verb table, or NLTK's WordNet)."""
+    return find_lemmatizer() is not None
+
+
+@dataclass(frozen=True)
+class DataUsed:
+    """A word list that a cleaning step read: its name and the digest of its content."""
+
+    name: str  # "WordNet 3.0 verbs", "NLTK English stopwords"
+    digest: str  # 16 hex digits; another version of the list has another
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not 0 < len(self.name) <= 80 or not self.name.isprintable():
+            raise ValueError(f"name must be a short line of text, got {self.name!r:.100}")
+        if not isinstance(self.digest, str) or not _DIGEST.fullmatch(self.digest):
+            raise ValueError(f"digest must be 16 hex digits, got {self.digest!r:.100}")
+
+
+@dataclass(frozen=True)
+class CleaningRecipe:
+    """Exactly how a text was cleaned, beyond its :class:`PreprocessConfig`: the cleaning code's
+    version, and the verb table and stopword list read (None: that step did nothing — switched off,
+    or its data was missing where the run was trained). A run keeps it in ``info["cleaning"]``."""
+
+    version: int
+    lemmas: DataUsed | None
+    stopwords: DataUsed | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: Any) -> "CleaningRecipe":
+        """Strict: a ValueError naming the field and echoing the value."""
+        if not isinstance(d, dict) or set(d) != {"version", "lemmas", "stopwords"}:
+            raise ValueError(f"cleaning must be a mapping of version, lemmas and stopwords, got {d!r:.200}")
+        version = d["version"]
+        if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= 10_000:
+            raise ValueError(f"cleaning.version must be a positive integer, got {version!r:.100}")
+        parts = {}
+        for key in ("lemmas", "stopwords"):
+            part = d[key]
+            if part is None:
+                parts[key] = None
+                continue
+            if not isinstance(part, dict) or set(part) != {"name", "digest"}:
+                raise ValueError(f"cleaning.{key} must be null or a mapping of name and digest, got {part!r:.200}")
+            try:
+                parts[key] = DataUsed(part["name"], part["digest"])
+            except ValueError as e:
+                raise ValueError(f"cleaning.{key}.{e}") from None
+        return cls(version, parts["lemmas"], parts["stopwords"])
+
+    @classmethod
+    def of_run(cls, cfg: PreprocessConfig, info: Mapping[str, Any]) -> "CleaningRecipe":
+        """The recipe a run recorded in ``info["cleaning"]`` (RunError if it is not one); for a run
+        saved before runs recorded it, the one its code used (:data:`LEGACY_LEMMAS`,
+        :data:`LEGACY_STOPWORDS`, no lemmas if its warnings say WordNet was not found)."""
+        recorded = info.get("cleaning")
+        if recorded is not None:
+            try:
+                return cls.from_dict(recorded)
+            except ValueError as e:
+                raise RunError(f"the run's record of how its text was cleaned is not valid: {e}") from None
+        skipped = any("WordNet not found" in str(w) for w in info.get("warnings") or ())
+        return cls(1, LEGACY_LEMMAS if cfg.lemmatize and not skipped else None,
+                   LEGACY_STOPWORDS if cfg.remove_stopwords else None)
+
+
+# What lstm_core 0.1.0 read before runs recorded their recipe: NLTK's WordNet 3.0 and English
+# stopwords, which are exactly the bundled copies (tests check both digests against the assets).
+LEGACY_LEMMAS = DataUsed("WordNet 3.0 verbs", "2ee81586b938a67f")
+LEGACY_STOPWORDS = DataUsed(STOPWORDS_NAME, "2faef318155a30d7")
+
+NO_WORDNET = ("Lemmatization is off: LSTM Lab's copy of WordNet's verb list is missing or damaged and NLTK "
+              "has no WordNet on this machine. Reinstall LSTM Lab to get it back.")
+NO_STOPWORDS = ("Stopwords are kept: LSTM Lab's copy of NLTK's English stopword list is missing or damaged "
+                "and NLTK has none on this machine. Reinstall LSTM Lab to get it back.")
 
 
 def _soup_text(text: str, separator: str) -> str:
@@ -139,32 +244,90 @@ def _dropped(before: Sequence[str], kept_flags: Sequence[bool]) -> tuple[str, ..
 # ----------------------------------------------------------------------------- cleaner
 
 class Cleaner:
-    """Cleans reviews with one :class:`PreprocessConfig`.
+    """Cleans reviews with one :class:`PreprocessConfig`, and with ``recipe`` as a run's text was.
 
-    ``warnings`` says what could not be done as asked (WordNet missing: no
-    lemmas) or was done from a fallback (the bundled stopword list)."""
+    Without ``recipe`` it reads the first verb table and stopword list it finds (the bundled
+    ones); ``recipe`` (what it does) is what training records. With a run's ``recipe`` it reads
+    data with the recorded digests, and where this machine has none, the closest it has: each
+    such step is in ``unreproduced`` ("lemmas", "stopwords", "version") and explained in
+    ``problems``. ``warnings`` says what could not be done as asked, ``problems`` included."""
 
-    def __init__(self, cfg: PreprocessConfig = PreprocessConfig()):
+    def __init__(self, cfg: PreprocessConfig = PreprocessConfig(), recipe: CleaningRecipe | None = None):
         if not isinstance(cfg, PreprocessConfig):
             raise ValueError(f"preprocess must be a PreprocessConfig, got {cfg!r}")
+        if recipe is not None and not isinstance(recipe, CleaningRecipe):
+            raise ValueError(f"recipe must be a CleaningRecipe or None, got {recipe!r:.200}")
         self.cfg = cfg
         self.warnings: list[str] = []
+        self.problems: list[str] = []
+        self.unreproduced: set[str] = set()
+        if recipe is not None and recipe.version != CLEANING_VERSION:
+            self._problem("version", f"The model's training text was cleaned by cleaning version "
+                                     f"{recipe.version}; this LSTM Lab cleans with version {CLEANING_VERSION}, "
+                                     "so some words may be cleaned differently.")
         self.lemmatizer: VerbLemmatizer | None = None
         if cfg.lemmatize:
-            location = _wn.find_corpus("wordnet", VerbLemmatizer.FILES)
-            if location is None:
-                self.warnings.append(
-                    "WordNet not found in NLTK_DATA (searched: " + ", ".join(_wn.nltk_search_path())
-                    + "): lemmatization skipped. Point NLTK_DATA at a folder with corpora/wordnet.zip.")
-            else:
-                self.lemmatizer = _lemmatizer_at(location)
-        self.stopwords: frozenset[str] = frozenset()
+            self.lemmatizer = self._lemmatizer(recipe)
+        words: tuple[str, ...] | None = None
         if cfg.remove_stopwords:
-            self.stopwords, from_nltk = _stopwords(cfg.keep_negations)
-            if not from_nltk:
-                self.warnings.append("NLTK stopwords not found in NLTK_DATA: using the bundled copy of "
-                                     "NLTK's English list (assets/stopwords_english.txt).")
+            words = self._stopword_list(recipe)
+        self.stopwords: frozenset[str] = frozenset(words or ())
+        if cfg.keep_negations:
+            self.stopwords -= NEGATIONS
+        lemmas = self.lemmatizer
+        self.recipe = CleaningRecipe(
+            CLEANING_VERSION, DataUsed(lemmas.name, lemmas.digest) if lemmas is not None else None,
+            DataUsed(STOPWORDS_NAME, data_digest(words)) if words else None)
         self._memo: dict[str, str] = {}
+
+    def _problem(self, step: str, message: str) -> None:
+        self.unreproduced.add(step)
+        self.problems.append(message)
+        self.warnings.append(message)
+
+    def _lemmatizer(self, recipe: CleaningRecipe | None) -> VerbLemmatizer | None:
+        want = recipe.lemmas if recipe is not None else None
+        if recipe is not None and want is None:
+            return None  # training did not lemmatize (WordNet was missing there): neither do we
+        found = find_lemmatizer(want.digest if want is not None else None)
+        if found is not None:
+            return found
+        other = find_lemmatizer()
+        if want is None:
+            self.warnings.append(NO_WORDNET)
+        elif other is not None:
+            self._problem("lemmas", f"The model's training text was lemmatized with {want.name} (data "
+                                    f"{want.digest}); this machine has only {other.name} (data {other.digest}), "
+                                    "so a word may be lemmatized differently than in training.")
+        else:
+            self._problem("lemmas", f"The model's training text was lemmatized with {want.name} (data "
+                                    f"{want.digest}), which this machine does not have: words are not "
+                                    "lemmatized here, so a form such as 'acting' may be unknown to a model "
+                                    "that learned 'act'.")
+        return other
+
+    def _stopword_list(self, recipe: CleaningRecipe | None) -> tuple[str, ...] | None:
+        want = recipe.stopwords if recipe is not None else None
+        if recipe is not None and want is None:
+            return None
+        found = find_stopwords(want.digest if want is not None else None)
+        if found is not None:
+            return found
+        other = find_stopwords()
+        if want is None:
+            self.warnings.append(NO_STOPWORDS)
+        else:
+            instead = (f"it drops the words of another list ({STOPWORDS_NAME}, data {data_digest(other)})"
+                       if other is not None else "it keeps them")
+            self._problem("stopwords", f"The model's training text had the stopwords of {want.name} (data "
+                                       f"{want.digest}) removed, a list this machine does not have: {instead}, "
+                                       "so some words may be kept or dropped unlike in training.")
+        return other
+
+    @property
+    def exact(self) -> bool:
+        """Whether this cleaner reproduces its recipe (always, without one) on this machine."""
+        return not self.unreproduced
 
     # ---- what the cleaning depends on, for cache keys
     def fingerprint(self) -> str:
@@ -172,7 +335,7 @@ class Cleaner:
         parts = {
             "version": CLEANING_VERSION,
             "config": dataclasses.asdict(self.cfg),
-            "wordnet": self.lemmatizer.digest if self.lemmatizer is not None else None,
+            "recipe": self.recipe.to_dict(),
             "stopwords": sorted(self.stopwords),
         }
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
@@ -204,7 +367,7 @@ class Cleaner:
         return self.lemmatizer.lemmatize(word) if self.lemmatizer is not None else word
 
     def is_stopword(self, word: str) -> bool:
-        return self.cfg.remove_stopwords and word.lower() in self.stopwords
+        return word.lower() in self.stopwords  # empty unless stopwords are removed
 
     def _text_steps(self, text: str) -> str:
         if self.cfg.strip_html:
@@ -298,8 +461,8 @@ def clean_stages(text: str, cfg: PreprocessConfig = PreprocessConfig()) -> list[
     ``raw`` → ``HTML stripped`` → ``negations spelled out`` → ``letters only`` →
     ``short words dropped`` → ``lowercased + lemmatized`` → ``stopwords dropped``.
 
-    A step that is switched off is omitted (so is lemmatization when WordNet is
-    missing: the label then reads ``lowercased``; ``short words dropped`` is
+    A step that is switched off is omitted (so is lemmatization when no verb
+    table is found: the label then reads ``lowercased``; ``short words dropped`` is
     omitted when ``min_word_len`` is 1). The last stage always has tokens, equal
     to ``Cleaner(cfg).clean(text)``: if every token step is off it is ``words``,
     the text split on whitespace."""
@@ -375,15 +538,16 @@ def _cache_file(texts: Sequence[str], cleaner: Cleaner, cache_dir: str | Path | 
 
 
 def clean_corpus(texts: Iterable[str], cfg: PreprocessConfig = PreprocessConfig(),
-                 cache_dir: str | Path | None = None, progress: Progress | None = None) -> list[list[str]]:
-    """``Cleaner(cfg).clean_many(texts)``, read from the disk cache when cleaned before.
+                 cache_dir: str | Path | None = None, progress: Progress | None = None, *,
+                 cleaner: Cleaner | None = None) -> list[list[str]]:
+    """``Cleaner(cfg).clean_many(texts)`` (or ``cleaner``'s), read from the disk cache when cleaned before.
 
     The cache (``cache_dir``, else ``$LSTM_LAB_CACHE``, else ``~/.cache/lstm_lab``)
-    is keyed by the texts, the config, the NLTK data found and
+    is keyed by the texts, the config, the recipe (the data read) and
     :data:`CLEANING_VERSION`. A damaged file is ignored and rewritten; a cache
     that cannot be written is skipped (the tokens are still returned)."""
     texts = texts if isinstance(texts, Sequence) else list(texts)
-    cleaner = Cleaner(cfg)
+    cleaner = cleaner or Cleaner(cfg)
     path, key = _cache_file(texts, cleaner, cache_dir)
     cached = _read_cache(path, key, len(texts))
     if cached is not None:

@@ -10,7 +10,7 @@ import streamlit as st
 from lstm_core import figures
 from lstm_core.config import ExperimentConfig, PreprocessConfig
 from lstm_core.data import ENV_VAR, describe_source
-from lstm_core.preprocessing import clean_stages
+from lstm_core.preprocessing import clean_stages, lemmatization_available
 from lstm_core.vocabulary import Vocabulary, pad_sequences
 from ui import controls, state
 from ui.boot import ensure_app_navigation
@@ -99,7 +99,11 @@ def cleaning_switches() -> None:
                 ("Keep negations", "keep_negations")]
     for i, (label, name) in enumerate(switches):
         with cols[i % 4]:
-            controls.toggle(label, f"preprocess.{name}")
+            if name == "lemmatize" and not lemmatization_available():  # shown off, as cleaning does it
+                controls.toggle(label, f"preprocess.{name}", to_widget=lambda v: False, disabled=True,
+                                help="Off: this machine has no WordNet verb list (see the warning below).")
+            else:
+                controls.toggle(label, f"preprocess.{name}")
     with cols[3]:
         controls.slider("Shortest word kept", "preprocess.min_word_len", 1, 6, 1)
     left, right, _ = st.columns([1, 1, 2])

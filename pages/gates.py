@@ -10,6 +10,7 @@ from lstm_core import figures_gates as fg
 from lstm_core.errors import LstmLabError
 from lstm_core.explain import SATURATION, SIGMOID_GATES, UNIT_ORDERS, NothingToExplain, explain, saturation, \
     unit_order, unit_terms, untrained_copy
+from lstm_core.preprocessing import CleaningRecipe
 from ui import state
 from ui.boot import ensure_app_navigation
 from ui.sentence import plain, sentence_html
@@ -156,7 +157,8 @@ if SIGMOID_GATES[ex.cell]:
     st.markdown("#### Saturation")
     low, high = SATURATION
     fresh = untrained(str(entry.path) if entry is not None else run.name, run)
-    before = saturation(explain(fresh, text, vocab=run.vocab, config=run.config).trace)
+    recipe = CleaningRecipe.of_run(run.config.preprocess, run.info)  # the text as the trained model read it
+    before = saturation(explain(fresh, text, vocab=run.vocab, config=run.config, recipe=recipe).trace)
     st.plotly_chart(fg.saturation_bars(saturation(ex.trace), before=before, low=low, high=high,
                                        title="How often each gate is nearly closed or nearly open"),
                     key="gates_saturation")

@@ -270,3 +270,44 @@ def test_cli_gates_prints_json_and_refuses_bad_text(tiny_imdb_dir, out_root, cap
         assert main(["gates", str(path), "--text", text]) == 2
         err = capsys.readouterr().err.strip()
         assert err.startswith(message) and "Traceback" not in err and len(err.splitlines()) == 1
+
+
+# ------------------------------------------------------------------------------------ recipe
+
+
+@pytest.fixture
+def no_wordnet_here(run, tmp_path, monkeypatch):
+    """After the run was trained (with lemmas), this machine has neither the bundled verb table nor
+    NLTK's WordNet (explain's cleaners are rebuilt before and after, as a fresh server would)."""
+    from lstm_core import explain as explain_module
+    from lstm_core import lemmatizer
+
+    monkeypatch.setattr(lemmatizer, "WORDNET_ASSET", tmp_path / "gone" / "wordnet_verbs.txt")
+    monkeypatch.setattr(lemmatizer, "nltk_search_path", lambda: [str(tmp_path)])
+    explain_module._cleaner.cache_clear()
+    yield
+    explain_module._cleaner.cache_clear()
+
+
+def test_a_run_records_how_its_text_was_cleaned(run):
+    assert run.info["cleaning"] == Cleaner().recipe.to_dict()
+    assert run.info["cleaning"]["lemmas"]["name"] == "WordNet 3.0 verbs"
+
+
+def test_a_recipe_this_machine_cannot_reproduce_is_told_once_and_its_words_marked(run, no_wordnet_here):
+    ex = explain(run, "The acting was wonderful and I loved it")
+    acting = next(w for w in ex.words if w.text == "acting")
+    assert acting.token == "acting" and acting.status == UNKNOWN and acting.unsure  # training read "act"
+    assert "perhaps only because this machine cannot clean" in acting.reason
+    assert "acting?" in ex.labels() and ex.unsure.tolist() == [not k for k in ex.known]
+    told = [n for n in ex.notices if "WordNet 3.0 verbs" in n]
+    assert len(told) == 1 and "cannot clean text exactly" in told[0] and "marked ?" in told[0]
+    assert "/" not in told[0]
+    assert ex.to_dict()["unsure"] == ex.unsure.tolist()
+
+
+def test_the_cli_warns_once_when_a_run_cannot_be_cleaned_as_in_training(tiny_imdb_dir, out_root, capsys,
+                                                                       no_wordnet_here):
+    assert main(["predict", str(trained_run(tiny_imdb_dir, out_root)), "The acting was wonderful"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("warning:") == 1 and "WordNet 3.0 verbs" in err and "not lemmatized here" in err

@@ -1,32 +1,45 @@
-"""Cleaning: each switch, negations, the tutorial's exact output, HTML fast path, lemmas, cache, stages."""
+"""Cleaning: each switch, negations, the tutorial's exact output, HTML fast path, lemmas, recipes, cache, stages.
+
+Nothing here needs NLTK data. The tests that compare with NLTK itself (the tutorial's own code, the
+bundled verb table and stopword list against NLTK's) look for it on NLTK's search path and in
+``../shared/nltk_data``, and are skipped with that reason when neither has it.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import functools
 import importlib.util
+import json
 import re
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from lstm_core import lemmatizer as wn
 from lstm_core import preprocessing as pp
-from lstm_core.config import DataConfig, PreprocessConfig
+from lstm_core.config import DataConfig, ExperimentConfig, PreprocessConfig
 from lstm_core.data import load_dataset
-from lstm_core.errors import DataError
-from lstm_core.preprocessing import (NEGATIONS, Cleaner, Stage, cache_path, clean_corpus, clean_stages,
-                                     stopword_set)
+from lstm_core.errors import DataError, RunError
+from lstm_core.preprocessing import (LEGACY_LEMMAS, LEGACY_STOPWORDS, NEGATIONS, NO_STOPWORDS, NO_WORDNET,
+                                     Cleaner, CleaningRecipe, DataUsed, Stage, cache_path, clean_corpus,
+                                     clean_stages, data_digest, lemmatization_available, stopword_set)
+from lstm_core.vocabulary import Vocabulary
 
 REPO = Path(__file__).resolve().parent.parent
 TARBALL = REPO.parent / "shared" / "data" / "aclImdb_v1.tar.gz"
 TUTORIAL = PreprocessConfig(html_as_space=False, keep_negations=False)
-HAS_WORDNET = wn.find_corpus("wordnet", wn.VerbLemmatizer.FILES) is not None
-HAS_STOPWORDS = wn.find_corpus("stopwords", ("english",)) is not None
-needs_nltk_data = pytest.mark.skipif(not (HAS_WORDNET and HAS_STOPWORDS),
-                                     reason="NLTK_DATA has no wordnet/stopwords (../shared/nltk_data)")
+SHARED_NLTK_DATA = REPO.parent / "shared" / "nltk_data"
+_NLTK_FOLDERS = wn.nltk_search_path() + ([str(SHARED_NLTK_DATA)] if SHARED_NLTK_DATA.is_dir() else [])
+NLTK_WORDNET = wn.find_corpus("wordnet", wn.VerbLemmatizer.FILES + ("LICENSE",), _NLTK_FOLDERS)
+NLTK_STOPWORDS = wn.find_corpus("stopwords", ("english",), _NLTK_FOLDERS)
+needs_nltk_data = pytest.mark.skipif(
+    not (NLTK_WORDNET and NLTK_STOPWORDS),
+    reason="no NLTK data to compare with: neither NLTK_DATA nor ../shared/nltk_data has corpora/wordnet "
+           "and corpora/stopwords (LSTM Lab itself needs neither)")
 
 HTML_CASES = [
     "Great film.<br /><br />The end.",
@@ -82,10 +95,25 @@ def no_nltk_data(tmp_path, monkeypatch):
     monkeypatch.setattr(wn, "nltk_search_path", lambda: [str(tmp_path)])
 
 
+@pytest.fixture
+def no_bundled_data(tmp_path, monkeypatch):
+    """The bundled verb table and stopword list are gone (NLTK's data, if any, stays)."""
+    monkeypatch.setattr(wn, "WORDNET_ASSET", tmp_path / "gone" / "wordnet_verbs.txt")
+    monkeypatch.setattr(pp, "STOPWORDS_ASSET", tmp_path / "gone" / "stopwords_english.txt")
+
+
+@pytest.fixture
+def nltk_data(monkeypatch):
+    """NLTK imported, its search path extended by ../shared/nltk_data: NLTK itself, to compare with."""
+    nltk = pytest.importorskip("nltk")
+    monkeypatch.setattr(nltk.data, "path", [*nltk.data.path, *_NLTK_FOLDERS])
+    return nltk
+
+
 # ----------------------------------------------------------------------------- tutorial equality
 
 @needs_nltk_data
-def test_tutorial_mode_equals_tutorial_code_on_handwritten_html():
+def test_tutorial_mode_equals_tutorial_code_on_handwritten_html(nltk_data):
     ref = _tutorial_module()
     extra = ["I don't like it. It isn't good, and I can't say it won't bore you.",
              "The actors were running, had watched, and studies went nowhere.<br />No! Never."]
@@ -94,7 +122,7 @@ def test_tutorial_mode_equals_tutorial_code_on_handwritten_html():
 
 
 @needs_nltk_data
-def test_tutorial_mode_equals_tutorial_code_on_real_reviews():
+def test_tutorial_mode_equals_tutorial_code_on_real_reviews(nltk_data):
     ref = _tutorial_module()
     texts = _real_reviews(300)
     cleaner = Cleaner(TUTORIAL)
@@ -157,7 +185,6 @@ def test_lowercase_switch():
     assert Cleaner(_cfg(lemmatize=False, lowercase=False)).clean("Great FILM") == ["Great", "FILM"]
 
 
-@needs_nltk_data
 def test_lemmatize_switch():
     text = "dogs watched studies running"
     assert Cleaner(_cfg()).clean(text) == ["dog", "watch", "study", "run"]
@@ -208,7 +235,7 @@ def test_stopword_set_and_negations():
 
 
 @needs_nltk_data
-def test_shipped_stopwords_equal_nltk():
+def test_shipped_stopwords_equal_nltk(nltk_data):
     from nltk.corpus import stopwords
 
     shipped = (REPO / "assets" / "stopwords_english.txt").read_text(encoding="utf-8").split()
@@ -217,31 +244,80 @@ def test_shipped_stopwords_equal_nltk():
 
 # ----------------------------------------------------------------------------- lemmatizer
 
+EDGE_WORDS = ["s", "es", "ed", "ing", "ies", "was", "saw", "axes", "ties", "dying", "lied", "not", "no", "nor",
+              "never", "but", "ringing", "bored", "boring", "acting", "loved", "thinking", "Watched", "RUNNING"]
+
+
+@functools.lru_cache(maxsize=1)
+def _bundled_review_words() -> frozenset[str]:
+    """Every distinct letters-only word of the 10,000 bundled reviews, as written and lowercased."""
+    dataset = load_dataset(DataConfig())
+    words: set[str] = set()
+    for text in dataset.train.texts + dataset.test.texts:
+        found = re.findall(r"[a-zA-Z]+", text)
+        words.update(found)  # case is kept when lowercase is off
+        words.update(w.lower() for w in found)
+    return frozenset(words)
+
+
 @needs_nltk_data
-def test_verb_lemmatizer_equals_nltk_on_real_words():
+def test_bundled_verb_table_equals_nltk_on_every_word_of_the_bundled_reviews(nltk_data):
     from nltk.stem import WordNetLemmatizer
 
-    words = set()
-    for text in _real_reviews(3000):
-        found = re.findall(r"[a-zA-Z]+", text)
-        words.update(w.lower() for w in found)
-        words.update(found)  # case is kept when lowercase is off
-    words.update(["s", "es", "ed", "ing", "ies", "was", "saw", "axes", "ties", "dying", "lied", "not", "no",
-                  "nor", "never", "but", "ringing", "bored", "boring"])
-    assert len(words) > 20_000
-    ours, theirs = wn.VerbLemmatizer.load(), WordNetLemmatizer()
-    wrong = {w: (ours.lemmatize(w), theirs.lemmatize(w, pos="v")) for w in words
-             if ours.lemmatize(w) != theirs.lemmatize(w, pos="v")}
+    words = _bundled_review_words() | set(EDGE_WORDS)
+    assert len(words) > 60_000
+    bundled, from_nltk, theirs = wn.VerbLemmatizer.bundled(), wn.VerbLemmatizer.load(NLTK_WORDNET), WordNetLemmatizer()
+    assert (bundled.source, from_nltk.source) == ("bundled", "nltk")
+    assert bundled.digest == from_nltk.digest and bundled.version == from_nltk.version == "3.0"
+    wrong = {w: (bundled.lemmatize(w), from_nltk.lemmatize(w), theirs.lemmatize(w, pos="v")) for w in words
+             if not bundled.lemmatize(w) == from_nltk.lemmatize(w) == theirs.lemmatize(w, pos="v")}
     assert not wrong
+    assert sum(bundled.lemmatize(w) != w for w in words) > 5_000  # the comparison has lemmas in it
+
+
+@needs_nltk_data
+def test_wordnet_asset_is_reproduced_byte_for_byte_from_nltk_wordnet():
+    texts = wn.read_corpus_files(NLTK_WORDNET, "wordnet", wn.VerbLemmatizer.FILES + ("LICENSE",))
+    lem = wn.VerbLemmatizer.from_wordnet(texts["index.verb"], texts["verb.exc"])
+    assert lem.to_asset(texts["LICENSE"]).encode("utf-8") == wn.WORDNET_ASSET.read_bytes()
+    script = [sys.executable, "scripts/make_wordnet_verbs.py", "--check", str(Path(NLTK_WORDNET).parents[1])]
+    done = subprocess.run(script, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "reproduced byte for byte" in done.stdout, done.stdout + done.stderr
+
+
+def test_bundled_table_carries_the_licence_and_the_digests_runs_record():
+    text = wn.WORDNET_ASSET.read_text(encoding="utf-8")
+    header = text[: text.index(f"\n{wn.VERBS}\n")]
+    assert "WordNet 3.0 Copyright 2006 by Princeton University.  All rights reserved." in header
+    assert "Permission to use, copy, modify and distribute this software" in header
+    lem = wn.VerbLemmatizer.bundled()
+    assert (lem.name, lem.digest) == (LEGACY_LEMMAS.name, LEGACY_LEMMAS.digest) and f"# digest: {lem.digest}" in header
+    assert len(lem.verbs) == 11_529 and len(lem.exceptions) == 2_401
+    assert data_digest(pp.find_stopwords()) == LEGACY_STOPWORDS.digest
+    assert Cleaner().recipe == CleaningRecipe(pp.CLEANING_VERSION, LEGACY_LEMMAS, LEGACY_STOPWORDS)
+
+
+def test_a_damaged_table_is_refused(tmp_path, monkeypatch):
+    good = wn.WORDNET_ASSET.read_text(encoding="utf-8")
+    with pytest.raises(ValueError, match="damaged"):
+        wn.VerbLemmatizer.from_table(good.replace("\nwatch\n", "\n"))
+    with pytest.raises(ValueError, match="format"):
+        wn.VerbLemmatizer.from_table("aah\nabandon\n")
+    damaged = tmp_path / "wordnet_verbs.txt"
+    damaged.write_text(good.replace("\nwatch\n", "\nwatcher\n"), encoding="utf-8")
+    monkeypatch.setattr(wn, "WORDNET_ASSET", damaged)
+    assert wn.VerbLemmatizer.bundled() is None
 
 
 def test_verb_lemmatizer_rules_on_tiny_wordnet():
-    index = "  licence line\nwatch v 1 0 1 0 01\nbe v 1 0 1 0 02\nsee v 1 0 1 0 03\nsaw v 1 0 1 0 04\n"
-    lem = wn.VerbLemmatizer.from_text(index, "was be\nsaw see\n")
+    index = "  licence line WordNet 9.9 Copyright\nwatch v 1 0 1 0 01\nbe v 1 0 1 0 02\nsee v 1 0 1 0 03\nsaw v 1 0 1 0 04\n"
+    lem = wn.VerbLemmatizer.from_wordnet(index, "was be\nsaw see\n")
     assert lem.lemmatize("watches") == "watch" and lem.lemmatize("watched") == "watch"
     assert lem.lemmatize("was") == "be"
     assert lem.candidates("saw") == ["saw", "see"] and lem.lemmatize("saw") == "saw"  # first of the shortest
     assert lem.lemmatize("unknown") == "unknown"
+    again = wn.VerbLemmatizer.from_table(lem.to_asset("Some licence"))
+    assert (again.verbs, again.exceptions, again.version, again.digest) == (lem.verbs, lem.exceptions, "9.9", lem.digest)
 
 
 def test_search_path_mirrors_nltk_without_importing_it(tmp_path):
@@ -252,14 +328,122 @@ def test_search_path_mirrors_nltk_without_importing_it(tmp_path):
     subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, check=True, timeout=60)
 
 
-def test_missing_wordnet_warns_and_skips_lemmas(no_nltk_data):
+def test_lemmas_and_stopwords_need_no_nltk_data(no_nltk_data):
     c = Cleaner()
-    assert any("WordNet not found" in w and "lemmatization skipped" in w for w in c.warnings)
-    assert any("bundled" in w for w in c.warnings)  # stopwords from assets/
-    assert c.lemmatizer is None
-    assert c.clean("The dogs watched it, but not the cats") == ["dogs", "watched", "but", "not", "cats"]
+    assert c.warnings == [] and c.lemmatizer.source == "bundled" and lemmatization_available()
+    assert c.clean("The actors were acting, but not the cats") == ["actors", "act", "but", "not", "cat"]
+    assert [s.name for s in c.stages("dogs")][-2] == "lowercased + lemmatized"
+    assert c.recipe == CleaningRecipe(pp.CLEANING_VERSION, LEGACY_LEMMAS, LEGACY_STOPWORDS)
+
+
+@needs_nltk_data
+def test_nltk_data_is_the_second_source(nltk_data, tmp_path, monkeypatch):
+    texts = _real_reviews(300)
+    expected = Cleaner().clean_many(texts)  # from the bundled data
+    monkeypatch.setattr(wn, "WORDNET_ASSET", tmp_path / "gone" / "wordnet_verbs.txt")
+    monkeypatch.setattr(pp, "STOPWORDS_ASSET", tmp_path / "gone" / "stopwords_english.txt")
+    c = Cleaner()
+    assert c.warnings == [] and c.lemmatizer.source == "nltk"
+    assert c.recipe == CleaningRecipe(pp.CLEANING_VERSION, LEGACY_LEMMAS, LEGACY_STOPWORDS)  # the same data
+    assert c.clean_many(texts) == expected
+
+
+def test_without_any_data_cleaning_says_so_without_a_path(no_nltk_data, no_bundled_data, tmp_path):
+    c = Cleaner()
+    assert c.warnings == [NO_WORDNET, NO_STOPWORDS] and not lemmatization_available()
+    assert c.lemmatizer is None and c.stopwords == frozenset()
+    assert c.clean("The dogs watched it, but not the cats") == ["the", "dogs", "watched", "but", "not", "the", "cats"]
     assert [s.name for s in c.stages("dogs")][-2] == "lowercased"
+    assert c.recipe == CleaningRecipe(pp.CLEANING_VERSION, None, None)
+    for warning in c.warnings:
+        assert "/" not in warning and str(tmp_path) not in warning and "NLTK_DATA" not in warning
     assert Cleaner(PreprocessConfig(lemmatize=False, remove_stopwords=False)).warnings == []
+
+
+# ----------------------------------------------------------------------------- recipes
+
+OTHER_WORDNET = DataUsed("WordNet 3.1 verbs", "0123456789abcdef")
+OTHER_STOPWORDS = DataUsed("NLTK English stopwords", "fedcba9876543210")
+
+
+def test_recipe_round_trips_and_is_what_training_records(tiny_imdb_dir):
+    from lstm_core.pipeline import prepare, run_cleaner
+
+    recipe = Cleaner().recipe
+    assert CleaningRecipe.from_dict(json.loads(json.dumps(recipe.to_dict()))) == recipe
+    cfg = ExperimentConfig().replace(data={"source": str(tiny_imdb_dir)})
+    assert prepare(cfg).recipe == recipe
+    served = run_cleaner(SimpleNamespace(config=cfg, info={"cleaning": recipe.to_dict()}))
+    assert served.exact and served.problems == [] and served.recipe == recipe
+
+
+def test_a_run_trained_without_lemmas_is_served_without_lemmas():
+    c = Cleaner(PreprocessConfig(), CleaningRecipe(1, None, LEGACY_STOPWORDS))
+    assert c.exact and c.warnings == [] and c.lemmatizer is None
+    assert c.clean("The actors were acting") == ["actors", "acting"]
+    assert c.fingerprint() != Cleaner().fingerprint()  # and is cached apart
+
+
+@pytest.mark.parametrize("warnings, cfg, lemmas", [
+    ([], PreprocessConfig(), LEGACY_LEMMAS),
+    (["WordNet not found in NLTK_DATA (searched: /a, /b): lemmatization skipped."], PreprocessConfig(), None),
+    ([], PreprocessConfig(lemmatize=False), None),
+])
+def test_runs_saved_before_recipes_get_the_one_their_code_used(warnings, cfg, lemmas):
+    recipe = CleaningRecipe.of_run(cfg, {"warnings": warnings})
+    assert recipe == CleaningRecipe(1, lemmas, LEGACY_STOPWORDS)
+    assert CleaningRecipe.of_run(PreprocessConfig(remove_stopwords=False), {}).stopwords is None
+
+
+@pytest.mark.parametrize("bad, field", [
+    ([], "cleaning must be"),
+    ({"version": 1, "lemmas": None}, "cleaning must be"),
+    ({"version": "1", "lemmas": None, "stopwords": None}, "cleaning.version"),
+    ({"version": 1, "lemmas": "WordNet", "stopwords": None}, "cleaning.lemmas must be"),
+    ({"version": 1, "lemmas": {"name": "x", "digest": "../../etc"}, "stopwords": None}, "cleaning.lemmas.digest"),
+    ({"version": 1, "lemmas": None, "stopwords": {"name": "<b>" * 50, "digest": "0" * 16}}, "cleaning.stopwords.name"),
+])
+def test_a_recorded_recipe_is_checked(bad, field):
+    with pytest.raises(ValueError, match=re.escape(field)):
+        CleaningRecipe.from_dict(bad)
+    with pytest.raises(RunError, match="how its text was cleaned is not valid"):
+        CleaningRecipe.of_run(PreprocessConfig(), {"cleaning": bad})
+
+
+def test_another_wordnet_is_a_problem_and_the_closest_is_used():
+    c = Cleaner(PreprocessConfig(), CleaningRecipe(1, OTHER_WORDNET, LEGACY_STOPWORDS))
+    assert not c.exact and c.unreproduced == {"lemmas"} and len(c.problems) == 1 and c.warnings == c.problems
+    assert "WordNet 3.1 verbs (data 0123456789abcdef)" in c.problems[0]
+    assert "WordNet 3.0 verbs (data 2ee81586b938a67f)" in c.problems[0]
+    assert c.clean("acting") == ["act"]  # lemmatized with the closest table there is
+
+
+def test_no_wordnet_for_a_run_that_had_it_is_a_problem(no_nltk_data, no_bundled_data):
+    c = Cleaner(PreprocessConfig(), CleaningRecipe(1, LEGACY_LEMMAS, None))
+    assert c.unreproduced == {"lemmas"} and "not lemmatized here" in c.problems[0]
+    assert c.clean("acting") == ["acting"]
+    assert "/" not in c.problems[0]
+
+
+def test_another_stopword_list_and_another_version_are_problems():
+    c = Cleaner(PreprocessConfig(), CleaningRecipe(pp.CLEANING_VERSION + 1, LEGACY_LEMMAS, OTHER_STOPWORDS))
+    assert c.unreproduced == {"stopwords", "version"} and len(c.problems) == 2
+    assert "cleaning version 2" in c.problems[0] and "another list" in c.problems[1]
+    assert c.clean("the film") == ["film"]  # this machine's list, the closest
+
+
+def test_the_default_run_records_a_recipe_that_gives_its_vocabulary():
+    """No skew for the shipped model on any machine: its training reviews, cleaned here with its
+    recorded recipe (bundled data only), give exactly the vocabulary it was trained with."""
+    run_dir = REPO / "assets" / "default_run"
+    info = json.loads((run_dir / "history.json").read_text(encoding="utf-8"))["info"]
+    cfg = ExperimentConfig.from_dict(json.loads((run_dir / "config.json").read_text(encoding="utf-8")))
+    assert info["cleaning"] == Cleaner().recipe.to_dict()
+    cleaner = Cleaner(cfg.preprocess, CleaningRecipe.of_run(cfg.preprocess, info))
+    assert cleaner.exact
+    fitted = Vocabulary(max_size=cfg.sequence.max_vocab).fit(cleaner.clean_many(list(load_dataset(cfg.data).train.texts)))
+    saved = json.loads((run_dir / "vocabulary.json").read_text(encoding="utf-8"))
+    assert fitted.words_ == saved["words"] and [fitted.counts_[w] for w in fitted.words_] == saved["counts"]
 
 
 # ----------------------------------------------------------------------------- cache
@@ -322,8 +506,7 @@ def test_stages_in_order_with_removed_words():
     text = "I don't like it.<br />The film is 10/10 dull"
     stages = clean_stages(text)
     assert [s.name for s in stages] == ["raw", "HTML stripped", "negations spelled out", "letters only",
-                                        "short words dropped", "lowercased + lemmatized" if HAS_WORDNET
-                                        else "lowercased", "stopwords dropped"]
+                                        "short words dropped", "lowercased + lemmatized", "stopwords dropped"]
     by = {s.name: s for s in stages}
     assert stages[0] == Stage("raw", text, None, ())
     assert by["HTML stripped"].text == "I don't like it. The film is 10/10 dull"
