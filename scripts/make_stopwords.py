@@ -1,7 +1,6 @@
 """Write assets/stopwords_english.txt: NLTK's English stopword list, one word a line.
 
-The app uses NLTK's own list when NLTK_DATA has it and this copy otherwise, so cleaning works with
-no download.
+Cleaning reads this copy (NLTK's own list only when the copy is missing), so it needs no NLTK data.
 
     python scripts/make_stopwords.py [path/to/nltk_data]
 """

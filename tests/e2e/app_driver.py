@@ -35,10 +35,7 @@ class AppServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log
-        self.env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
-        nltk = REPO.parent / "shared" / "nltk_data"
-        if nltk.is_dir():
-            self.env.setdefault("NLTK_DATA", str(nltk))
+        self.env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}  # the app needs no NLTK data
         self.timeout = timeout
         self.proc: subprocess.Popen | None = None
         self.ready_at = 0.0  # time.perf_counter() when /_stcore/health first answered ok
