@@ -3,15 +3,21 @@
 Importing this file must stay cheap (no TensorFlow): the first page renders in a few seconds.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui.boot import keep_keras_state
 from ui.sidebar import render_sidebar
 from ui.state import job_manager
 
+FAVICON = Path(__file__).resolve().parent / "assets" / "favicon.svg"
+
 keep_keras_state()  # Streamlit would reset Keras after every run, under the background training
 
-st.set_page_config(page_title="LSTM Lab", page_icon=":material/neurology:", layout="wide")
+# The tab icon is our own file (scripts/make_favicon.py): a ":material/…" page icon makes the browser
+# fetch it from Google's servers. (The st.Page icons below are drawn with the font Streamlit serves.)
+st.set_page_config(page_title="LSTM Lab", page_icon=str(FAVICON), layout="wide")
 
 # One line per page; the first is the start page.
 PAGES = [
