@@ -11,8 +11,9 @@ from streamlit.testing.v1 import AppTest
 
 import ui.state
 from lstm_core.jobs import JobManager
-from test_app_pages import app_navigation  # noqa: F401  (autouse: run pages as app.py's navigation does)
 from test_compare import compare_config, data_dir, vectors, write_vectors  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.usefixtures("app_navigation")  # conftest: run pages as app.py's navigation does
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "compare.py")
 TIMEOUT = 60

@@ -12,9 +12,10 @@ from streamlit.testing.v1 import AppTest
 
 import ui.state
 from lstm_core.explain import CUT, DROPPED, KEPT, UNKNOWN, Word
-from test_app_pages import app_navigation  # noqa: F401  (autouse: pages run inside app.py's navigation)
 from test_explain import trained_run  # the tiny runs the explain tests train, shared per session
 from ui.sentence import plain, sentence_html
+
+pytestmark = pytest.mark.usefixtures("app_navigation")  # conftest: pages run inside app.py's navigation
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "gates.py")
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
