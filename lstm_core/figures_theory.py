@@ -25,6 +25,17 @@ from .figures import BASELINE_COLOR, _layout, _values, batches_per_epoch, ema
 # Okabe-Ito, one per cell, distinguishable with the common colour-vision deficiencies
 CELL_COLORS = {"rnn": "#D55E00", "lstm": "#0072B2", "gru": "#009E73"}
 CELL_NAMES = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def times(x: float) -> str:
+    """A ratio for captions and hovers: "16.2×", "4,560×", "4.5×10⁸×"."""
+    if x == float("inf"):
+        return "∞×"
+    if x >= 1e5:
+        exp = int(f"{x:e}".split("e")[1])
+        return f"{x / 10 ** exp:.1f}×10{str(exp).translate(_SUPERSCRIPT)}×"
+    return f"{x:,.0f}×" if x >= 100 else f"{x:.3g}×"
 
 
 def _log_floor(values: np.ndarray) -> np.ndarray:
@@ -51,8 +62,13 @@ def gradient_profiles(profiles: Sequence[Any], *, title: str | None = None, heig
             fig.add_vline(x=d, line=dict(color="#9CA3AF", width=1, dash="dot"))
     fig.update_xaxes(title_text="distance from the end (1 = the last token)")
     fig.update_yaxes(type="log", title_text="‖gradient‖ (log scale)", exponentformat="power")
-    fig = _layout(fig, title, height)
-    fig.update_layout(hovermode="closest")
+    return _inside_legend(_layout(fig, title, height))
+
+
+def _inside_legend(fig: go.Figure) -> go.Figure:
+    """Legend in the plot's lower left, which falling lines on a log axis leave empty."""
+    fig.update_layout(hovermode="closest", legend=dict(orientation="v", x=0.01, xanchor="left", y=0.02,
+                                                       yanchor="bottom", bgcolor="rgba(255,255,255,0.8)"))
     return fig
 
 
@@ -78,9 +94,7 @@ def cell_paths(paths: Sequence[tuple[str, Sequence[float], Sequence[float] | Non
                                      hovertemplate=hover + f"<extra>{label}, 90th percentile</extra>"))
     fig.update_xaxes(title_text="distance from the end (words)")
     fig.update_yaxes(type="log", title_text="product of the gates after it", exponentformat="power")
-    fig = _layout(fig, title, height)
-    fig.update_layout(hovermode="closest")
-    return fig
+    return _inside_legend(_layout(fig, title, height))
 
 
 def memory_accuracy(records: Sequence[Any], *, distances: Sequence[int] | None = None, chance: float = 0.5,

@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 
 from lstm_core import figures_theory as ft
+from lstm_core.figures_theory import times
 from lstm_core.config import ExperimentConfig
 from lstm_core.errors import LstmLabError
 from lstm_core.gradients import PROFILE_LENGTH, memory_profiles, review_gradients
@@ -42,7 +43,7 @@ STYLE = """<style>
 
 
 def ratio_text(profiles, name_of=lambda p: p.label) -> str:
-    return "; ".join(f"{name_of(p)} {p.ratio(50):.3g}× (d = 100: {p.ratio(100):.3g}×)" for p in profiles)
+    return "; ".join(f"{name_of(p)} {times(p.ratio(50))} (d = 100: {times(p.ratio(100))})" for p in profiles)
 
 
 # ------------------------------------------------------------------------------------ the networks
@@ -85,8 +86,8 @@ def vanishing_section(profiles: list) -> None:
         st.plotly_chart(ft.gradient_profiles(profiles, title="Measured: ‖∂h_T/∂x_t‖ of fresh networks"),
                         key="why_gradients")
         st.caption(f"Measured now with tf.GradientTape on 8 memory-task sequences of {PROFILE_LENGTH} tokens, "
-                   f"32 units, the start chosen above. The gradient at distance 1 is this many times the one "
-                   f"at distance 50: {ratio_text(profiles, lambda p: CELL_NAMES[p.cell])}.")
+                   f"{SweepSpec().units} units, the start chosen above. The gradient at distance 1 is this many "
+                   f"times the one at distance 50: {ratio_text(profiles, lambda p: CELL_NAMES[p.cell])}.")
 
 
 def conflicts_section(spec: SweepSpec) -> None:
@@ -124,11 +125,11 @@ def lstm_section() -> None:
     with left:
         st.image(str(ASSETS / "lstm_cell.svg"), caption="One LSTM cell reading word x at step t", width="stretch")
         st.latex(r"""\begin{aligned}
-f_t &= \sigma\left(W_f x_t + U_f h_{t-1} + b_f\right) && \text{forget gate}\\
-i_t &= \sigma\left(W_i x_t + U_i h_{t-1} + b_i\right) && \text{input gate}\\
-g_t &= \tanh\left(W_c x_t + U_c h_{t-1} + b_c\right) && \text{candidate}\\
-c_t &= f_t \odot c_{t-1} + i_t \odot g_t && \text{cell update}\\
-o_t &= \sigma\left(W_o x_t + U_o h_{t-1} + b_o\right) && \text{output gate}\\
+f_t &= \sigma\left(W_f x_t + U_f h_{t-1} + b_f\right)\\
+i_t &= \sigma\left(W_i x_t + U_i h_{t-1} + b_i\right)\\
+g_t &= \tanh\left(W_c x_t + U_c h_{t-1} + b_c\right)\\
+c_t &= f_t \odot c_{t-1} + i_t \odot g_t\\
+o_t &= \sigma\left(W_o x_t + U_o h_{t-1} + b_o\right)\\
 h_t &= o_t \odot \tanh(c_t)
 \end{aligned}""")
     with right:
@@ -174,8 +175,8 @@ def review_part() -> None:
                    f"{far} from the end wrote into the cell, on average {trained.at(far):.3g} survives to the end "
                    f"along the cell path (its best-keeping tenth of units: {trained.quantile(0.9)[far - 1]:.3g}); "
                    f"in the same network before training {fresh.at(far):.3g}. "
-                   f"‖∂h_T/∂x_t‖ falls {found.profiles[0].ratio(far):.3g}-fold from the last word to word {far} "
-                   f"back (untrained: {found.profiles[1].ratio(far):.3g}-fold).")
+                   f"‖∂h_T/∂x_t‖ is {times(found.profiles[0].ratio(far))} smaller at word {far} from the end "
+                   f"than at the last word (untrained: {times(found.profiles[1].ratio(far))}).")
     else:
         st.caption("The current model is a SimpleRNN: it has no cell path to show.")
     if st.button("See this review's gates on the Gates page", icon=":material/tune:", key="why_to_gates"):
@@ -284,8 +285,8 @@ def results_section(result: Any, curves: dict, elapsed: float) -> None:
             cached = (result, memory_profiles(spec, result.models, distance=k))
         st.session_state[TRAINED] = cached
     profiles = cached[1]
-    st.plotly_chart(ft.gradient_profiles(profiles, title=f"Measured: ‖∂h_T/∂x_t‖ before and after training at k = {k}"),
-                    key="why_trained_gradients")
+    title = f"Measured: ‖∂h_T/∂x_t‖ before and after training at k = {k}"
+    st.plotly_chart(ft.gradient_profiles(profiles, title=title), key="why_trained_gradients")
     trained = [p for p in profiles if p.trained]
     st.caption("The same fresh networks (dotted) and the ones trained on this task (solid), on "
                f"{PROFILE_LENGTH}-token sequences. Distance 1 over distance 50 after training: "
@@ -310,7 +311,8 @@ def memory_section(init: str, scale: float | None) -> None:
     if found is not None and not job_active():
         results_section(*found)
     elif found is None and not job_active() and st.session_state.get(JOB) is None:
-        st.info("Press **Train the sweep** (the default, 3 cells at 3 distances, takes one to two minutes).")
+        st.info("Press **Train the sweep**: it trains every chosen cell at every chosen distance, one network "
+                "after the other, in the background.")
 
 
 # ------------------------------------------------------------------------------------ page

@@ -12,7 +12,8 @@ keras = pytest.importorskip("keras")
 from lstm_core.gates import LSTMTrace, RNNTrace, trace_layer  # noqa: E402
 from lstm_core.gradients import (GradientProfile, cell_path, embed, input_gradient_norms,  # noqa: E402
                                  model_parts, profile)
-from lstm_core.memory_task import MemoryModelConfig, MemoryTaskConfig, build_memory_model, make_memory_data  # noqa: E402
+from lstm_core.memory_task import (MemoryModelConfig, MemoryTaskConfig, build_memory_model,  # noqa: E402
+                                   make_memory_data)
 
 LAYERS = {"rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
 EPS, RTOL = 1e-6, 1e-6
@@ -138,7 +139,8 @@ def test_gru_cell_path_uses_the_update_gate():
 
 def test_profile_ratio_of_a_geometric_decay():
     p = GradientProfile("x", "rnn", False, "h_T", 0.5 ** np.arange(120.0))
-    assert p.ratio(50) == pytest.approx(2.0 ** 49) and p.to_dict()["ratio_to_distance_1"]["100"] == pytest.approx(2.0 ** 99)
+    assert p.ratio(50) == pytest.approx(2.0 ** 49)
+    assert p.to_dict()["ratio_to_distance_1"]["100"] == pytest.approx(2.0 ** 99)
 
 
 def test_the_gradients_command_measures_every_cell_untrained(capsys):

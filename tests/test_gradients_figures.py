@@ -58,3 +58,10 @@ def test_memory_sequence_html_marks_the_value_the_marker_and_the_distractors():
     assert out.count("why-filler") == 2 and out.count("why-marker") == 1
     assert '<span class="why-value" title="the value to remember">B</span>' in out
     assert out.count("why-distractor") == 2
+
+
+
+
+def test_ratios_read_as_people_write_them():
+    assert [ft.times(x) for x in (16.23, 4560.4, 4.52e8, 1.5e17, float("inf"))] == \
+        ["16.2×", "4,560×", "4.5×10⁸×", "1.5×10¹⁷×", "∞×"]
