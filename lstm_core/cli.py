@@ -65,7 +65,7 @@ def _add_train_flags(p: argparse.ArgumentParser) -> None:
         p.add_argument(flag, action="store_true", help=f"turn off {section}.{name}")
     p.add_argument("--embedding", default=None, metavar="random|word2vec[:PATH]",
                    help="embedding start: random, the bundled IMDB word2vec, or word2vec:PATH to a "
-                        "vector file (.bin[.gz], .txt/.vec, gensim .kv, .npz)")
+                        "vector file (.bin[.gz], .txt/.vec, .npz; never pickle-based gensim .kv)")
     fz = p.add_mutually_exclusive_group()
     fz.add_argument("--freeze-embedding", action="store_true", help="keep the embedding fixed")
     fz.add_argument("--train-embedding", action="store_true", help="fine-tune the embedding")

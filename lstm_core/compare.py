@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from .config import ExperimentConfig
+from .embeddings import check_vector_file
 from .errors import DataError
 from .training import BatchUpdate, Curves, EpochUpdate, NullListener, TrainInfo
 from .vocabulary import Vocabulary
@@ -553,6 +554,7 @@ def check_vectors(cfg: ExperimentConfig, path: str, prepared: Any = None) -> dic
     dimension)."""
     from .pipeline import prepare, word2vec_matrix
 
+    check_vector_file(path)  # a missing or pickle-based file is refused before the data is prepared
     cfg = cfg.replace(model={"embedding_init": "word2vec", "embedding_path": path})
     prepared = prepared or prepare(cfg)
     _, coverage = word2vec_matrix(cfg, prepared.vocab)

@@ -62,19 +62,26 @@ class Vectors:
         return dict(zip(self.words, self.vectors))
 
 
-def load_vectors(path: str | Path, wanted: Iterable[str] | None = None) -> Vectors:
-    """Read the rows for ``wanted`` words (all rows if None) from a vector file."""
+def check_vector_file(path: str | Path) -> Path:
+    """The vector file ``path`` names, if it exists and is not of a format that is never read
+    (cheap: called before the data is prepared, so a refusal costs nothing)."""
     p = Path(str(path)).expanduser()
     if str(path).strip() == "":
         raise DataError("the word-vector path is empty")
     if not p.is_file():
         raise DataError(f"word-vector file {p} does not exist")
-    keep = None if wanted is None else set(wanted)
-    name = p.name.lower().removesuffix(".gz")
-    if name.endswith(PICKLE_SUFFIXES):
+    if p.name.lower().removesuffix(".gz").endswith(PICKLE_SUFFIXES):
         raise DataError(f"{p.name} is a pickle-based file (gensim's .kv/.model, .pkl, ...), which could "
                         f"run code when opened, so it is never read. Accepted: {FORMATS}; gensim writes "
                         f"them with KeyedVectors.save_word2vec_format.")
+    return p
+
+
+def load_vectors(path: str | Path, wanted: Iterable[str] | None = None) -> Vectors:
+    """Read the rows for ``wanted`` words (all rows if None) from a vector file."""
+    p = check_vector_file(path)
+    keep = None if wanted is None else set(wanted)
+    name = p.name.lower().removesuffix(".gz")
     try:
         if name.endswith(".npz"):
             return _read_npz(p, keep)

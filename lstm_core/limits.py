@@ -30,7 +30,8 @@ class Limits:
     # Streamlit refuses larger uploads itself (.streamlit/config.toml maxUploadSize is the same
     # number); a bundle of the tutorial's model is ~40 MB.
     upload_bytes: int = 100 * MiB
-    # Each JSON file of a bundle: the vocabulary of 200,000 words is ~5 MB, a 100-epoch history ~1 MB.
+    # Each JSON file of a bundle: a 200,000-word vocabulary is ~4 MB, the per-batch curves of the
+    # longest training the caps allow ~10 MB.
     bundle_json_bytes: int = 16 * MiB
     # The weights file: model_parameters float32 values plus Adam's two moments, plus HDF5's headers.
     bundle_weights_bytes: int = 3 * 4 * 30_000_000 + 4 * MiB

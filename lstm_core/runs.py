@@ -141,8 +141,8 @@ def _read_json(path: Path, where: str | None = None, limits: Limits = LIMITS) ->
     # on how many Python objects parsing would make (a 1M-word vocabulary is refused here).
     items = raw.count(b",")
     if items > limits.vocab_words * 3:
-        raise RunError(f"{path.name} in {where} holds over {items:,} values; a run's file holds at most "
-                       f"{limits.vocab_words * 3:,}")
+        raise RunError(f"{path.name} in {where} is too large: over {items:,} values (words, numbers); a "
+                       f"run's file holds at most {limits.vocab_words * 3:,}")
     try:
         return json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:

@@ -105,8 +105,9 @@ def test_malformed_files_get_a_clear_message(page, tmp_path, content, message):
     bad.write_bytes(content)
     use_own_file(page, bad)
     assert message in texts(page, "error")
-    use_own_file(page, tmp_path / "nowhere.vec")
-    assert "does not exist" in texts(page, "error")
+    page.text_input(key="cmp_path").input(str(tmp_path / "nowhere.vec"))
+    run(page)  # a path that does not exist is named at once, with no Check button to press
+    assert "does not exist" in texts(page, "error") and not [b for b in page.button if b.key == "cmp_check"]
 
 
 def test_a_comparison_trains_and_shows_table_neighbours_and_maps(page, vectors):

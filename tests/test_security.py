@@ -196,7 +196,7 @@ def test_a_run_folder_with_a_huge_vocabulary_is_refused_too(tiny_run_dir, tmp_pa
     for name in FILES:
         (d / name).write_bytes((tiny_run_dir / name).read_bytes())
     (d / "vocabulary.json").write_bytes(vocabulary_json(300_000))
-    with pytest.raises(RunError, match="vocabulary.json in run run holds over 600,002 values"):
+    with pytest.raises(RunError, match="vocabulary.json in run run is too large: over 600,002 values"):
         load_run(d)
 
 
