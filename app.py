@@ -9,7 +9,7 @@ import streamlit as st
 
 from ui.boot import keep_keras_state
 from ui.sidebar import render_sidebar
-from ui.state import job_manager
+from ui.state import bind_browser, job_manager, settings
 
 FAVICON = Path(__file__).resolve().parent / "assets" / "favicon.svg"
 
@@ -18,6 +18,15 @@ keep_keras_state()  # Streamlit would reset Keras after every run, under the bac
 # The tab icon is our own file (scripts/make_favicon.py): a ":material/…" page icon makes the browser
 # fetch it from Google's servers. (The st.Page icons below are drawn with the font Streamlit serves.)
 st.set_page_config(page_title="LSTM Lab", page_icon=str(FAVICON), layout="wide")
+
+if not bind_browser():  # another browser presented this session's id: it sees nothing of it
+    st.error("This page belongs to a session opened in another browser. Reload the page to start your own.")
+    st.stop()
+try:
+    settings()
+except ValueError as e:  # SettingsError: the teacher's lab_settings.toml; nothing runs until it is fixed
+    st.error(f"The server's settings file is not valid: {e}")
+    st.stop()
 
 # One line per page; the first is the start page.
 PAGES = [

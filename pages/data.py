@@ -10,17 +10,18 @@ import streamlit as st
 from lstm_core import figures
 from lstm_core.config import ExperimentConfig, PreprocessConfig
 from lstm_core.data import ENV_VAR, describe_source
+from lstm_core.limits import BUNDLED_PER_CLASS, FULL_PER_CLASS
 from lstm_core.preprocessing import clean_stages, lemmatization_available
 from lstm_core.vocabulary import Vocabulary, pad_sequences
 from ui import controls, state
 from ui.boot import ensure_app_navigation
+from ui.format import plain
 from ui.stages import stages_html
 
 SOURCES = {"bundled": "Bundled sample", "full": "Full dataset by path", "folder": "A pos/neg folder"}
 PATH_HINTS = {"full": "Path to aclImdb_v1.tar.gz or an extracted aclImdb/ folder",
               "folder": "Path to a folder with pos/ and neg/ subfolders of .txt reviews"}
 EXAMPLES = 300  # reviews offered one by one in the stage view
-BUNDLED_PER_CLASS, FULL_PER_CLASS = 2_500, 12_500
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -55,29 +56,41 @@ def choose_source() -> None:
     a rerun would replay the config-bound widgets' old values over it.)"""
     cfg = state.config()
     kind = source_kind(cfg.data.source)
+    policy = state.path_policy()
+    if not policy.enabled:  # a server whose teacher allowed no folders: nothing to type
+        st.caption("Data: the bundled sample. Reading other data by path is turned off on this server "
+                   "(the teacher can allow folders in lab_settings.toml).")
+        return
     choice = st.radio("Data source", list(SOURCES), index=list(SOURCES).index(kind),
                       format_func=SOURCES.get, horizontal=True)
     if choice == "bundled":
         if cfg.data.source != "bundled":
             state.update_config(data={"source": "bundled", "per_class": None})
     else:
-        default = cfg.data.source if cfg.data.source != "bundled" else os.environ.get(ENV_VAR, "")
+        # Only one's own laptop offers the teacher's $LSTM_LAB_IMDB: on a server it is a server path.
+        default = (cfg.data.source if cfg.data.source != "bundled"
+                   else os.environ.get(ENV_VAR, "") if policy.local else "")
         path = st.text_input(PATH_HINTS[choice], value=default, placeholder="/path/to/aclImdb_v1.tar.gz",
                              key=f"data_path_{choice}")
+        if not policy.local:
+            st.caption("On this server, paths under these folders can be used: "
+                       + ", ".join(plain(str(r)) for r in policy.roots))
         if st.button("Use this data", type="primary", key="use_data"):
-            use_source(path.strip(), choice)
-    st.caption(describe_source(state.config().data.source))
+            use_source(path, choice)
+    st.caption(plain(describe_source(state.config().data.source)))
 
 
 def use_source(path: str, kind: str) -> None:
-    """Switch to ``path`` only if it loads; otherwise say why and keep the current data."""
+    """Switch to ``path`` only if this server allows it and it loads; otherwise say why and keep the
+    current data."""
     try:
-        candidate = state.config().replace(data={"source": path, "per_class": None})
+        resolved = str(state.path_policy().resolve(path))
+        candidate = state.config().replace(data={"source": resolved, "per_class": None})
         parts = candidate.to_dict()
-        with st.spinner(f"Reading and cleaning the reviews in {path}…"):
+        with st.spinner(f"Reading and cleaning the reviews in {plain(path.strip())}…"):
             summarise(parts["data"], parts["preprocess"], parts["sequence"])
     except ValueError as e:  # DataError names the path and what is wrong with it
-        st.error(f"This data cannot be used: {e}")
+        st.error(f"This data cannot be used: {plain(str(e))}")
         return
     state.set_config(candidate)
     st.session_state["data_kind"] = kind
@@ -165,14 +178,14 @@ try:
     with st.spinner("Reading and cleaning the reviews (the first time takes a few seconds)…"):
         summary = summarise(parts["data"], parts["preprocess"], parts["sequence"])
 except ValueError as e:  # DataError: a path that went away, a folder without reviews
-    st.error(f"The reviews cannot be loaded: {e}")
+    st.error(f"The reviews cannot be loaded: {plain(str(e))}")
     st.stop()
 for warning in summary["warnings"]:
-    st.warning(warning)
+    st.warning(plain(warning))
 
 st.subheader("The data at a glance")
 counts = summary["counts"]
-st.caption(f"{summary['name']}: {sum(counts['train'].values()):,} training and "
+st.caption(f"{plain(summary['name'])}: {sum(counts['train'].values()):,} training and "
            f"{sum(counts['test'].values()):,} test reviews.")
 left, right = st.columns([2, 3])
 left.plotly_chart(figures.class_balance(counts), key="balance")
@@ -181,7 +194,7 @@ right.plotly_chart(figures.length_histogram(summary["raw_lengths"], summary["cle
 
 st.subheader("One review, step by step")
 review_id, label, text = review_picker(summary["examples"])
-st.caption(f"{review_id} · {'positive' if label else 'negative'}")
+st.caption(f"{plain(review_id)} · {'positive' if label else 'negative'}")
 vocab = Vocabulary.from_dict(summary["vocab"])
 stages = clean_stages(text, cfg.preprocess)
 words = list(stages[-1].tokens)
