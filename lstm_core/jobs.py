@@ -40,7 +40,7 @@ from typing import Any
 
 from .config import ExperimentConfig
 from .errors import LstmLabError
-from .limits import LIMITS, Limits, check_training
+from .limits import LIMITS, Limits, check_model_size, check_training
 from .training import BatchUpdate, Curves, EpochUpdate, TrainInfo
 
 log = logging.getLogger(__name__)
@@ -310,8 +310,10 @@ class PipelineRunner:
         from .pipeline import train_run
 
         prepared = self._prepare(job.config, job.progress)
-        # Checked before queueing from the data's known size; a folder may hold more reviews.
+        # Checked before queueing from the data's known size; a folder may hold more reviews, and
+        # the vocabulary is known only now.
         check_training(job.config, len(prepared.dataset.train), self.limits)
+        check_model_size(job.config.model, prepared.vocab.size, self.limits)
         if job.should_stop():
             return None
         return train_run(job.config, job, prepared=prepared, name=job.name, progress=job.progress)
