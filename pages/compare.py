@@ -105,7 +105,7 @@ def start(spec: CompareSpec) -> None:
     try:
         job = state.job_manager().submit(spec.config, state.owner_id(), "comparison", runner=task)
     except ValueError as e:  # JobRefused: this session trains already, or the queue is full
-        st.warning(str(e))
+        st.warning(plain(str(e)))
         return
     st.session_state[TASK], st.session_state[JOB] = task, job
     st.session_state.pop(MAPS, None)
@@ -201,7 +201,7 @@ def neighbours_section(result: Comparison) -> None:
     try:
         token, found = result.neighbours(word, k)
     except LstmLabError as e:  # not in the vocabulary, dropped by cleaning, empty
-        st.warning(str(e), icon=":material/search_off:")
+        st.warning(plain(str(e)), icon=":material/search_off:")
         return
     if token != word.strip():
         st.caption(f"Looked up as **{plain(token)}**, the form cleaning gives it.")
@@ -230,12 +230,12 @@ def map_section(result: Comparison) -> None:
             with st.spinner("Running t-SNE…" if method == "tsne" else "Projecting…"):
                 cache[key] = result.word_maps(words, method)
         except LstmLabError as e:  # fewer than 3 known words
-            st.warning(str(e), icon=":material/warning:")
+            st.warning(plain(str(e)), icon=":material/warning:")
             return
     maps = cache[key]
     first = next(iter(maps.values()))
     if first.missing:
-        st.caption("Not on the map (not in the vocabulary): " + ", ".join(first.missing))
+        st.caption("Not on the map (not in the vocabulary): " + ", ".join(plain(w) for w in first.missing))
     st.plotly_chart(fe.word_maps([(VARIANTS[k].label, m) for k, m in maps.items()]), key="cmp_map")
     st.caption("Each word sits where it ends after training; a ring and an arrow show where it started. Colour: "
                "the share of the word's uses that are in positive training reviews (green at least 60%, red at "
