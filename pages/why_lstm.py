@@ -6,8 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
+from lstm_core import figures_embeddings as fe
 from lstm_core import figures_theory as ft
 from lstm_core.figures_theory import times
 from lstm_core.config import ExperimentConfig
@@ -15,6 +17,7 @@ from lstm_core.errors import LstmLabError
 from lstm_core.gradients import PROFILE_LENGTH, memory_profiles, review_gradients
 from lstm_core.jobs import FAILED, QUEUED
 from lstm_core.memory_task import CELL_NAMES, MemoryTask, SweepSpec, make_memory_data
+from lstm_core.theory_race import PROBES, RaceTask
 from ui import state
 from ui.boot import ensure_app_navigation
 from ui.format import percent, seconds
@@ -22,6 +25,7 @@ from ui.sentence import plain
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 TASK, JOB, RESULT, TRAINED = "why_task", "why_job", "why_result", "why_trained_profiles"
+RACE_TASK, RACE_JOB, RACE_RESULT = "why_race_task", "why_race_job", "why_race_result"
 TEXT = "why_text"
 GATES_TEXT = "gates_text"  # the Gates page's text box
 DISTANCES = [5, 10, 20, 40, 80, 120]
@@ -188,12 +192,13 @@ def review_part() -> None:
 
 
 def sweep_settings(init: str, scale: float | None) -> SweepSpec | None:
+    default = SweepSpec()
     left, mid, right = st.columns(3)
-    cells = left.multiselect("Cells", list(CELL_NAMES), default=list(CELL_NAMES), format_func=CELL_NAMES.get,
+    cells = left.multiselect("Cells", list(CELL_NAMES), default=list(default.cells), format_func=CELL_NAMES.get,
                              key="why_cells")
-    distances = mid.multiselect("Distances k", DISTANCES, default=[10, 40, 80], key="why_distances")
-    epochs = right.slider("Epochs", 1, 15, 5, key="why_epochs")
-    n_train = right.select_slider("Training sequences", TRAIN_SIZES, value=2000, key="why_train",
+    distances = mid.multiselect("Distances k", DISTANCES, default=list(default.distances), key="why_distances")
+    epochs = right.slider("Epochs", 1, 15, default.epochs, key="why_epochs")
+    n_train = right.select_slider("Training sequences", TRAIN_SIZES, value=default.n_train, key="why_train",
                                   format_func=lambda n: f"{n:,}")
     try:
         return SweepSpec(cells=tuple(cells), distances=tuple(distances), init=init, embedding_scale=scale,
@@ -216,9 +221,14 @@ def start(spec: SweepSpec) -> None:
     st.session_state.pop(TRAINED, None)
 
 
-def job_active() -> bool:
-    job = st.session_state.get(JOB)
+def job_active(key: str = JOB) -> bool:
+    job = st.session_state.get(key)
     return job is not None and not job.wait(0)
+
+
+def any_job_active() -> bool:
+    """The sweep or the race: a session trains one thing at a time."""
+    return job_active(JOB) or job_active(RACE_JOB)
 
 
 def live_section() -> None:
@@ -302,7 +312,7 @@ def memory_section(init: str, scale: float | None) -> None:
                 "starts above: the difference the tutorial describes depends on them.")
     spec = sweep_settings(init, scale)
     if st.button("Train the sweep", type="primary", icon=":material/play_arrow:", key="why_start",
-                 disabled=spec is None or job_active()):
+                 disabled=spec is None or any_job_active()):
         start(spec)
         if job_active():
             st.rerun()  # redraw with the button disabled and the live view running
@@ -313,6 +323,91 @@ def memory_section(init: str, scale: float | None) -> None:
     elif found is None and not job_active() and st.session_state.get(JOB) is None:
         st.info("Press **Train the sweep**: it trains every chosen cell at every chosen distance, one network "
                 "after the other, in the background.")
+
+
+# ------------------------------------------------------------------------------------ the race
+
+
+def start_race(cfg: ExperimentConfig) -> None:
+    task = RaceTask(cfg)
+    try:
+        job = state.job_manager().submit(cfg, state.owner_id(), "cell race", runner=task)
+    except ValueError as e:  # JobRefused: this session trains already, or the queue is full
+        st.warning(str(e))
+        return
+    st.session_state[RACE_TASK], st.session_state[RACE_JOB] = task, job
+    st.session_state.pop(RACE_RESULT, None)
+
+
+def race_series(curves: dict) -> list[dict]:
+    return [{"label": CELL_NAMES[cell], **c} for cell, c in curves.items() if c["batches"].get("step")]
+
+
+def race_live() -> None:
+    active = job_active(RACE_JOB)
+
+    @st.fragment(run_every=1 if active else None)
+    def live() -> None:
+        job, task = st.session_state.get(RACE_JOB), st.session_state.get(RACE_TASK)
+        if job is None:
+            return
+        snap, rec = job.snapshot(), task.snapshot()
+        epochs = task.config.train.max_epochs
+        if not snap.done:
+            if snap.status == QUEUED:
+                st.info(f"The race is {snap.phase}; it starts automatically.")
+            else:
+                cur = rec["current"]
+                where = f"training {CELL_NAMES[cur]}" if cur else snap.phase
+                st.progress(rec["fraction"], text=f"{where} · {len(rec['records'])} of {len(task.cells)} done · "
+                                                  f"{seconds(snap.elapsed)} elapsed")
+            st.button("Stop", on_click=job.stop, key="why_race_stop", icon=":material/stop_circle:",
+                      disabled=snap.stop_requested, help="Keeps the cells finished so far")
+            st.plotly_chart(fe.compare_curves(race_series(rec["curves"]), epochs=epochs,
+                                              title="Live: validation per epoch, training per batch"),
+                            key="why_race_live")
+            return
+        if active:
+            st.rerun()
+        if snap.status == FAILED:
+            st.error(f"The race failed: {snap.error}", icon=":material/error:")
+        elif job.run is not None:
+            st.session_state[RACE_RESULT] = (job.run, rec["curves"])
+
+    live()
+
+
+def race_results(result, curves: dict) -> None:
+    rows = result.table()
+    shares = ["test accuracy", "probe accuracy", "best val accuracy"]
+    st.dataframe(pd.DataFrame(rows).style.format({c: "{:.1%}" for c in shares} | {"seconds per epoch": "{:.1f}"}),
+                 hide_index=True, key="why_race_table")
+    st.plotly_chart(fe.compare_curves(race_series(curves), epochs=result.config.train.max_epochs,
+                                      title="The three cells on the same reviews"), key="why_race_curves")
+    st.caption("Measured on the test reviews: " + "; ".join(
+        f"{r['cell']} {percent(r['test accuracy'])} ({r['seconds per epoch']:.1f} s per epoch, "
+        f"{percent(r['probe accuracy'])} of the {len(PROBES)} probe reviews)" for r in rows) + ". Probe reviews put "
+        "their verdict first and neutral description after it."
+        + (" The race was stopped: only the finished cells are shown." if result.stopped else ""))
+
+
+def race_section() -> None:
+    st.header("5 · The three cells on the movie reviews")
+    cfg = state.config()
+    m, t = cfg.model, cfg.train
+    st.markdown("The same classifier with a SimpleRNN, an LSTM and a GRU inside: the same reviews, settings and "
+                "seed, trained one after the other in the background.")
+    st.caption(f"The Train page's settings: {m.units} units, {m.embedding_dim}-d embedding, head on the {m.pooling} "
+               f"of h, {cfg.sequence.max_len} tokens, learning rate {t.learning_rate:g}, up to {t.max_epochs} "
+               f"epochs, seed {t.seed}. Change them on the Train page.")
+    if st.button("Race the three cells", icon=":material/sprint:", key="why_race_start", disabled=any_job_active()):
+        start_race(cfg)
+        if job_active(RACE_JOB):
+            st.rerun()
+    race_live()
+    found = st.session_state.get(RACE_RESULT)
+    if found is not None and not job_active(RACE_JOB):
+        race_results(*found)
 
 
 # ------------------------------------------------------------------------------------ page
@@ -328,3 +423,4 @@ vanishing_section(profiles)
 conflicts_section(SweepSpec(init=init, embedding_scale=scale))
 lstm_section()
 memory_section(init, scale)
+race_section()

@@ -144,3 +144,23 @@ def test_without_a_model_the_review_part_says_what_to_do(tmp_path, manager, monk
     at = run(AppTest.from_file(PAGE, default_timeout=TIMEOUT))
     assert any("Train a model on the Train page" in i.value for i in at.info)
     assert any("fresh networks" in s for s in chart_titles(at))  # the other sections need no model
+
+
+def test_the_three_cells_race_on_the_train_pages_settings(model, tiny_imdb_dir):
+    from test_pipeline_cli import tiny_config
+
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.session_state[ui.state._CONFIG] = tiny_config(tiny_imdb_dir, max_epochs=1)
+    run(at)
+    assert "up to 1 epochs" in captions(at)
+    at.button(key="why_race_start").click()
+    run(at)
+    job = at.session_state["why_race_job"]
+    assert job.wait(120), job.snapshot().phase
+    assert job.snapshot().error is None, job.snapshot().error
+    run(at)
+    (table,) = [d.value for d in at.dataframe]
+    assert list(table["cell"]) == ["SimpleRNN", "LSTM", "GRU"]
+    assert any("The three cells on the same reviews" in s for s in chart_titles(at))
+    assert re.search(r"Measured on the test reviews: SimpleRNN [\d.]+% \([\d.]+ s per epoch, [\d.]+% of the 12 probe",
+                     captions(at))
