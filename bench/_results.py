@@ -6,10 +6,12 @@ A new section goes at the end. The file is written to a temporary file, then ren
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from lstm_core.storage import atomic_write_bytes  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
 HEADER = "# Benchmarks\n\nEach section is written by the script it names; rerun that script to refresh it.\n"
@@ -35,12 +37,4 @@ def update_section(title: str, markdown: str, path: str | Path = RESULTS) -> Pat
     else:
         sections.append((title, markdown))
     out = head.rstrip("\n") + "\n\n" + "".join(f"## {t}\n\n{b.strip(chr(10))}\n\n" for t, b in sections)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(out.rstrip("\n") + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write_bytes(path, (out.rstrip("\n") + "\n").encode("utf-8"))

@@ -35,6 +35,7 @@ import numpy as np
 from .config import ExperimentConfig
 from .embeddings import check_vector_file
 from .errors import DataError
+from .sampling import stratified_cut
 from .training import BatchUpdate, Curves, EpochUpdate, NullListener, TrainInfo
 from .vocabulary import Vocabulary
 
@@ -119,13 +120,9 @@ def subsample(labels: np.ndarray, size: int, seed: int) -> np.ndarray:
     labels = np.asarray(labels)
     if size >= len(labels):
         return np.arange(len(labels))
-    rng = np.random.default_rng(seed)
-    picked = []
-    for cls in np.unique(labels):
-        idx = np.flatnonzero(labels == cls)
-        share = int(round(size * len(idx) / len(labels)))
-        picked.append(rng.permutation(idx)[:max(1, share)])
-    return np.sort(np.concatenate(picked))[:size]
+    picked, _ = stratified_cut(labels, lambda n: max(1, int(round(size * n / len(labels)))),
+                               np.random.default_rng(seed))
+    return np.sort(picked)[:size]
 
 
 def row_words(vocab: Vocabulary) -> list[str]:

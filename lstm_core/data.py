@@ -46,11 +46,12 @@ import numpy as np
 from .config import DataConfig
 from .errors import DataError
 from .limits import LIMITS
+from .sampling import stratified_cut
+from .storage import ASSETS, atomic_path
 
 BUNDLED = "bundled"
 FULL = "full"
 ENV_VAR = "LSTM_LAB_IMDB"
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
 BUNDLED_PATH = ASSETS / "imdb_sample.jsonl.gz"
 
 LABELS = {"pos": 1, "neg": 0}
@@ -209,10 +210,8 @@ def write_jsonl(dataset: Dataset, path: str | os.PathLike) -> Path:
     sorted by split and id, gzip level 9 with a zero timestamp, so equal data gives equal bytes.
     Atomic: a temporary file next to ``path`` is renamed over it once complete."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     names = {label: name for name, label in LABELS.items()}
-    try:
+    with atomic_path(path) as tmp:
         with open(tmp, "wb") as raw:
             with gzip.GzipFile(filename="", mode="wb", compresslevel=9, fileobj=raw, mtime=0) as gz:
                 for split_name in SPLITS:
@@ -223,9 +222,6 @@ def write_jsonl(dataset: Dataset, path: str | os.PathLike) -> Path:
                         gz.write((json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8"))
             raw.flush()
             os.fsync(raw.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path
 
 
@@ -404,16 +400,13 @@ def _read_review(path: Path) -> bytes:
 
 def _halve(split: Split, seed: int, root: Path) -> tuple[Split, Split]:
     """Stratified, seeded 50/50 train/test split of a pos/neg folder; train gets the odd one."""
-    rng = np.random.default_rng(seed)
-    train, test = [], []
     for cls, label in LABELS.items():
-        idx = rng.permutation(np.flatnonzero(split.labels == label))
-        if len(idx) < 2:
-            raise DataError(f"{root / cls} has {_n(len(idx), 'usable review')}; splitting a pos/neg "
-                            f"folder into train and test needs at least 2 per class")
-        train.append(idx[:(len(idx) + 1) // 2])
-        test.append(idx[(len(idx) + 1) // 2:])
-    return split._take(np.sort(np.concatenate(train))), split._take(np.sort(np.concatenate(test)))
+        if np.count_nonzero(split.labels == label) < 2:
+            raise DataError(f"{root / cls} has {_n(int(np.count_nonzero(split.labels == label)), 'usable review')}; "
+                            f"splitting a pos/neg folder into train and test needs at least 2 per class")
+    train, test = stratified_cut(split.labels, lambda n: (n + 1) // 2, np.random.default_rng(seed),
+                                 classes=list(LABELS.values()))
+    return split._take(np.sort(train)), split._take(np.sort(test))
 
 
 def _unsup_texts(contents: Iterator[bytes], where: Path) -> Iterator[str]:

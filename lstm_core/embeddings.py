@@ -33,9 +33,9 @@ import numpy as np
 
 from .errors import DataError
 from .limits import LIMITS
+from .storage import ASSETS, atomic_path
 from .vocabulary import OOV, PAD, Vocabulary
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
 BUNDLED_WORD2VEC = ASSETS / "word2vec_imdb.npz"
 TEXT_SUFFIXES = (".txt", ".vec")
 BINARY_SUFFIXES = (".bin",)
@@ -252,11 +252,9 @@ def _vectors(words, rows, dim, n, source) -> Vectors:
 
 def save_npz(vectors: Vectors, path: str | Path, dtype: str = "float16") -> Path:
     """Write vectors in our pickle-free format (float16 halves the file; cosine neighbours do not change)."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez_compressed(tmp, words=np.array(vectors.words, dtype=str), vectors=vectors.vectors.astype(dtype))
-    tmp.replace(path)
-    return path
+    with atomic_path(path, suffix=".npz") as tmp:
+        np.savez_compressed(tmp, words=np.array(vectors.words, dtype=str), vectors=vectors.vectors.astype(dtype))
+    return Path(path)
 
 
 class WrongDimension(DataError):

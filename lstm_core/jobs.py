@@ -34,6 +34,7 @@ import logging
 import threading
 import time
 import traceback
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +47,7 @@ from .training import BatchUpdate, Curves, EpochUpdate, TrainInfo
 log = logging.getLogger(__name__)
 
 QUEUED, RUNNING, FINISHED, STOPPED, FAILED = "queued", "running", "finished", "stopped", "failed"
+WARM_UP_WAIT = 120.0  # seconds close() waits for a warm-up in progress (TensorFlow's import, loaded)
 DONE = frozenset({FINISHED, STOPPED, FAILED})
 
 # A job's runner: trains job.config reporting to the job (its listener and its
@@ -327,6 +329,14 @@ class JobManager:
     call ``runner.warm_up(warm_up)`` before the first job (TensorFlow's start-up, that config's data).
     """
 
+    _live: "weakref.WeakSet[JobManager]" = weakref.WeakSet()
+
+    @classmethod
+    def close_all(cls) -> None:
+        """Close every manager of this process (a test run's end: before the interpreter's)."""
+        for manager in list(cls._live):
+            manager.close()
+
     def __init__(self, *, max_queued: int = 4, runner: Runner | None = None,
                  owner_alive: OwnerAlive | None = None, grace: float = 30.0,
                  warm_up: ExperimentConfig | None = None, limits: Limits = LIMITS):
@@ -341,6 +351,8 @@ class JobManager:
         self._running: Job | None = None
         self._closed = False
         self.warm_up_error: str | None = None
+        self._warmed = threading.Event()
+        JobManager._live.add(self)
         self._thread = threading.Thread(target=self._work, args=(warm_up,), name="lstm-lab-trainer",
                                         daemon=True)
         self._thread.start()
@@ -400,6 +412,9 @@ class JobManager:
             job._finish(STOPPED, "stopped before it started: the trainer shut down")
         if running is not None:
             running.stop()
+        # A warm-up cannot be interrupted (it imports TensorFlow and fits a tiny model): let it end,
+        # or the interpreter exits under TensorFlow's threads and crashes.
+        self._warmed.wait(WARM_UP_WAIT)
         self._thread.join(timeout)
 
     def _drop_queued(self, job: Job) -> bool:
@@ -416,6 +431,7 @@ class JobManager:
             except Exception as e:  # a failed warm-up only costs speed; the first job will say why
                 self.warm_up_error = f"{type(e).__name__}: {e}"
                 log.warning("trainer warm-up failed: %s", self.warm_up_error)
+        self._warmed.set()
         while True:
             with self._cond:
                 while not self._queue and not self._closed:

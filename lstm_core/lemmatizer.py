@@ -34,7 +34,9 @@ import zipfile
 from functools import lru_cache
 from pathlib import Path
 
-WORDNET_ASSET = Path(__file__).resolve().parent.parent / "assets" / "wordnet_verbs.txt"
+from .storage import ASSETS
+
+WORDNET_ASSET = ASSETS / "wordnet_verbs.txt"
 TABLE_FORMAT = "lstm-lab-wordnet-verbs/1"
 VERBS, EXCEPTIONS = "[verbs]", "[exceptions]"  # section lines of a table ("[" is in no lemma)
 

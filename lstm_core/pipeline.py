@@ -16,8 +16,9 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .config import ExperimentConfig
-from .data import Dataset, Split, load_dataset
+from .data import Dataset, load_dataset
 from .preprocessing import Cleaner, CleaningRecipe, clean_corpus
+from .sampling import stratified_cut
 from .vocabulary import PadStats, Vocabulary, pad_sequences
 
 Progress = Callable[[str, float], None]  # (what is happening, fraction done 0..1)
@@ -63,13 +64,8 @@ def _stage(progress: Progress | None, what: str, lo: float, hi: float):
 def validation_indices(labels: np.ndarray, share: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Stratified, seeded split of the training rows into (train, validation) indices."""
     rng = np.random.default_rng(seed)
-    train_idx, val_idx = [], []
-    for cls in np.unique(labels):
-        idx = rng.permutation(np.flatnonzero(labels == cls))
-        n_val = max(1, int(round(share * len(idx)))) if len(idx) > 1 else 0
-        val_idx.append(idx[:n_val])
-        train_idx.append(idx[n_val:])
-    return rng.permutation(np.concatenate(train_idx)), np.sort(np.concatenate(val_idx))
+    val_idx, train_idx = stratified_cut(labels, lambda n: max(1, int(round(share * n))) if n > 1 else 0, rng)
+    return rng.permutation(train_idx), np.sort(val_idx)
 
 
 def prepare(cfg: ExperimentConfig, dataset: Dataset | None = None, *, cache_dir=None,

@@ -38,7 +38,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import warnings as _warnings
 import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -51,6 +50,7 @@ from . import lemmatizer as _wn
 from .config import PreprocessConfig
 from .errors import RunError
 from .lemmatizer import VerbLemmatizer, find_lemmatizer
+from .storage import ASSETS, atomic_write_bytes
 
 # Bump whenever a change here can change a cleaned token: it is part of the cache key and of
 # every run's recipe.
@@ -58,7 +58,7 @@ CLEANING_VERSION = 1
 
 NEGATIONS: frozenset[str] = frozenset({"not", "no", "nor", "never", "but"})
 
-STOPWORDS_ASSET = Path(__file__).resolve().parent.parent / "assets" / "stopwords_english.txt"
+STOPWORDS_ASSET = ASSETS / "stopwords_english.txt"
 
 Progress = Callable[[int, int], None]
 
@@ -512,17 +512,9 @@ def _read_cache(path: Path, key: str, n: int) -> list[list[str]] | None:
 def _write_cache(path: Path, key: str, tokens: Sequence[Sequence[str]]) -> None:
     """Header, one review a line (tokens joined by spaces), checksum footer; written
     to a temporary file in the same folder, then renamed over the old one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     body = "\n".join(" ".join(t) for t in tokens)
     text = f"{_header(key, len(tokens))}\n{body}\n{_footer(body)}\n"
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(text.encode("utf-8", "surrogatepass"))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, text.encode("utf-8", "surrogatepass"))
 
 
 def cache_path(texts: Sequence[str], cfg: PreprocessConfig = PreprocessConfig(),

@@ -1,12 +1,9 @@
 """Home: what LSTM Lab is, a picture of the LSTM cell, where to start. No TensorFlow, works offline."""
 
-from pathlib import Path
-
 import streamlit as st
 
+from lstm_core.storage import ASSETS
 from ui.boot import ensure_app_navigation
-
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 
 def prose(name: str) -> str:

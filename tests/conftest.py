@@ -167,3 +167,11 @@ def app_navigation(monkeypatch):
         PagesManager.uses_pages_directory = False
 
     monkeypatch.setattr(PagesManager, "__init__", navigation_only)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Let every trainer end (a warm-up in progress imports TensorFlow) while the interpreter is
+    whole: a thread still importing it when Python shuts down crashes the process."""
+    from lstm_core.jobs import JobManager
+
+    JobManager.close_all()

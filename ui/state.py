@@ -42,9 +42,9 @@ from lstm_core.limits import Limits, check_training, training_reviews
 from lstm_core.paths import PathPolicy
 from lstm_core.runs import read_run_docs
 from lstm_core.settings import SETTINGS_ENV, Settings, load_settings
+from lstm_core.storage import ASSETS
 
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT_RUN = REPO / "assets" / "default_run"
+DEFAULT_RUN = ASSETS / "default_run"
 
 _CONFIG, _CONFIG_ERROR = "lab_config", "lab_config_error"
 _RUNS, _CURRENT, _CURRENT_RUN = "lab_runs", "lab_current", "lab_current_run"
