@@ -4,6 +4,7 @@ conflicts, the LSTM cell and its cell path on a review, and a memory task traine
 from __future__ import annotations
 
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -231,41 +232,55 @@ def any_job_active() -> bool:
     return job_active(JOB) or job_active(RACE_JOB)
 
 
-def live_section() -> None:
-    active = job_active()
+def live_job(job_key: str, task_key: str, what: str, label: Callable[[Any], str],
+             draw: Callable[[Any, dict], None], keep: Callable[[Any, dict, Any], None]) -> None:
+    """The background job under ``job_key`` live, polled once a second (as the Compare page does):
+    progress with ``label(current key)``, Stop, ``draw(task, snapshot)``; once done, ``keep(job, snapshot,
+    job snapshot)`` stores the result for the page's next run."""
+    active = job_active(job_key)
 
     @st.fragment(run_every=1 if active else None)
     def live() -> None:
-        job, task = st.session_state.get(JOB), st.session_state.get(TASK)
+        job, task = st.session_state.get(job_key), st.session_state.get(task_key)
         if job is None:
             return
         snap, rec = job.snapshot(), task.snapshot()
-        spec = task.spec
         if not snap.done:
             if snap.status == QUEUED:
-                st.info(f"The sweep is {snap.phase}; it starts automatically.")
+                st.info(f"The {what} is {snap.phase}; it starts automatically.")
             else:
-                cur = rec["current"]
-                where = f"{CELL_NAMES[cur[0]]} at k = {cur[1]}" if cur else snap.phase
-                st.progress(rec["fraction"], text=f"Training {where} · {len(rec['records'])} of "
-                                                  f"{len(spec.runs)} done · {seconds(snap.elapsed)} elapsed")
-            st.button("Stop", on_click=job.stop, key="why_stop", icon=":material/stop_circle:",
+                where = f"training {label(rec['current'])}" if rec["current"] else snap.phase
+                st.progress(rec["fraction"], text=f"{where} · {len(rec['records'])} of {len(task.recorder.keys)} "
+                                                  f"done · {seconds(snap.elapsed)} elapsed")
+            st.button("Stop", on_click=job.stop, key=f"{job_key}_stop", icon=":material/stop_circle:",
                       disabled=snap.stop_requested, help="Keeps the trainings finished so far")
-            st.plotly_chart(ft.memory_curves(rec["curves"], spec.distances, epochs=spec.epochs,
-                                             title="Live: accuracy while each cell trains"), key="why_live")
-            if rec["records"]:
-                st.plotly_chart(ft.memory_accuracy(rec["records"], distances=spec.distances,
-                                                   chance=1 / spec.n_values, title="Accuracy vs distance so far"),
-                                key="why_live_accuracy")
+            draw(task, rec)
             return
         if active:
             st.rerun()  # it just ended: draw the results
         if snap.status == FAILED:
-            st.error(f"The sweep failed: {snap.error}", icon=":material/error:")
+            st.error(f"The {what} failed: {snap.error}", icon=":material/error:")
         elif job.run is not None:
-            st.session_state[RESULT] = (job.run, rec["curves"], snap.elapsed)
+            keep(job, rec, snap)
 
     live()
+
+
+def draw_sweep(task: Any, rec: dict) -> None:
+    spec = task.spec
+    st.plotly_chart(ft.memory_curves(rec["curves"], spec.distances, epochs=spec.epochs,
+                                     title="Live: accuracy while each cell trains"), key="why_live")
+    if rec["records"]:
+        st.plotly_chart(ft.memory_accuracy(rec["records"], distances=spec.distances, chance=1 / spec.n_values,
+                                           title="Accuracy vs distance so far"), key="why_live_accuracy")
+
+
+def keep_sweep(job: Any, rec: dict, snap: Any) -> None:
+    st.session_state[RESULT] = (job.run, rec["curves"], snap.elapsed)
+
+
+def live_section() -> None:
+    live_job(JOB, TASK, "sweep", lambda key: f"{CELL_NAMES[key[0]]} at k = {key[1]}", draw_sweep, keep_sweep)
 
 
 def accuracy_caption(result: Any) -> str:
@@ -343,38 +358,17 @@ def race_series(curves: dict) -> list[dict]:
     return [{"label": CELL_NAMES[cell], **c} for cell, c in curves.items() if c["batches"].get("step")]
 
 
+def draw_race(task: Any, rec: dict) -> None:
+    st.plotly_chart(fe.compare_curves(race_series(rec["curves"]), epochs=task.config.train.max_epochs,
+                                      title="Live: validation per epoch, training per batch"), key="why_race_live")
+
+
+def keep_race(job: Any, rec: dict, snap: Any) -> None:
+    st.session_state[RACE_RESULT] = (job.run, rec["curves"])
+
+
 def race_live() -> None:
-    active = job_active(RACE_JOB)
-
-    @st.fragment(run_every=1 if active else None)
-    def live() -> None:
-        job, task = st.session_state.get(RACE_JOB), st.session_state.get(RACE_TASK)
-        if job is None:
-            return
-        snap, rec = job.snapshot(), task.snapshot()
-        epochs = task.config.train.max_epochs
-        if not snap.done:
-            if snap.status == QUEUED:
-                st.info(f"The race is {snap.phase}; it starts automatically.")
-            else:
-                cur = rec["current"]
-                where = f"training {CELL_NAMES[cur]}" if cur else snap.phase
-                st.progress(rec["fraction"], text=f"{where} · {len(rec['records'])} of {len(task.cells)} done · "
-                                                  f"{seconds(snap.elapsed)} elapsed")
-            st.button("Stop", on_click=job.stop, key="why_race_stop", icon=":material/stop_circle:",
-                      disabled=snap.stop_requested, help="Keeps the cells finished so far")
-            st.plotly_chart(fe.compare_curves(race_series(rec["curves"]), epochs=epochs,
-                                              title="Live: validation per epoch, training per batch"),
-                            key="why_race_live")
-            return
-        if active:
-            st.rerun()
-        if snap.status == FAILED:
-            st.error(f"The race failed: {snap.error}", icon=":material/error:")
-        elif job.run is not None:
-            st.session_state[RACE_RESULT] = (job.run, rec["curves"])
-
-    live()
+    live_job(RACE_JOB, RACE_TASK, "race", CELL_NAMES.get, draw_race, keep_race)
 
 
 def race_results(result, curves: dict) -> None:

@@ -63,7 +63,7 @@ def test_first_open_shows_each_idea_with_its_measurement(page):
     assert page.title[0].value == "Why LSTM"
     heads = [h.value for h in page.header]
     assert heads == ["1 · A plain RNN loses its gradient", "2 · Two weight conflicts", "3 · The LSTM cell",
-                     "4 · A memory task: who remembers the value?"]
+                     "4 · A memory task: who remembers the value?", "5 · The three cells on the movie reviews"]
     latex = " ".join(el.value for el in page.get("latex"))
     for piece in (r"h_t = \tanh", r"\prod_{s=t+1}^{T}", r"c_t &= f_t \odot c_{t-1} + i_t \odot g_t", "o_t &="):
         assert piece in latex
