@@ -22,8 +22,12 @@ def remove_chip(page, label: str, chip: str) -> None:
 def test_a_small_memory_sweep_draws_live_curves_and_the_accuracy_chart(app_server, page):
     from playwright.sync_api import expect
 
-    page.goto(f"{app_server.url}/why_lstm")
-    expect(page.get_by_role("heading", name="Why LSTM", exact=True)).to_be_visible(timeout=60_000)
+    page.goto(app_server.url)
+    expect(page.get_by_role("heading", name="LSTM Lab", exact=True)).to_be_visible(timeout=60_000)
+    wait_idle(page, timeout=60_000)
+    # as app_driver.goto_page, with room for the first measurement (TensorFlow's import) on a busy machine
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Why LSTM").click()
+    expect(page.get_by_role("heading", name="Why LSTM", exact=True)).to_be_visible(timeout=90_000)
     gradients = page.locator(".js-plotly-plot").filter(has_text="fresh networks").first
     expect(gradients).to_be_visible(timeout=90_000)
     expect(gradients).to_contain_text("SimpleRNN, untrained")
