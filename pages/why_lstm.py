@@ -209,17 +209,21 @@ def sweep_settings(init: str, scale: float | None) -> SweepSpec | None:
         return None
 
 
-def start(spec: SweepSpec) -> None:
-    task = MemoryTask(spec)
-    cfg = ExperimentConfig().replace(train={"max_epochs": spec.epochs})
+def submit(task: Any, cfg: ExperimentConfig, name: str, task_key: str, job_key: str, *stale: str) -> None:
+    """Queue ``task`` on the shared trainer for this session; forget the ``stale`` results."""
     try:
-        job = state.job_manager().submit(cfg, state.owner_id(), "memory task", runner=task)
+        job = state.job_manager().submit(cfg, state.owner_id(), name, runner=task)
     except ValueError as e:  # JobRefused: this session trains already, or the queue is full
         st.warning(str(e))
         return
-    st.session_state[TASK], st.session_state[JOB] = task, job
-    st.session_state.pop(RESULT, None)
-    st.session_state.pop(TRAINED, None)
+    st.session_state[task_key], st.session_state[job_key] = task, job
+    for key in stale:
+        st.session_state.pop(key, None)
+
+
+def start(spec: SweepSpec) -> None:
+    cfg = ExperimentConfig().replace(train={"max_epochs": spec.epochs})
+    submit(MemoryTask(spec), cfg, "memory task", TASK, JOB, RESULT, TRAINED)
 
 
 def job_active(key: str = JOB) -> bool:
@@ -344,14 +348,7 @@ def memory_section(init: str, scale: float | None) -> None:
 
 
 def start_race(cfg: ExperimentConfig) -> None:
-    task = RaceTask(cfg)
-    try:
-        job = state.job_manager().submit(cfg, state.owner_id(), "cell race", runner=task)
-    except ValueError as e:  # JobRefused: this session trains already, or the queue is full
-        st.warning(str(e))
-        return
-    st.session_state[RACE_TASK], st.session_state[RACE_JOB] = task, job
-    st.session_state.pop(RACE_RESULT, None)
+    submit(RaceTask(cfg), cfg, "cell race", RACE_TASK, RACE_JOB, RACE_RESULT)
 
 
 def race_series(curves: dict) -> list[dict]:
