@@ -39,8 +39,8 @@ def percent(v: float | None) -> str:
 def row(name: str, run, seconds_per_epoch: float) -> str:
     val = run.history["val_accuracy"]
     reach = " | ".join(str(epochs_to_target(val, t) or "not reached") for t in TARGETS)
-    return (f"| {name} | {percent(run.metrics['test']['accuracy'])} | {percent(max(val))} | {reach} | "
-            f"{run.info['epochs_run']} | {seconds_per_epoch:.1f} | {run.info['seconds']:.0f} |")
+    return (f"| {name} | {percent(run.metrics.test.accuracy)} | {percent(max(val))} | {reach} | "
+            f"{run.info.epochs_run} | {seconds_per_epoch:.1f} | {run.info.seconds:.0f} |")
 
 
 def best_against_default(cfg: ExperimentConfig, result) -> str:
@@ -52,11 +52,11 @@ def best_against_default(cfg: ExperimentConfig, result) -> str:
     for seed in SEEDS:
         for name, c in (("default", cfg), ("best", best)):
             if name == "default" and seed == cfg.train.seed:
-                acc[name].append(result.results["word2vec_frozen"].run.metrics["test"]["accuracy"])
+                acc[name].append(result.results["word2vec_frozen"].run.metrics.test.accuracy)
                 continue
             print(f"  {name}, seed {seed}", flush=True)
             run = train_run(c.replace(train={"seed": seed}), with_baseline=False)
-            acc[name].append(run.metrics["test"]["accuracy"])
+            acc[name].append(run.metrics.test.accuracy)
     head = "| seed | " + " | ".join(str(s) for s in SEEDS) + " | mean |"
     rows = [f"| {label} | " + " | ".join(percent(a) for a in acc[name])
             + f" | {percent(sum(acc[name]) / len(SEEDS))} |"
@@ -78,7 +78,7 @@ def main() -> None:
              + " | ".join(f"epochs to {t:.0%} val" for t in TARGETS) + " | epochs run | s/epoch | train s |",
              "|---|---:|---:|" + "---:|" * len(TARGETS) + "---:|---:|---:|"]
     for r in result.results.values():
-        lines.append(row(r.label, r.run, r.run.info["seconds"] / r.run.info["epochs_run"]))
+        lines.append(row(r.label, r.run, r.run.info.seconds / r.run.info.epochs_run))
     lines.append("")
     lines.append(f"TF-IDF + logistic regression on the same split: {percent(result.baseline_accuracy)}. Word2vec "
                  f"coverage of the 20,000-word vocabulary: {result.coverage['word_share']:.1%} of the words, "

@@ -46,13 +46,13 @@ def measure(name: str, cfg: ExperimentConfig, targets) -> dict:
     run = train_run(cfg, clock, prepared=prep, with_baseline=False)
     real_tokens = int((prep.x_train != 0).sum())
     steps = prep.x_train.size
-    epochs = run.info["epochs_run"]
-    secs = run.info["seconds"]
+    epochs = run.info.epochs_run
+    secs = run.info.seconds
     return {
         "name": name, "prep_s": prep_s, "train_s": secs, "epochs": epochs,
         "s_per_epoch": secs / epochs, "tokens_per_s": real_tokens * epochs / secs,
         "steps_per_s": steps * epochs / secs, "max_len": cfg.sequence.max_len,
-        "test_acc": run.metrics["test"]["accuracy"],
+        "test_acc": run.metrics.test.accuracy,
         "best_val": max(run.history["val_accuracy"]), "reached": clock.reached,
     }
 

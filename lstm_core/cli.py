@@ -13,6 +13,7 @@ import time
 from typing import Any, Sequence
 
 from .config import CELLS, KEEP_ENDS, MONITORS, POOLINGS, ExperimentConfig
+from .encoding import run_cleaner
 from .errors import LstmLabError
 from .theory_cli import add_theory_commands
 
@@ -156,14 +157,12 @@ def cmd_train(args) -> int:
     run = train_run(cfg, ProgressBar(), name=args.name or None, with_baseline=not args.no_baseline,
                     progress=_StageProgress())
     path = save_run(run, args.out)
-    print(json.dumps({"run": str(path), "info": run.info, "metrics": run.metrics}, indent=2))
+    print(json.dumps({"run": str(path), "info": run.info.to_dict(), "metrics": run.metrics.to_dict()}, indent=2))
     return 0
 
 
 def _cleaning_problems(run) -> list[str]:
     """What this machine cannot reproduce of how ``run``'s text was cleaned, said once on stderr."""
-    from .pipeline import run_cleaner
-
     problems = run_cleaner(run).problems
     for problem in problems:
         print(f"warning: {problem}", file=sys.stderr)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import math
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -36,7 +35,7 @@ from .config import ExperimentConfig
 from .embeddings import check_vector_file
 from .errors import DataError
 from .sampling import stratified_cut
-from .training import BatchUpdate, Curves, EpochUpdate, NullListener, TrainInfo
+from .training import BatchUpdate, Curves, EpochUpdate, NullListener, TrainInfo, best_val_accuracy
 from .vocabulary import Vocabulary
 
 Progress = Callable[[str, float], None]
@@ -248,14 +247,13 @@ class Comparison:
         """One row per variant: test metrics, best validation accuracy, epochs to the target."""
         rows = []
         for r in self.results.values():
-            test, info = r.run.metrics["test"], r.run.info
-            val = [v for v in r.run.history.get("val_accuracy", []) if v == v]
-            rows.append({"variant": r.label, "test accuracy": test["accuracy"], "precision": test["precision"],
-                         "recall": test["recall"], "F1": test["f1"],
-                         "best val accuracy": max(val) if val else math.nan,
-                         "best epoch": info.get("best_epoch", 0) + 1,
+            test, info = r.run.metrics.test, r.run.info
+            rows.append({"variant": r.label, "test accuracy": test.accuracy, "precision": test.precision,
+                         "recall": test.recall, "F1": test.f1,
+                         "best val accuracy": best_val_accuracy(r.run.history),
+                         "best epoch": info.best_epoch + 1,
                          f"epochs to {self.spec.target:.0%} val": r.epochs_to_target,
-                         "epochs run": info.get("epochs_run"), "seconds": info.get("seconds")})
+                         "epochs run": info.epochs_run, "seconds": info.seconds})
         return rows
 
     def summary(self) -> str:
@@ -452,10 +450,10 @@ def compare(spec: CompareSpec, *, prepared: Any = None, recorder: Recorder | Non
         run = train_run(vcfg, recorder.listener(key), prepared=prepared, embedding_matrix=initial,
                         name=v.label, with_baseline=i == 0)
         if coverage is not None and v.init == "word2vec":
-            run.info["embedding_coverage"] = coverage.to_dict()
-        if "baseline" in run.metrics:
-            result.baseline_accuracy = float(run.metrics["baseline"]["accuracy"])
-        stopped = bool(run.info.get("stopped_by_user"))
+            run.info.embedding_coverage = coverage.to_dict()
+        if run.metrics.baseline is not None:
+            result.baseline_accuracy = run.metrics.baseline.metrics.accuracy
+        stopped = run.info.stopped_by_user
         recorder.finished(key, "stopped" if stopped else "done")
         result.results[key] = VariantResult(key, v.label, run, np.array(initial),
                                             epochs_to_target(run.history.get("val_accuracy", []), spec.target))
@@ -499,7 +497,7 @@ def _learning_curve(spec: CompareSpec, prepared: Any, matrix: np.ndarray | None,
         initial = matrix if v.init == "word2vec" else initial_random_embedding(vcfg, prepared.vocab.size)
         run = train_run(vcfg, _StopOnly(recorder.should_stop), prepared=small, embedding_matrix=initial,
                         with_baseline=False, name=f"{v.label}, {size} reviews")
-        if run.info.get("stopped_by_user"):
+        if run.info.stopped_by_user:
             result.stopped = True
             return
         _add_point(result, recorder, key, size, run,
@@ -516,9 +514,8 @@ def _learning_curve(spec: CompareSpec, prepared: Any, matrix: np.ndarray | None,
 
 def _add_point(result: Comparison, recorder: Recorder, key: str, size: int, run: Any,
                to_target: int | None) -> None:
-    val = [v for v in run.history.get("val_accuracy", []) if v == v]
-    point = CurvePoint(key, size, float(run.metrics["test"]["accuracy"]), max(val) if val else math.nan,
-                       int(run.info.get("epochs_run", 0)), to_target, float(run.info.get("seconds", 0.0)))
+    point = CurvePoint(key, size, run.metrics.test.accuracy, best_val_accuracy(run.history),
+                       run.info.epochs_run, to_target, run.info.seconds or 0.0)
     result.curve.append(point)
     recorder.point(point)
 

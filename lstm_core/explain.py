@@ -14,7 +14,7 @@ so ``p_positive[-1]`` is ``run.predict([text])``. Every input word is accounted 
 kept, unknown (not in the vocabulary: the model reads the OOV id), dropped by a cleaning stage (named
 as :func:`lstm_core.preprocessing.clean_stages` names it) or cut by the length limit.
 
-The text is cleaned with the run's recorded recipe (:func:`lstm_core.pipeline.run_cleaner`). When
+The text is cleaned with the run's recorded recipe (:func:`lstm_core.encoding.run_cleaner`). When
 this machine cannot reproduce it (another WordNet, none at all), one notice says so and every word
 it may have changed — each unknown word, each word dropped by a stopword list that differs — is
 marked ``unsure`` (``?`` in :meth:`Explanation.labels`) rather than silently read as unknown.
@@ -39,7 +39,7 @@ import numpy as np
 from .config import ExperimentConfig, PreprocessConfig
 from .errors import LstmLabError
 from .preprocessing import Cleaner, CleaningRecipe
-from .vocabulary import OOV, OOV_TOKEN, Vocabulary
+from .vocabulary import OOV, OOV_TOKEN, Vocabulary, kept_window
 
 # A pasted book is refused before cleaning; anything up to this is cleaned, then cut to max_len.
 MAX_CHARS = 1_000_000
@@ -332,8 +332,7 @@ def explain(run: Any, text: str, *, vocab: Vocabulary | None = None,
 
     seq = config.sequence
     n_tokens = len(kept_at)
-    read = kept_at if n_tokens <= seq.max_len else (
-        kept_at[:seq.max_len] if seq.keep == "start" else kept_at[n_tokens - seq.max_len:])
+    read = kept_at[kept_window(n_tokens, seq.max_len, seq.keep)]  # as training's padding cuts
     read_set = set(read)
     index = vocab.index_
     for i in kept_at:

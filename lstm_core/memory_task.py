@@ -36,6 +36,7 @@ import numpy as np
 
 from .config import CELLS, _check, _check_choice, _check_float, _check_int
 from .theory_jobs import CurveRecorder, RecordedTask
+from .training import best_val_accuracy
 
 INITS = ("default", "chrono")
 CELL_NAMES = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
@@ -326,8 +327,7 @@ def train_one(spec: SweepSpec, cell: str, distance: int, data: dict[str, tuple[n
     result = train(model, x, y, xv, yv, cfg, listener)
     probs = model.predict(xt, batch_size=512, verbose=0)  # (n_test, n_values)
     accuracy = float(np.mean(np.argmax(probs, axis=1) == yt))
-    val = [v for v in result.history.get("val_accuracy", []) if v == v]
-    record = MemoryRecord(cell, distance, accuracy, task.chance, max(val) if val else math.nan,
+    record = MemoryRecord(cell, distance, accuracy, task.chance, best_val_accuracy(result.history),
                           result.epochs_run, result.seconds, result.stopped_by_user)
     return record, model
 

@@ -3,23 +3,27 @@
 ``prepare(cfg)`` loads and cleans the data (cached on disk), fits the
 vocabulary on the training split only and pads; ``train_run(cfg, listener)``
 prepares, builds, trains, evaluates on the test split, fits the TF-IDF
-baseline, and returns a ``Run`` whose ``info["cleaning"]`` records exactly how
-its text was cleaned; ``run_cleaner(run)`` cleans new text for it the same way.
+baseline, and returns a ``Run`` whose ``info.cleaning`` records exactly how
+its text was cleaned (``lstm_core.encoding`` cleans new text for it the same way).
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Any, Callable
 
 import numpy as np
 
 from .config import ExperimentConfig
 from .data import Dataset, load_dataset
+from .encoding import TextEncoder
+from .errors import DataError
+from .evaluation import classification_metrics
 from .preprocessing import Cleaner, CleaningRecipe, clean_corpus
+from .runs import BaselineMetrics, Run, RunInfo, RunMetrics
 from .sampling import stratified_cut
-from .vocabulary import PadStats, Vocabulary, pad_sequences
+from .vocabulary import PadStats, Vocabulary
 
 Progress = Callable[[str, float], None]  # (what is happening, fraction done 0..1)
 
@@ -80,13 +84,12 @@ def prepare(cfg: ExperimentConfig, dataset: Dataset | None = None, *, cache_dir=
     test_tokens = clean_corpus(list(dataset.test.texts), cfg.preprocess, cache_dir=cache_dir, cleaner=cleaner,
                                progress=_stage(progress, "cleaning test reviews", 0.5, 0.95))
     vocab = Vocabulary(max_size=cfg.sequence.max_vocab).fit(train_tokens)
-    x_all, stats = pad_sequences(vocab.encode_many(train_tokens), cfg.sequence.max_len, cfg.sequence.keep)
-    x_test, _ = pad_sequences(vocab.encode_many(test_tokens), cfg.sequence.max_len, cfg.sequence.keep)
+    encoder = TextEncoder(cfg.sequence, vocab, cleaner)
+    x_all, stats = encoder.encode_tokens(train_tokens)
+    x_test, _ = encoder.encode_tokens(test_tokens)
     y_all = np.asarray(dataset.train.labels, dtype=np.int64)
     tr, va = validation_indices(y_all, cfg.train.validation_split, cfg.train.seed)
     if len(tr) == 0 or len(va) == 0:
-        from .errors import DataError
-
         raise DataError(f"{len(y_all)} training reviews are too few to hold out a validation share of "
                         f"{cfg.train.validation_split}")
     warnings = list(getattr(dataset.train, "warnings", ())) + list(getattr(dataset.test, "warnings", ()))
@@ -98,28 +101,11 @@ def prepare(cfg: ExperimentConfig, dataset: Dataset | None = None, *, cache_dir=
                     cleaner.recipe)
 
 
-def run_cleaner(run) -> Cleaner:
-    """A cleaner that cleans text for ``run`` (a ``Run``) as its training text was cleaned: its
-    config and its recorded recipe. Its ``problems`` say what this machine cannot reproduce."""
-    return Cleaner(run.config.preprocess, CleaningRecipe.of_run(run.config.preprocess, run.info))
-
-
-def encode_texts(texts: Sequence[str], cfg: ExperimentConfig, vocab: Vocabulary,
-                 cleaner: Cleaner | None = None) -> tuple[np.ndarray, PadStats]:
-    """Raw texts → padded ids, as a run's training data was made when ``cleaner`` is its
-    :func:`run_cleaner` (default: this machine's cleaner for ``cfg``)."""
-    cleaner = cleaner or Cleaner(cfg.preprocess)
-    tokens = cleaner.clean_many(list(texts))
-    return pad_sequences(vocab.encode_many(tokens), cfg.sequence.max_len, cfg.sequence.keep)
-
-
 def train_run(cfg: ExperimentConfig, listener=None, *, prepared: Prepared | None = None,
               embedding_matrix: np.ndarray | None = None, name: str | None = None,
-              with_baseline: bool = True, progress: Progress | None = None):
+              with_baseline: bool = True, progress: Progress | None = None) -> Run:
     """Prepare (unless given), build, train, evaluate: returns a ``Run``."""
-    from .evaluation import classification_metrics
-    from .model import build_model, predict_proba
-    from .runs import Run
+    from .model import build_model, predict_proba  # TensorFlow: only when a model is trained
     from .training import seed_everything, train
 
     prepared = prepared or prepare(cfg, progress=progress)
@@ -136,33 +122,32 @@ def train_run(cfg: ExperimentConfig, listener=None, *, prepared: Prepared | None
     if progress:
         progress(f"testing on {len(prepared.x_test):,} test reviews", 1.0)
     test = classification_metrics(prepared.y_test, predict_proba(model, prepared.x_test))
-    metrics = {"test": test.to_dict()}
+    baseline = None
     if with_baseline:
         if progress:
             progress("fitting the TF-IDF + logistic regression baseline", 1.0)
         base = prepared.baseline(cfg.train.seed)
-        metrics["baseline"] = {**base.metrics.to_dict(), "seconds": base.seconds, "features": base.features}
+        baseline = BaselineMetrics(base.metrics, base.seconds, base.features)
     s = prepared.pad_stats
-    info = {
-        "name": name or time.strftime("run-%Y%m%d-%H%M%S"),
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
-        "data": prepared.dataset.name,
-        "seconds": round(result.seconds, 2),
-        "epochs_run": result.epochs_run,
-        "best_epoch": result.best_epoch,
-        "stopped_early": result.stopped_early,
-        "stopped_by_user": result.stopped_by_user,
-        "train_size": int(len(prepared.x_train)),
-        "val_size": int(len(prepared.x_val)),
-        "test_size": int(len(prepared.x_test)),
-        "truncated_share": round(s.share_truncated, 4),
-        "tokens_cut_share": round(s.share_tokens_cut, 4),
-        "warnings": prepared.warnings,
-        "cleaning": (prepared.recipe or Cleaner(cfg.preprocess).recipe).to_dict(),
-    }
-    if coverage is not None:
-        info["embedding_coverage"] = coverage.to_dict()
-    return Run(cfg, prepared.vocab, model, result.history, result.batches, metrics, info)
+    info = RunInfo(
+        name=name or time.strftime("run-%Y%m%d-%H%M%S"),
+        created=time.strftime("%Y-%m-%dT%H:%M:%S"),
+        data=prepared.dataset.name,
+        seconds=round(result.seconds, 2),
+        epochs_run=result.epochs_run,
+        best_epoch=result.best_epoch,
+        stopped_early=result.stopped_early,
+        stopped_by_user=result.stopped_by_user,
+        train_size=int(len(prepared.x_train)),
+        val_size=int(len(prepared.x_val)),
+        test_size=int(len(prepared.x_test)),
+        truncated_share=round(s.share_truncated, 4),
+        tokens_cut_share=round(s.share_tokens_cut, 4),
+        warnings=list(prepared.warnings),
+        cleaning=(prepared.recipe or Cleaner(cfg.preprocess).recipe).to_dict(),
+        embedding_coverage=coverage.to_dict() if coverage is not None else None,
+    )
+    return Run(cfg, prepared.vocab, model, result.history, result.batches, RunMetrics(test, baseline), info)
 
 
 def word2vec_matrix(cfg: ExperimentConfig, vocab: Vocabulary):
@@ -178,3 +163,42 @@ def word2vec_matrix(cfg: ExperimentConfig, vocab: Vocabulary):
                         "scripts/make_word2vec.py), or give a vector file")
     vectors = load_vectors(path, wanted=vocab.index_)
     return embedding_matrix(vocab, vectors, cfg.model.embedding_dim, unknown="random", seed=cfg.train.seed)
+
+
+@dataclass(frozen=True)
+class DataSummary:
+    """What the Data page draws of a prepared split (small enough to cache per setting)."""
+
+    name: str
+    counts: dict[str, dict[str, int]]  # split -> class -> reviews
+    raw_lengths: list[int]  # words per training review before cleaning
+    clean_lengths: list[int]  # tokens per training review after
+    vocab: Vocabulary
+    coverage: dict[str, dict[str, float]]  # split -> Vocabulary.coverage()
+    truncated: float  # share of training reviews longer than max_len
+    examples: list[tuple[str, int, str]]  # (id, label, raw text) of the first training reviews
+    warnings: list[str]
+    sequence: Any  # SequenceConfig: how a review is cut and padded
+
+    def encode_review(self, tokens: list[str]) -> tuple[list[int], list[int]]:
+        """One cleaned review → (its ids, the padded row the model reads)."""
+        ids = self.vocab.encode(tokens)
+        return ids, TextEncoder(self.sequence, self.vocab).encode_tokens([tokens])[0][0].tolist()
+
+
+def summarise_data(cfg: ExperimentConfig, examples: int = 300) -> DataSummary:
+    """Load and clean ``cfg``'s reviews (disk-cached) and keep what the Data page shows."""
+    prep = prepare(cfg)
+    train, test = prep.dataset.train, prep.dataset.test
+    return DataSummary(
+        name=prep.dataset.name,
+        counts={"train": train.counts(), "test": test.counts()},
+        raw_lengths=[len(t.split()) for t in train.texts],
+        clean_lengths=[len(t) for t in prep.train_tokens],
+        vocab=prep.vocab,
+        coverage={"train": prep.vocab.coverage(prep.train_tokens), "test": prep.vocab.coverage(prep.test_tokens)},
+        truncated=prep.pad_stats.share_truncated,
+        examples=[(train.ids[i], int(train.labels[i]), train.texts[i]) for i in range(min(examples, len(train)))],
+        warnings=list(dict.fromkeys(prep.warnings)),
+        sequence=cfg.sequence,
+    )

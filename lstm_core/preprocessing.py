@@ -40,7 +40,7 @@ import os
 import re
 import warnings as _warnings
 import zipfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -157,7 +157,7 @@ class DataUsed:
 class CleaningRecipe:
     """Exactly how a text was cleaned, beyond its :class:`PreprocessConfig`: the cleaning code's
     version, and the verb table and stopword list read (None: that step did nothing — switched off,
-    or its data was missing where the run was trained). A run keeps it in ``info["cleaning"]``."""
+    or its data was missing where the run was trained). A run keeps it in ``RunInfo.cleaning``."""
 
     version: int
     lemmas: DataUsed | None
@@ -189,17 +189,17 @@ class CleaningRecipe:
         return cls(version, parts["lemmas"], parts["stopwords"])
 
     @classmethod
-    def of_run(cls, cfg: PreprocessConfig, info: Mapping[str, Any]) -> "CleaningRecipe":
-        """The recipe a run recorded in ``info["cleaning"]`` (RunError if it is not one); for a run
-        saved before runs recorded it, the one its code used (:data:`LEGACY_LEMMAS`,
+    def of_run(cls, cfg: PreprocessConfig, info: Any) -> "CleaningRecipe":
+        """The recipe a run recorded in its ``RunInfo.cleaning`` (RunError if it is not one); for a
+        run saved before runs recorded it, the one its code used (:data:`LEGACY_LEMMAS`,
         :data:`LEGACY_STOPWORDS`, no lemmas if its warnings say WordNet was not found)."""
-        recorded = info.get("cleaning")
+        recorded = info.cleaning
         if recorded is not None:
             try:
                 return cls.from_dict(recorded)
             except ValueError as e:
                 raise RunError(f"the run's record of how its text was cleaned is not valid: {e}") from None
-        skipped = any("WordNet not found" in str(w) for w in info.get("warnings") or ())
+        skipped = any("WordNet not found" in str(w) for w in info.warnings or ())
         return cls(1, LEGACY_LEMMAS if cfg.lemmatize and not skipped else None,
                    LEGACY_STOPWORDS if cfg.remove_stopwords else None)
 

@@ -33,7 +33,7 @@ import uuid
 import warnings
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,9 @@ import numpy as np
 
 from . import __version__
 from .config import ExperimentConfig
+from .encoding import TextEncoder
 from .errors import RunError
+from .evaluation import Metrics
 from .limits import LIMITS, Limits, LimitExceeded, check_model_size, weight_shapes
 from .vocabulary import Vocabulary
 
@@ -53,31 +55,124 @@ FILES = JSON_FILES + (WEIGHTS,)
 
 
 @dataclass
+class RunInfo:
+    """What happened when a run was trained (history.json's "info"). Every field has a default, so
+    runs saved by older versions read; keys this version does not know are kept in ``extra``."""
+
+    name: str = "run"
+    created: str = ""
+    data: str = ""  # the data set's name
+    seconds: float | None = None  # of fit
+    epochs_run: int = 0
+    best_epoch: int = 0  # 0-based
+    stopped_early: bool = False
+    stopped_by_user: bool = False
+    train_size: int = 0
+    val_size: int = 0
+    test_size: int = 0
+    truncated_share: float = 0.0  # of the training reviews longer than max_len
+    tokens_cut_share: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+    cleaning: dict[str, Any] | None = None  # preprocessing.CleaningRecipe.to_dict(): how its text was cleaned
+    embedding_coverage: dict[str, Any] | None = None  # embeddings.Coverage.to_dict(), for word2vec starts
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
+        return {**self.extra, **{k: v for k, v in d.items() if v is not None or k == "seconds"}}
+
+    @classmethod
+    def from_dict(cls, d: Any) -> "RunInfo":
+        """Strict on the types of the fields it knows (RunError naming the field), lenient on others."""
+        if not isinstance(d, dict):
+            raise RunError(f"a run's info must be a JSON object, got {type(d).__name__}")
+        known = {f.name: f for f in fields(cls) if f.name != "extra"}
+        values: dict[str, Any] = {}
+        for key, value in d.items():
+            if key not in known or value is None:
+                continue
+            kind = _INFO_TYPES[key]
+            if kind is float and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+                raise RunError(f"info.{key} must be {kind.__name__}, got {value!r}"[:200])
+            values[key] = value
+        if "warnings" in values:
+            values["warnings"] = [str(w) for w in values["warnings"]]
+        return cls(**values, extra={k: v for k, v in d.items() if k not in known})
+
+
+_INFO_TYPES = {"name": str, "created": str, "data": str, "seconds": float, "epochs_run": int, "best_epoch": int,
+               "stopped_early": bool, "stopped_by_user": bool, "train_size": int, "val_size": int,
+               "test_size": int, "truncated_share": float, "tokens_cut_share": float, "warnings": list,
+               "cleaning": dict, "embedding_coverage": dict}
+
+
+@dataclass(frozen=True)
+class BaselineMetrics:
+    """The same-split TF-IDF + logistic regression reference (metrics.json's "baseline")."""
+
+    metrics: Metrics
+    seconds: float
+    features: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.metrics.to_dict(), "seconds": self.seconds, "features": self.features}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "BaselineMetrics":
+        return cls(Metrics.from_dict(d), float(d.get("seconds", 0.0)), int(d.get("features", 0)))
+
+
+@dataclass(frozen=True)
+class RunMetrics:
+    """How good a run is (metrics.json): on its test reviews, and the baseline's on the same ones."""
+
+    test: Metrics | None = None
+    baseline: BaselineMetrics | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {}
+        if self.test is not None:
+            d["test"] = self.test.to_dict()
+        if self.baseline is not None:
+            d["baseline"] = self.baseline.to_dict()
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Any) -> "RunMetrics":
+        if not isinstance(d, dict):
+            raise RunError(f"metrics.json must hold a JSON object, got {type(d).__name__}")
+        try:
+            return cls(Metrics.from_dict(d["test"]) if d.get("test") else None,
+                       BaselineMetrics.from_dict(d["baseline"]) if d.get("baseline") else None)
+        except (KeyError, TypeError, ValueError, IndexError) as e:
+            raise RunError(f"metrics.json does not hold valid metrics ({type(e).__name__}: {e})"[:200]) from None
+
+
+@dataclass
 class Run:
     config: ExperimentConfig
     vocab: Vocabulary
     model: Any  # keras.Model
     history: dict[str, list[float]] = field(default_factory=dict)  # per epoch
     batches: dict[str, list[float]] = field(default_factory=dict)  # per batch: step, epoch, loss, accuracy
-    metrics: dict[str, Any] = field(default_factory=dict)  # "test": Metrics.to_dict(), "baseline": {...}
-    info: dict[str, Any] = field(default_factory=dict)  # name, created, seconds, epochs_run, best_epoch, ...
+    metrics: RunMetrics = field(default_factory=RunMetrics)
+    info: RunInfo = field(default_factory=RunInfo)
 
     @property
     def name(self) -> str:
-        return str(self.info.get("name", "run"))
+        return self.info.name
 
     @property
     def test_accuracy(self) -> float | None:
-        test = self.metrics.get("test")
-        return float(test["accuracy"]) if test else None
+        return self.metrics.test.accuracy if self.metrics.test else None
 
     def predict(self, texts: list[str]) -> np.ndarray:
-        """P(positive) for raw review texts, cleaned and encoded as in training."""
-        from .model import predict_proba
-        from .pipeline import encode_texts, run_cleaner
+        """P(positive) for raw review texts, cleaned and encoded as in training (its recorded recipe)."""
+        from .model import predict_proba  # TensorFlow: only once a model is used
 
-        x, _ = encode_texts(texts, self.config, self.vocab, run_cleaner(self))  # its recorded recipe
-        return predict_proba(self.model, x)
+        return predict_proba(self.model, TextEncoder.of_run(self).encode(texts).ids)
 
 
 def save_run(run: Run, path: str | Path) -> Path:
@@ -88,11 +183,11 @@ def save_run(run: Run, path: str | Path) -> Path:
     try:
         tmp.chmod(0o755)  # mkdtemp makes it private; a run is an ordinary folder
         meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "lstm_core_version": __version__,
-                "name": run.name, "created": run.info.get("created", time.strftime("%Y-%m-%dT%H:%M:%S"))}
+                "name": run.name, "created": run.info.created or time.strftime("%Y-%m-%dT%H:%M:%S")}
         docs = {"meta.json": meta, "config.json": run.config.to_dict(),
                 "vocabulary.json": run.vocab.to_dict(),
-                "history.json": {"epochs": run.history, "batches": run.batches, "info": run.info},
-                "metrics.json": run.metrics}
+                "history.json": {"epochs": run.history, "batches": run.batches, "info": run.info.to_dict()},
+                "metrics.json": run.metrics.to_dict()}
         for name, doc in docs.items():
             (tmp / name).write_text(json.dumps(doc, indent=1, default=_json_default), encoding="utf-8")
         run.model.save_weights(str(tmp / WEIGHTS))
@@ -178,8 +273,8 @@ class RunDocs:
     config: ExperimentConfig
     history: dict[str, list[float]]  # per epoch
     batches: dict[str, list[float]]
-    metrics: dict[str, Any]
-    info: dict[str, Any]  # with "name" always set
+    metrics: RunMetrics
+    info: RunInfo  # its name always set
 
 
 def _read_config(path: Path, where: str) -> ExperimentConfig:
@@ -197,11 +292,15 @@ def read_run_docs(path: str | Path, where: str | None = None) -> RunDocs:
     meta = read_meta(path, where)
     config = _read_config(path, where)
     history = _read_json(path / "history.json", where)
-    metrics = _read_json(path / "metrics.json", where)
-    if not isinstance(history, dict) or not isinstance(metrics, dict):
-        raise RunError(f"history.json and metrics.json in {where} must hold JSON objects")
-    info = dict(history.get("info") or {})
-    info["name"] = str(info.get("name") or meta.get("name") or path.name)
+    if not isinstance(history, dict):
+        raise RunError(f"history.json in {where} must hold a JSON object")
+    try:
+        metrics = RunMetrics.from_dict(_read_json(path / "metrics.json", where))
+        info = RunInfo.from_dict(history.get("info") or {})
+    except RunError as e:
+        raise RunError(f"{where}: {e}") from None
+    if not (history.get("info") or {}).get("name"):
+        info.name = str(meta.get("name") or path.name)
     return RunDocs(meta, config, history.get("epochs") or {}, history.get("batches") or {}, metrics, info)
 
 

@@ -22,6 +22,7 @@ import numpy as np
 from .config import CELLS, ExperimentConfig
 from .memory_task import CELL_NAMES
 from .theory_jobs import CurveRecorder, RecordedTask
+from .training import best_val_accuracy
 
 RACE_CELLS = ("rnn", "lstm", "gru")
 _AFTER = (" The film was shot over two months in a small town by the coast, the cast includes several "
@@ -65,9 +66,8 @@ class RaceResult:
         """One row per cell, for a page or a report."""
         rows = []
         for e in self.entries.values():
-            val = [v for v in e.run.history.get("val_accuracy", []) if v == v]
             rows.append({"cell": CELL_NAMES[e.cell], "test accuracy": e.test_accuracy,
-                         "probe accuracy": e.probe_accuracy, "best val accuracy": max(val) if val else float("nan"),
+                         "probe accuracy": e.probe_accuracy, "best val accuracy": best_val_accuracy(e.run.history),
                          "epochs run": e.epochs_run, "seconds per epoch": e.seconds_per_epoch})
         return rows
 
@@ -101,10 +101,10 @@ def race(cfg: ExperimentConfig, cells: Sequence[str] = RACE_CELLS, *, recorder: 
         t0 = time.perf_counter()
         run = train_run(cfg.replace(model={"cell": cell}), recorder.listener(cell), prepared=prepared,
                         name=f"race: {CELL_NAMES[cell]}", with_baseline=False)
-        epochs = int(run.info.get("epochs_run", 0)) or 1
-        seconds = float(run.info.get("seconds", time.perf_counter() - t0))
-        entry = RaceEntry(cell, run, float(run.metrics["test"]["accuracy"]), probe_accuracy(run), seconds / epochs,
-                          epochs, bool(run.info.get("stopped_by_user")))
+        epochs = run.info.epochs_run or 1
+        seconds = run.info.seconds if run.info.seconds is not None else time.perf_counter() - t0
+        entry = RaceEntry(cell, run, run.metrics.test.accuracy, probe_accuracy(run), seconds / epochs,
+                          epochs, run.info.stopped_by_user)
         result.entries[cell] = entry
         recorder.add(entry)
         if entry.stopped:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -68,6 +69,13 @@ class NullListener:
 
 BATCH_KEYS = ("step", "epoch", "loss", "accuracy")
 EPOCH_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
+
+
+def best_val_accuracy(history: Mapping[str, Sequence[float]]) -> float:
+    """The highest validation accuracy of a per-epoch history, NaN (an epoch without validation)
+    never counting; NaN if there is none."""
+    values = [v for v in history.get("val_accuracy", ()) if v == v]
+    return max(values) if values else math.nan
 
 
 class Curves:

@@ -150,6 +150,14 @@ class PadStats:
         return self.tokens_cut / self.tokens if self.tokens else 0.0
 
 
+def kept_window(n: int, max_len: int, keep: str = "end") -> slice:
+    """Which of a sequence's ``n`` tokens the model reads: all of them, or ``max_len`` at its start
+    or its end (``sequence.keep``)."""
+    if n <= max_len:
+        return slice(0, n)
+    return slice(0, max_len) if keep == "start" else slice(n - max_len, n)
+
+
 def pad_sequences(id_lists: Sequence[Sequence[int]], max_len: int,
                   keep: str = "end") -> tuple[np.ndarray, PadStats]:
     """Right-pad with 0 to ``max_len``; longer sequences keep their start or end.
@@ -169,6 +177,6 @@ def pad_sequences(id_lists: Sequence[Sequence[int]], max_len: int,
         if n > max_len:
             truncated += 1
             cut += n - max_len
-            ids = ids[:max_len] if keep == "start" else ids[n - max_len:]
+            ids = ids[kept_window(n, max_len, keep)]
         x[row, : len(ids)] = ids
     return x, PadStats(max_len, len(id_lists), truncated, total, cut)

@@ -12,7 +12,7 @@ from lstm_core.config import ExperimentConfig, PreprocessConfig
 from lstm_core.data import ENV_VAR, describe_source
 from lstm_core.limits import BUNDLED_PER_CLASS, FULL_PER_CLASS
 from lstm_core.preprocessing import clean_stages, lemmatization_available
-from lstm_core.vocabulary import Vocabulary, pad_sequences
+from lstm_core.pipeline import DataSummary, summarise_data
 from ui import controls, state
 from ui.boot import ensure_app_navigation
 from ui.format import plain
@@ -25,26 +25,10 @@ EXAMPLES = 300  # reviews offered one by one in the stage view
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def summarise(data: dict, preprocess: dict, sequence: dict) -> dict:
-    """Load and clean the reviews (``lstm_core.pipeline.prepare``, disk-cached cleaning) and keep
-    what this page draws: counts, lengths, the vocabulary, a few example reviews."""
-    from lstm_core.pipeline import prepare
-
+def summarise(data: dict, preprocess: dict, sequence: dict) -> DataSummary:
+    """``lstm_core.pipeline.summarise_data``, cached per data, cleaning and sequence setting."""
     cfg = ExperimentConfig.from_dict({"data": data, "preprocess": preprocess, "sequence": sequence})
-    prep = prepare(cfg)
-    train, test = prep.dataset.train, prep.dataset.test
-    return {
-        "name": prep.dataset.name,
-        "counts": {"train": train.counts(), "test": test.counts()},
-        "raw_lengths": [len(t.split()) for t in train.texts],
-        "clean_lengths": [len(t) for t in prep.train_tokens],
-        "vocab": prep.vocab.to_dict(),
-        "seen_words": prep.vocab.n_seen_words_,
-        "coverage": {"train": prep.vocab.coverage(prep.train_tokens), "test": prep.vocab.coverage(prep.test_tokens)},
-        "truncated": prep.pad_stats.share_truncated,
-        "examples": [(train.ids[i], int(train.labels[i]), train.texts[i]) for i in range(min(EXAMPLES, len(train)))],
-        "warnings": list(dict.fromkeys(prep.warnings)),
-    }
+    return summarise_data(cfg, EXAMPLES)
 
 
 def source_kind(source: str) -> str:
@@ -137,20 +121,20 @@ def review_picker(examples: list) -> tuple[str, int, str]:
     return examples[index - 1]
 
 
-def vocabulary_summary(summary: dict) -> None:
+def vocabulary_summary(summary: DataSummary) -> None:
     cfg = state.config()
     controls.steps("Vocabulary size (most frequent training words)", "sequence.max_vocab",
                    [1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000],
                    fmt=lambda v: "all" if v >= 1_000_000 else f"{v:,}")
-    vocab_words = len(summary["vocab"]["words"])
-    cov = summary["coverage"]
+    vocab_words = len(summary.vocab.words_)
+    cov = summary.coverage
     cols = st.columns(4)
     cols[0].metric("Words in the vocabulary", f"{vocab_words:,}",
-                   help=f"{summary['seen_words']:,} different words in the training reviews")
+                   help=f"{summary.vocab.n_seen_words_:,} different words in the training reviews")
     cols[1].metric("Training tokens covered", f"{cov['train']['token_coverage']:.1%}")
     cols[2].metric("Test tokens covered", f"{cov['test']['token_coverage']:.1%}",
                    help="The rest become the out-of-vocabulary id 1.")
-    cols[3].metric(f"Reviews longer than {cfg.sequence.max_len}", f"{summary['truncated']:.1%}",
+    cols[3].metric(f"Reviews longer than {cfg.sequence.max_len}", f"{summary.truncated:.1%}",
                    help=f"The model reads at most {cfg.sequence.max_len} tokens (set on the Train page); "
                         f"longer reviews keep their {cfg.sequence.keep}.")
 
@@ -180,28 +164,25 @@ try:
 except ValueError as e:  # DataError: a path that went away, a folder without reviews
     st.error(f"The reviews cannot be loaded: {plain(str(e))}")
     st.stop()
-for warning in summary["warnings"]:
+for warning in summary.warnings:
     st.warning(plain(warning))
 
 st.subheader("The data at a glance")
-counts = summary["counts"]
-st.caption(f"{plain(summary['name'])}: {sum(counts['train'].values()):,} training and "
+counts = summary.counts
+st.caption(f"{plain(summary.name)}: {sum(counts['train'].values()):,} training and "
            f"{sum(counts['test'].values()):,} test reviews.")
 left, right = st.columns([2, 3])
 left.plotly_chart(figures.class_balance(counts), key="balance")
-right.plotly_chart(figures.length_histogram(summary["raw_lengths"], summary["clean_lengths"],
+right.plotly_chart(figures.length_histogram(summary.raw_lengths, summary.clean_lengths,
                                             max_len=cfg.sequence.max_len), key="lengths")
 
 st.subheader("One review, step by step")
-review_id, label, text = review_picker(summary["examples"])
+review_id, label, text = review_picker(summary.examples)
 st.caption(f"{plain(review_id)} · {'positive' if label else 'negative'}")
-vocab = Vocabulary.from_dict(summary["vocab"])
 stages = clean_stages(text, cfg.preprocess)
 words = list(stages[-1].tokens)
-ids = vocab.encode(words)
-padded, _ = pad_sequences([ids], cfg.sequence.max_len, cfg.sequence.keep)
-st.html(stages_html(stages, ids, padded[0].tolist(), words=words, max_len=cfg.sequence.max_len,
-                    keep=cfg.sequence.keep))
+ids, padded = summary.encode_review(words)
+st.html(stages_html(stages, ids, padded, words=words, max_len=cfg.sequence.max_len, keep=cfg.sequence.keep))
 
 st.subheader("Vocabulary")
 vocabulary_summary(summary)

@@ -138,27 +138,26 @@ def show_results(entry: state.RunEntry | None) -> None:
     if entry is None:
         st.info("No model yet. Choose settings below and press **Train**.")
         return
-    test, base = entry.metrics.get("test") or {}, entry.baseline_accuracy
-    ended = ("stopped by you" if entry.info.get("stopped_by_user")
-             else "early stopping" if entry.info.get("stopped_early") else "all epochs")
+    test, base, info = entry.metrics.test, entry.baseline_accuracy, entry.info
+    ended = "stopped by you" if info.stopped_by_user else "early stopping" if info.stopped_early else "all epochs"
     st.markdown(f"#### {plain(entry.name)}")
-    st.caption(f"{entry.info.get('epochs_run', '?')} epochs ({ended}) in {seconds(entry.info.get('seconds'))}, "
-               f"best validation accuracy {percent(entry.best_val_accuracy)}; tested on "
-               f"{entry.info.get('test_size', test.get('n', 0)):,} reviews it never saw.")
+    tested = info.test_size or (test.n if test else 0)
+    st.caption(f"{info.epochs_run} epochs ({ended}) in {seconds(info.seconds)}, best validation accuracy "
+               f"{percent(entry.best_val_accuracy)}; tested on {tested:,} reviews it never saw.")
     cols = st.columns(5)
-    delta = None if base is None or not test else f"{100 * (test['accuracy'] - base):+.1f} points vs baseline"
-    cols[0].metric("Test accuracy", percent(test.get("accuracy")), delta, delta_color="normal")
-    cols[1].metric("Precision", percent(test.get("precision")), help="Of the reviews called positive, "
-                                                                       "the share that are")
-    cols[2].metric("Recall", percent(test.get("recall")), help="Of the positive reviews, the share found")
-    cols[3].metric("F1", percent(test.get("f1")))
+    delta = None if base is None or not test else f"{100 * (test.accuracy - base):+.1f} points vs baseline"
+    cols[0].metric("Test accuracy", percent(test and test.accuracy), delta, delta_color="normal")
+    cols[1].metric("Precision", percent(test and test.precision), help="Of the reviews called positive, "
+                                                                        "the share that are")
+    cols[2].metric("Recall", percent(test and test.recall), help="Of the positive reviews, the share found")
+    cols[3].metric("F1", percent(test and test.f1))
     cols[4].metric("TF-IDF + LR baseline", percent(base), help="Bag of words and logistic regression on "
                                                                 "the same split: the line to beat")
     left, right = st.columns([2, 1])
     left.plotly_chart(figures.training_curves(entry.batches, entry.history, per_epoch_batches=entry.batches_per_epoch,
                                               baseline_accuracy=base), key="result_chart")
-    if test.get("confusion"):
-        right.plotly_chart(figures.confusion_matrix(test["confusion"]), key="confusion")
+    if test is not None:
+        right.plotly_chart(figures.confusion_matrix(test.confusion), key="confusion")
 
 
 def live_section() -> None:

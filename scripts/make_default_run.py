@@ -23,12 +23,12 @@ DEFAULT_RUN = ROOT / "assets" / "default_run"
 def main() -> None:
     t0 = time.perf_counter()
     run = train_run(ExperimentConfig(), name="default (bundled)")
-    run.info["created"] = "shipped with LSTM Lab"
+    run.info.created = "shipped with LSTM Lab"
     save_run(run, DEFAULT_RUN)
-    test, base = run.metrics["test"], run.metrics["baseline"]
+    test, base = run.metrics.test, run.metrics.baseline.metrics
     size = sum(f.stat().st_size for f in DEFAULT_RUN.iterdir()) / 2**20
-    print(f"{DEFAULT_RUN}: test accuracy {test['accuracy']:.4f} (TF-IDF baseline {base['accuracy']:.4f}), "
-          f"{run.info['epochs_run']} epochs, {run.info['seconds']:.0f} s training, {size:.1f} MB, "
+    print(f"{DEFAULT_RUN}: test accuracy {test.accuracy:.4f} (TF-IDF baseline {base.accuracy:.4f}), "
+          f"{run.info.epochs_run} epochs, {run.info.seconds:.0f} s training, {size:.1f} MB, "
           f"{time.perf_counter() - t0:.0f} s in all")
 
 

@@ -188,7 +188,7 @@ def test_stop_keeps_the_model_trained_so_far():
     assert snap.status == "stopped" and snap.epochs_done < 100
     assert "stopped by you" in texts(at.caption)
     entry = at.session_state["lab_runs"][-1]
-    assert entry.info["stopped_by_user"] and entry.test_accuracy is not None
+    assert entry.info.stopped_by_user and entry.test_accuracy is not None
 
 
 def running(job, steps: int = 1, timeout: float = 120) -> None:
@@ -211,7 +211,7 @@ def test_leaving_the_train_page_keeps_training_and_the_live_view_comes_back():
     assert job.snapshot().steps_done >= 1
     job.stop()
     until_done(at, 120)
-    assert at.session_state["lab_runs"][-1].info["stopped_by_user"]
+    assert at.session_state["lab_runs"][-1].info.stopped_by_user
 
 
 def test_another_sessions_training_queues_mine_with_its_position():

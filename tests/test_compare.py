@@ -125,7 +125,7 @@ def test_table_reports_metrics_best_val_and_epochs_to_target(done):
     assert [row["variant"] for row in rows] == [VARIANTS[k].label for k in result.results]
     for row, r in zip(rows, result.results.values()):
         val = r.run.history["val_accuracy"]
-        assert row["test accuracy"] == r.run.metrics["test"]["accuracy"]
+        assert row["test accuracy"] == r.run.metrics.test.accuracy
         assert row["best val accuracy"] == max(val)
         assert row["epochs to 50% val"] == epochs_to_target(val, 0.5) == r.epochs_to_target
         assert 1 <= row["epochs run"] <= 3
@@ -134,11 +134,11 @@ def test_table_reports_metrics_best_val_and_epochs_to_target(done):
 
 def test_learning_curve_has_every_variant_at_every_size(done):
     result, _ = done
-    full = result.results["random"].run.info["train_size"]
+    full = result.results["random"].run.info.train_size
     assert full < 100 and sorted((p.variant, p.size) for p in result.curve) == sorted(
         (k, s) for k in VARIANTS for s in (4, full))  # 100 > all training reviews: the main runs count
     main = {p.variant: p for p in result.curve if p.size == full}
-    assert main["random"].test_accuracy == result.results["random"].run.metrics["test"]["accuracy"]
+    assert main["random"].test_accuracy == result.results["random"].run.metrics.test.accuracy
     assert set(result.curve_baseline) == {full}  # 4 reviews are too few for TF-IDF's min_df=2
 
 
@@ -226,7 +226,7 @@ def test_a_stop_keeps_finished_variants_and_skips_the_rest(data_dir, vectors):
         return len(calls) > 2  # asked before the first variant and after its first batch
     result = compare(spec, recorder=Recorder(spec, after_one_batch))
     assert list(result.results) == ["random"] and result.stopped and not result.curve
-    assert result.results["random"].run.info["stopped_by_user"]
+    assert result.results["random"].run.info.stopped_by_user
     assert compare(spec, recorder=Recorder(spec, lambda: True)) is None
 
 

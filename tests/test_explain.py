@@ -290,8 +290,8 @@ def no_wordnet_here(run, tmp_path, monkeypatch):
 
 
 def test_a_run_records_how_its_text_was_cleaned(run):
-    assert run.info["cleaning"] == Cleaner().recipe.to_dict()
-    assert run.info["cleaning"]["lemmas"]["name"] == "WordNet 3.0 verbs"
+    assert run.info.cleaning == Cleaner().recipe.to_dict()
+    assert run.info.cleaning["lemmas"]["name"] == "WordNet 3.0 verbs"
 
 
 def test_a_recipe_this_machine_cannot_reproduce_is_told_once_and_its_words_marked(run, no_wordnet_here):

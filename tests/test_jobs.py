@@ -207,7 +207,7 @@ def test_real_training_reports_stops_and_fails_clearly(managers, tiny_imdb_dir, 
     snap = job.snapshot()
     assert snap.status == FINISHED, snap.error
     assert snap.epochs_done == 2 and snap.steps_done == 2 * snap.batches_per_epoch
-    assert job.run.name == "tiny" and set(job.run.metrics) == {"test", "baseline"}
+    assert job.run.name == "tiny" and job.run.metrics.test and job.run.metrics.baseline
     assert list(job.run.batches["loss"]) == list(snap.batches["loss"])
     assert manager.warm_up_error is None and manager._runner._prepared.config == tiny_config(tiny_imdb_dir)
 
@@ -229,7 +229,7 @@ def test_real_training_reports_stops_and_fails_clearly(managers, tiny_imdb_dir, 
     stopped = manager.submit(tiny_config(tiny_imdb_dir, max_epochs=50), "alice", "stopped")
     assert stopped.wait(120)
     assert stopped.status == STOPPED and stopped.snapshot().steps_done == 1
-    assert stopped.run.info["stopped_by_user"] and "test" in stopped.run.metrics
+    assert stopped.run.info.stopped_by_user and stopped.run.metrics.test is not None
 
     manager._runner = manager._runner.inner
     missing = manager.submit(tiny_config(tmp_path / "nowhere"), "alice", "missing")

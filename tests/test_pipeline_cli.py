@@ -9,8 +9,8 @@ import pytest
 
 from lstm_core.cli import main
 from lstm_core.config import ExperimentConfig
-from lstm_core.errors import DataError
-from lstm_core.pipeline import encode_texts, prepare, train_run, validation_indices
+from lstm_core.encoding import TextEncoder
+from lstm_core.pipeline import prepare, train_run, validation_indices
 from lstm_core.runs import load_run, save_run
 from lstm_core.vocabulary import pad_sequences
 
@@ -50,14 +50,14 @@ def test_prepare_fits_the_vocabulary_on_training_reviews_only(tiny_imdb_dir):
 def test_train_save_load_predict_round_trip(tiny_imdb_dir, tmp_path):
     cfg = tiny_config(tiny_imdb_dir)
     run = train_run(cfg, name="tiny")
-    assert run.info["epochs_run"] == 2 and set(run.metrics) == {"test", "baseline"}
-    assert 0.0 <= run.metrics["test"]["accuracy"] <= 1.0
+    assert run.info.epochs_run == 2 and run.metrics.test is not None and run.metrics.baseline is not None
+    assert 0.0 <= run.metrics.test.accuracy <= 1.0
     save_run(run, tmp_path / "run")
     again = load_run(tmp_path / "run")
     texts = ["A wonderful film", "An awful boring mess"]
     np.testing.assert_allclose(again.predict(texts), run.predict(texts), atol=1e-6)
-    x, stats = encode_texts(texts, cfg, run.vocab)
-    assert x.shape == (2, 16) and stats.sequences == 2
+    encoded = TextEncoder.of_run(run).encode(texts)
+    assert encoded.ids.shape == (2, 16) and encoded.stats.sequences == 2
 
 
 def test_cli_train_evaluate_predict(tiny_imdb_dir, tiny_posneg_dir, tmp_path, capsys):
@@ -167,4 +167,4 @@ def test_baseline_is_computed_once_per_prepared_split_and_seed(tiny_imdb_dir, mo
     assert prep.baseline(0) is first and calls == [0]
     assert prep.baseline(1) is not first and calls == [0, 1]
     run = train_run(tiny_config(tiny_imdb_dir, max_epochs=1, seed=0), prepared=prep)
-    assert calls == [0, 1] and run.metrics["baseline"]["accuracy"] == first.metrics.accuracy
+    assert calls == [0, 1] and run.metrics.baseline.metrics.accuracy == first.metrics.accuracy

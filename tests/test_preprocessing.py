@@ -24,9 +24,24 @@ from lstm_core import preprocessing as pp
 from lstm_core.config import DataConfig, ExperimentConfig, PreprocessConfig
 from lstm_core.data import load_dataset
 from lstm_core.errors import DataError, RunError
-from lstm_core.preprocessing import (LEGACY_LEMMAS, LEGACY_STOPWORDS, NEGATIONS, NO_STOPWORDS, NO_WORDNET,
-                                     Cleaner, CleaningRecipe, DataUsed, Stage, cache_path, clean_corpus,
-                                     clean_stages, data_digest, lemmatization_available, stopword_set)
+from lstm_core.preprocessing import (
+    LEGACY_LEMMAS,
+    LEGACY_STOPWORDS,
+    NEGATIONS,
+    NO_STOPWORDS,
+    NO_WORDNET,
+    Cleaner,
+    CleaningRecipe,
+    DataUsed,
+    Stage,
+    cache_path,
+    clean_corpus,
+    clean_stages,
+    data_digest,
+    lemmatization_available,
+    stopword_set,
+)
+from lstm_core.runs import RunInfo
 from lstm_core.vocabulary import Vocabulary
 
 REPO = Path(__file__).resolve().parent.parent
@@ -367,13 +382,14 @@ OTHER_STOPWORDS = DataUsed("NLTK English stopwords", "fedcba9876543210")
 
 
 def test_recipe_round_trips_and_is_what_training_records(tiny_imdb_dir):
-    from lstm_core.pipeline import prepare, run_cleaner
+    from lstm_core.encoding import run_cleaner
+    from lstm_core.pipeline import prepare
 
     recipe = Cleaner().recipe
     assert CleaningRecipe.from_dict(json.loads(json.dumps(recipe.to_dict()))) == recipe
     cfg = ExperimentConfig().replace(data={"source": str(tiny_imdb_dir)})
     assert prepare(cfg).recipe == recipe
-    served = run_cleaner(SimpleNamespace(config=cfg, info={"cleaning": recipe.to_dict()}))
+    served = run_cleaner(SimpleNamespace(config=cfg, info=RunInfo(cleaning=recipe.to_dict())))
     assert served.exact and served.problems == [] and served.recipe == recipe
 
 
@@ -390,9 +406,9 @@ def test_a_run_trained_without_lemmas_is_served_without_lemmas():
     ([], PreprocessConfig(lemmatize=False), None),
 ])
 def test_runs_saved_before_recipes_get_the_one_their_code_used(warnings, cfg, lemmas):
-    recipe = CleaningRecipe.of_run(cfg, {"warnings": warnings})
+    recipe = CleaningRecipe.of_run(cfg, RunInfo(warnings=warnings))
     assert recipe == CleaningRecipe(1, lemmas, LEGACY_STOPWORDS)
-    assert CleaningRecipe.of_run(PreprocessConfig(remove_stopwords=False), {}).stopwords is None
+    assert CleaningRecipe.of_run(PreprocessConfig(remove_stopwords=False), RunInfo()).stopwords is None
 
 
 @pytest.mark.parametrize("bad, field", [
@@ -407,7 +423,7 @@ def test_a_recorded_recipe_is_checked(bad, field):
     with pytest.raises(ValueError, match=re.escape(field)):
         CleaningRecipe.from_dict(bad)
     with pytest.raises(RunError, match="how its text was cleaned is not valid"):
-        CleaningRecipe.of_run(PreprocessConfig(), {"cleaning": bad})
+        CleaningRecipe.of_run(PreprocessConfig(), RunInfo(cleaning=bad))
 
 
 def test_another_wordnet_is_a_problem_and_the_closest_is_used():
@@ -439,7 +455,7 @@ def test_the_default_run_records_a_recipe_that_gives_its_vocabulary():
     info = json.loads((run_dir / "history.json").read_text(encoding="utf-8"))["info"]
     cfg = ExperimentConfig.from_dict(json.loads((run_dir / "config.json").read_text(encoding="utf-8")))
     assert info["cleaning"] == Cleaner().recipe.to_dict()
-    cleaner = Cleaner(cfg.preprocess, CleaningRecipe.of_run(cfg.preprocess, info))
+    cleaner = Cleaner(cfg.preprocess, CleaningRecipe.of_run(cfg.preprocess, RunInfo.from_dict(info)))
     assert cleaner.exact
     fitted = Vocabulary(max_size=cfg.sequence.max_vocab).fit(cleaner.clean_many(list(load_dataset(cfg.data).train.texts)))
     saved = json.loads((run_dir / "vocabulary.json").read_text(encoding="utf-8"))

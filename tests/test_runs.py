@@ -7,10 +7,21 @@ import pytest
 
 from lstm_core.config import ExperimentConfig
 from lstm_core.errors import RunError
-from lstm_core.model import build_model, predict_proba
+from lstm_core.evaluation import Metrics
 from lstm_core.limits import Limits
-from lstm_core.runs import (FILES, Run, export_bundle, import_bundle, load_run, read_meta,
-                            read_run_docs, save_run)
+from lstm_core.model import build_model, predict_proba
+from lstm_core.runs import (
+    FILES,
+    Run,
+    RunInfo,
+    RunMetrics,
+    export_bundle,
+    import_bundle,
+    load_run,
+    read_meta,
+    read_run_docs,
+    save_run,
+)
 from lstm_core.vocabulary import Vocabulary
 
 CFG = ExperimentConfig().replace(model={"embedding_dim": 4, "units": 3, "dense_units": 3},
@@ -23,7 +34,8 @@ def run():
     vocab = Vocabulary(max_size=10).fit([["good", "film", "plot", "bad", "acting"]])
     model = build_model(CFG.model, vocab.size, train_cfg=CFG.train)
     return Run(CFG, vocab, model, history={"loss": [0.7, 0.5]}, batches={"loss": [0.8, 0.6]},
-               metrics={"test": {"accuracy": 0.5}}, info={"name": "tiny", "epochs_run": 2})
+               metrics=RunMetrics(Metrics(0.5, 0.5, 0.5, 0.5, ((1, 1), (1, 1)), 4)),
+               info=RunInfo(name="tiny", epochs_run=2))
 
 
 def test_round_trip_gives_the_same_predictions(run, tmp_path):
@@ -130,7 +142,7 @@ def test_oversized_upload_is_refused_before_reading(tmp_path):
 def test_run_docs_read_without_a_model(run, tmp_path):
     d = save_run(run, tmp_path / "r")
     docs = read_run_docs(d)
-    assert docs.config == run.config and docs.info["name"] == "tiny"
+    assert docs.config == run.config and docs.info.name == "tiny"
     assert docs.history == run.history and docs.batches == run.batches and docs.metrics == run.metrics
     (d / "config.json").write_text('{"model": {"units": 0}}')
     with pytest.raises(RunError, match="model.units"):

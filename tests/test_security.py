@@ -24,7 +24,7 @@ from lstm_core.embeddings import load_vectors
 from lstm_core.errors import DataError, RunError
 from lstm_core.limits import LIMITS, LimitExceeded, check_training, estimate_training, training_reviews
 from lstm_core.paths import REFUSED, PathPolicy, PathRefused
-from lstm_core.runs import FILES, WEIGHTS, import_bundle, load_run, save_run
+from lstm_core.runs import FILES, WEIGHTS, RunInfo, import_bundle, load_run, save_run
 from lstm_core.settings import Settings, SettingsError, is_loopback, parse_settings
 from lstm_core.vocabulary import FORMAT as VOCAB_FORMAT
 from lstm_core.vocabulary import Vocabulary
@@ -87,7 +87,7 @@ def tiny_run_dir(tmp_path_factory):
 
     cfg = TINY
     vocab = Vocabulary(max_size=50).fit([["good", "bad", "film", "plot"]])
-    run = Run(cfg, vocab, build_model(cfg.model, vocab.size, train_cfg=cfg.train), info={"name": "tiny"})
+    run = Run(cfg, vocab, build_model(cfg.model, vocab.size, train_cfg=cfg.train), info=RunInfo(name="tiny"))
     return save_run(run, tmp_path_factory.mktemp("runs") / "tiny")
 
 

@@ -26,12 +26,12 @@ def history_table(entries: Sequence[RunEntry]) -> pd.DataFrame:
             "config": f"{m.units} units, emb {m.embedding_dim}, len {s.max_len}, vocab {s.max_vocab:,}, "
                       f"lr {t.learning_rate:g}, batch {t.batch_size}",
             "seed": t.seed,
-            "epochs": e.info.get("epochs_run"),
-            "time (s)": e.info.get("seconds"),
+            "epochs": e.info.epochs_run,
+            "time (s)": e.info.seconds,
             "best val acc %": _pct(e.best_val_accuracy),
             "test acc %": _pct(e.test_accuracy),
-            "how it ended": ("stopped" if e.info.get("stopped_by_user")
-                             else "early stop" if e.info.get("stopped_early") else "all epochs"),
+            "how it ended": ("stopped" if e.info.stopped_by_user
+                             else "early stop" if e.info.stopped_early else "all epochs"),
             "from": e.source,
         })
     return pd.DataFrame(rows)

@@ -21,6 +21,7 @@ paths that need a model; everything the sidebar shows is read from JSON.
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import functools
 import hashlib
 import math
@@ -40,9 +41,10 @@ from lstm_core.errors import LstmLabError
 from lstm_core.jobs import Job, JobManager
 from lstm_core.limits import Limits, check_training, training_reviews
 from lstm_core.paths import PathPolicy
-from lstm_core.runs import read_run_docs
+from lstm_core.runs import RunInfo, RunMetrics, read_run_docs
 from lstm_core.settings import SETTINGS_ENV, Settings, load_settings
 from lstm_core.storage import ASSETS
+from lstm_core.training import best_val_accuracy
 
 DEFAULT_RUN = ASSETS / "default_run"
 
@@ -61,37 +63,33 @@ class RunEntry:
     path: Path
     source: str  # "trained", "uploaded" or "default"
     config: ExperimentConfig
-    info: dict[str, Any] = field(default_factory=dict)
-    metrics: dict[str, Any] = field(default_factory=dict)
+    info: RunInfo = field(default_factory=RunInfo)
+    metrics: RunMetrics = field(default_factory=RunMetrics)
     history: dict[str, list[float]] = field(default_factory=dict)  # per epoch
     batches: dict[str, list[float]] = field(default_factory=dict)  # per batch
 
     @classmethod
     def of(cls, run: Any, path: Path, source: str) -> "RunEntry":
-        return cls(run.name, Path(path), source, run.config, dict(run.info), dict(run.metrics),
+        return cls(run.name, Path(path), source, run.config, dataclasses.replace(run.info), run.metrics,
                    dict(run.history), dict(run.batches))
-
-    def _accuracy(self, part: str) -> float | None:
-        value = (self.metrics.get(part) or {}).get("accuracy")
-        return float(value) if value is not None else None
 
     @property
     def test_accuracy(self) -> float | None:
-        return self._accuracy("test")
+        return self.metrics.test.accuracy if self.metrics.test else None
 
     @property
     def baseline_accuracy(self) -> float | None:
-        return self._accuracy("baseline")
+        return self.metrics.baseline.metrics.accuracy if self.metrics.baseline else None
 
     @property
     def batches_per_epoch(self) -> int | None:
-        size = self.info.get("train_size")
+        size = self.info.train_size
         return math.ceil(size / self.config.train.batch_size) if size else None
 
     @property
     def best_val_accuracy(self) -> float | None:
-        values = [v for v in self.history.get("val_accuracy", ()) if v == v]  # NaN-free
-        return max(values) if values else None
+        best = best_val_accuracy(self.history)
+        return None if math.isnan(best) else best
 
 
 # ------------------------------------------------------------------------------------- shared
@@ -149,7 +147,7 @@ def _temp_root() -> Path:
 def _read_entry(path: Path, source: str) -> RunEntry:
     """A saved run's JSON, checked like ``load_run`` checks it, without building the model."""
     d = read_run_docs(path)
-    return RunEntry(d.info["name"], path, source, d.config, d.info, d.metrics, d.history, d.batches)
+    return RunEntry(d.info.name, path, source, d.config, d.info, d.metrics, d.history, d.batches)
 
 
 @st.cache_data(show_spinner=False)
@@ -318,7 +316,7 @@ def next_run_name(cfg: ExperimentConfig) -> str:
 
 def _remember(run: Any, path: Path, source: str) -> RunEntry:
     """Add a saved run to the history under a name of its own, and make it current."""
-    run.info["name"] = _unique_name(run.name)
+    run.info.name = _unique_name(run.name)
     entry = RunEntry.of(run, path, source)
     runs().append(entry)
     make_current(entry, run)
@@ -333,7 +331,7 @@ def add_run(run: Any, source: str) -> RunEntry:
     """Save a trained run in the session directory, add it to the history, make it current."""
     from lstm_core.runs import save_run
 
-    run.info["name"] = _unique_name(run.name)  # before saving, so that the saved run has it
+    run.info.name = _unique_name(run.name)  # before saving, so that the saved run has it
     return _remember(run, save_run(run, _new_run_dir(source)), source)
 
 

@@ -14,7 +14,7 @@ import pytest
 from app_driver import wait_idle
 from lstm_core.config import ExperimentConfig
 from lstm_core.model import build_model
-from lstm_core.runs import Run, export_bundle, save_run
+from lstm_core.runs import Run, RunInfo, export_bundle, save_run
 from lstm_core.vocabulary import Vocabulary
 
 pytestmark = pytest.mark.e2e
@@ -44,7 +44,7 @@ def victim_bundle(tmp_path) -> bytes:
     cfg = ExperimentConfig().replace(model={"embedding_dim": 4, "units": 2, "dense_units": 2,
                                             "embedding_init": "random"})
     vocab = Vocabulary(max_size=20).fit([["good", "bad"]])
-    run = Run(cfg, vocab, build_model(cfg.model, vocab.size, train_cfg=cfg.train), info={"name": VICTIM_RUN})
+    run = Run(cfg, vocab, build_model(cfg.model, vocab.size, train_cfg=cfg.train), info=RunInfo(name=VICTIM_RUN))
     return export_bundle(save_run(run, tmp_path / "victim"))
 
 
