@@ -119,7 +119,7 @@ def _long_texts(run: Any) -> tuple[str, str]:
 def _figures(ex: Any) -> None:
     """What the page builds for one explanation."""
     from lstm_core import figures_gates as fg
-    from lstm_core.explain import saturation, unit_order, unit_terms
+    from lstm_core.gate_analysis import saturation, unit_order, unit_terms
 
     labels, arrays = ex.labels(), ex.arrays()
     order, scores = unit_order(ex, "index")

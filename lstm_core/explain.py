@@ -19,10 +19,8 @@ this machine cannot reproduce it (another WordNet, none at all), one notice says
 it may have changed — each unknown word, each word dropped by a stopword list that differs — is
 marked ``unsure`` (``?`` in :meth:`Explanation.labels`) rather than silently read as unknown.
 
-Also here, for pages and the CLI: the units ordered by variance or by correlation with the
-prediction (:func:`unit_order`), gate saturation (:func:`saturation`, Karpathy et al. 2015) and the
-same network before training to compare it with (:func:`untrained_copy`), one unit's equations with
-its numbers at one token (:func:`unit_terms`) and the traces as CSV.
+What the gates say — units ordered, saturation, one unit's equations — is computed from an
+Explanation by :mod:`lstm_core.gate_analysis`; :meth:`Explanation.to_csv` writes the traces.
 """
 
 from __future__ import annotations
@@ -31,26 +29,18 @@ import csv
 import functools
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .config import ExperimentConfig, PreprocessConfig
 from .errors import LstmLabError
+from .gates import ACTIVATIONS, _keras_activation_name, trace_layer
+from .limits import LIMITS
 from .preprocessing import Cleaner, CleaningRecipe
 from .vocabulary import OOV, OOV_TOKEN, Vocabulary, kept_window
 
-# A pasted book is refused before cleaning; anything up to this is cleaned, then cut to max_len.
-MAX_CHARS = 1_000_000
-# Gate values below/above these count as saturated (closed/open), as in Karpathy et al. 2015.
-SATURATION = (0.1, 0.9)
-# Gates that are squashed into [0, 1] per cell (the others are candidates and states).
-SIGMOID_GATES = {"lstm": ("i", "f", "o"), "gru": ("z", "r"), "rnn": ()}
-GATE_NAMES = {"i": "input gate", "f": "forget gate", "g": "candidate", "o": "output gate",
-              "c": "cell state", "h": "hidden state", "z": "update gate", "r": "reset gate",
-              "hh": "candidate state"}
-UNIT_ORDERS = ("index", "variance", "correlation")
 KEPT, UNKNOWN, DROPPED, CUT = "kept", "unknown", "dropped", "cut"
 _LETTERS = re.compile(r"[a-zA-Z]+")
 _TAG = re.compile(r"<\s*/?\s*([a-zA-Z][a-zA-Z0-9-]*)")
@@ -260,9 +250,7 @@ def _dense_numpy(layer: Any) -> tuple[np.ndarray, np.ndarray | None]:
 
 def _head(model: Any, states: np.ndarray) -> np.ndarray:
     """P(positive) for every row of ``states`` (T, units): dense → (dropout: off) → output softmax."""
-    import keras
-
-    from .gates import ACTIVATIONS, _keras_activation_name
+    import keras  # TensorFlow is imported lazily, here and below: only once a model is explained
 
     dense, output = model.get_layer("dense"), model.get_layer("output")
     act = ACTIVATIONS[_keras_activation_name(dense.activation, "activation", dense)]
@@ -280,8 +268,6 @@ def _head(model: Any, states: np.ndarray) -> np.ndarray:
 
 def _cell_weights(layer: Any) -> CellWeights:
     import keras
-
-    from .gates import _keras_activation_name
 
     cell = layer.cell
     bias = cell.bias.numpy().astype(np.float64) if cell.use_bias else None
@@ -303,8 +289,6 @@ def explain(run: Any, text: str, *, vocab: Vocabulary | None = None,
     cleaned with, default this machine's). Raises :class:`NothingToExplain` when no token is left
     and ``LstmLabError`` for a text that is not a string or too long to clean (``RunError`` for a
     run whose recorded recipe is not valid)."""
-    from .gates import trace_layer
-
     model = getattr(run, "model", run)
     vocab = getattr(run, "vocab", vocab)
     config = getattr(run, "config", config) or ExperimentConfig()
@@ -318,8 +302,8 @@ def explain(run: Any, text: str, *, vocab: Vocabulary | None = None,
                          f"layer named {', '.join(sorted(missing))}")
     if not isinstance(text, str):
         raise LstmLabError(f"the text must be a string, got {type(text).__name__}")
-    if len(text) > MAX_CHARS:
-        raise LstmLabError(f"the text has {len(text):,} characters; paste at most {MAX_CHARS:,} "
+    if len(text) > LIMITS.text_chars:
+        raise LstmLabError(f"the text has {len(text):,} characters; paste at most {LIMITS.text_chars:,} "
                            f"(the model reads only its {config.sequence.max_len} last or first tokens anyway)")
     if not text.strip():
         raise NothingToExplain("The text is empty: type a review or pick an example.")
@@ -408,142 +392,3 @@ def _notices(text: str, words: list[Word], tokens: tuple[str, ...], known: np.nd
                    + f" {marked:,} of the words here (marked ?) may be read differently than in training.")
     out += [w for w in cleaner.warnings if w not in cleaner.problems]
     return out
-
-
-# ------------------------------------------------------------------------------------ analysis
-
-
-def unit_order(explanation: Explanation, by: str = "index") -> tuple[np.ndarray, np.ndarray]:
-    """(units in display order, the score they were sorted by).
-
-    ``index``: 0, 1, ...; ``variance``: variance of h_t over the tokens, largest first;
-    ``correlation``: Pearson correlation of h_t with P(positive) over the tokens, largest |r| first
-    (0 for a constant unit or a one-token text). Ties keep index order."""
-    if by not in UNIT_ORDERS:
-        raise ValueError(f"by must be one of {', '.join(UNIT_ORDERS)}, got {by!r}")
-    h = explanation.trace.h  # (T, units)
-    units = h.shape[1]
-    if by == "index":
-        score = np.arange(units, dtype=np.float64)
-        return np.arange(units), score
-    if by == "variance":
-        score = h.var(axis=0)
-    else:
-        score = correlation_with_prediction(explanation)
-    return np.argsort(-np.abs(score), kind="stable"), score
-
-
-def correlation_with_prediction(explanation: Explanation) -> np.ndarray:
-    """(units,) Pearson r of each unit's h_t with P(positive) over the tokens; 0 where undefined."""
-    h, p = explanation.trace.h, explanation.p_positive
-    hc, pc = h - h.mean(axis=0), p - p.mean()
-    denom = np.sqrt((hc ** 2).sum(axis=0) * (pc ** 2).sum())
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = (hc * pc[:, None]).sum(axis=0) / denom
-    return np.where(denom > 1e-12, r, 0.0)
-
-
-def saturation(trace: Any, low: float = SATURATION[0], high: float = SATURATION[1]) -> dict[str, tuple[float, float]]:
-    """Per sigmoid gate, (share of values < low, share > high) over every step and unit it ran at:
-    the left- and right-saturation Karpathy et al. (2015) plotted. Empty for a SimpleRNN."""
-    out = {}
-    for name in SIGMOID_GATES[trace.cell]:
-        values = getattr(trace, name)[trace.mask]  # (T_unmasked, units)
-        n = values.size
-        out[name] = (float((values < low).sum() / n) if n else 0.0, float((values > high).sum() / n) if n else 0.0)
-    return out
-
-
-def untrained_copy(model: Any, config: ExperimentConfig, vocab_size: int) -> Any:
-    """The same network before training, to compare gates with: fresh recurrent and classifier
-    weights from Keras' initialisers, the trained embedding kept (the words stay the same inputs)."""
-    from .model import build_model
-
-    fresh = build_model(config.model, vocab_size, train_cfg=config.train)
-    fresh.get_layer("embedding").set_weights(model.get_layer("embedding").get_weights())
-    return fresh
-
-
-@dataclass(frozen=True)
-class GateTerms:
-    """One gate of one unit at one step: value = activation(input + recurrent + bias)."""
-
-    input: float  # x_t · W[:, unit]
-    recurrent: float  # h_tm1 · U[:, unit] (times r_t for a GRU candidate with reset_after)
-    bias: float
-    value: float  # after the activation
-
-    @property
-    def pre(self) -> float:
-        return self.input + self.recurrent + self.bias
-
-
-@dataclass(frozen=True)
-class UnitTerms:
-    """Every number of one unit's update at one step, for writing its equations out."""
-
-    cell: str
-    unit: int
-    step: int
-    token: str
-    gates: dict[str, GateTerms]  # "i", "f", "g", "o" | "z", "r", "hh" | "h" (SimpleRNN)
-    h_tm1: float
-    h: float
-    c_tm1: float | None = None
-    c: float | None = None
-    activation: str = "tanh"
-    recurrent_activation: str | None = "sigmoid"
-    reset_after: bool = True
-    extra: dict[str, float] = field(default_factory=dict)  # GRU: the reset-gated recurrent term
-
-
-def unit_terms(explanation: Explanation, unit: int, step: int) -> UnitTerms:
-    """The input, recurrent and bias parts of every gate of ``unit`` at ``step``, and its states."""
-    e, w = explanation, explanation.weights
-    units, n_steps = e.units, len(e.tokens)
-    if not (isinstance(unit, (int, np.integer)) and 0 <= unit < units):
-        raise ValueError(f"unit must be an integer in [0, {units - 1}], got {unit!r}")
-    if not (isinstance(step, (int, np.integer)) and 0 <= step < n_steps):
-        raise ValueError(f"step must be an integer in [0, {n_steps - 1}], got {step!r}")
-    unit, step = int(unit), int(step)
-    tr = e.trace
-    x_t = e.x[step]  # (E,)
-    h_tm1 = tr.h[step - 1] if step else np.zeros(units)  # (units,)
-    bias = w.bias
-
-    def part(block: int, value: float, recurrent: float | None = None, bias_row: Any = None) -> GateTerms:
-        col = block * units + unit
-        b = 0.0 if bias is None else float((bias if bias_row is None else bias_row)[col])
-        rec = float(h_tm1 @ w.recurrent_kernel[:, col]) if recurrent is None else recurrent
-        return GateTerms(float(x_t @ w.kernel[:, col]), rec, b, float(value))
-
-    common = dict(cell=e.cell, unit=unit, step=step, token=e.tokens[step], h_tm1=float(h_tm1[unit]),
-                  h=float(tr.h[step, unit]), activation=w.activation,
-                  recurrent_activation=w.recurrent_activation, reset_after=w.reset_after)
-    if e.cell == "lstm":
-        c_tm1 = tr.c[step - 1, unit] if step else 0.0
-        gates = {name: part(k, getattr(tr, name)[step, unit]) for k, name in enumerate("ifgo")}
-        return UnitTerms(gates=gates, c_tm1=float(c_tm1), c=float(tr.c[step, unit]), **common)
-    if e.cell == "rnn":
-        return UnitTerms(gates={"h": part(0, tr.h[step, unit])}, **common)
-    # GRU: z and r as usual; the candidate's recurrent part depends on reset_after
-    if w.reset_after:
-        input_bias = None if bias is None else bias[0]
-        rec_bias = np.zeros(3 * units) if bias is None else bias[1]
-        z, r = (GateTerms(float(x_t @ w.kernel[:, k * units + unit]),
-                          float(h_tm1 @ w.recurrent_kernel[:, k * units + unit] + rec_bias[k * units + unit]),
-                          0.0 if input_bias is None else float(input_bias[k * units + unit]),
-                          float(getattr(tr, name)[step, unit])) for k, name in enumerate("zr"))
-        col = 2 * units + unit
-        inner = float(h_tm1 @ w.recurrent_kernel[:, col] + rec_bias[col])
-        hh = GateTerms(float(x_t @ w.kernel[:, col]), r.value * inner,
-                       0.0 if input_bias is None else float(input_bias[col]), float(tr.hh[step, unit]))
-        extra = {"recurrent_before_reset": inner}
-    else:
-        z, r = (part(k, getattr(tr, name)[step, unit]) for k, name in enumerate("zr"))
-        r_all = tr.r[step]  # (units,) the reset gate of every unit scales h_tm1 before U_h
-        col = 2 * units + unit
-        hh = GateTerms(float(x_t @ w.kernel[:, col]), float((r_all * h_tm1) @ w.recurrent_kernel[:, col]),
-                       0.0 if bias is None else float(bias[col]), float(tr.hh[step, unit]))
-        extra = {}
-    return UnitTerms(gates={"z": z, "r": r, "hh": hh}, extra=extra, **common)

@@ -466,8 +466,3 @@ def trace_layer(layer: Any, x: Any, mask: Any = None) -> LSTMTrace | GRUTrace | 
     return trace_lstm(x, kernel, recurrent_kernel, bias, mask=mask, activation=activation,
                       recurrent_activation=recurrent_activation)
 
-
-# ---------------------------------------------------------------------------------------------------
-# Text entry point: lstm_core.explain.explain(run, text) (issue 5, item 1) — cleaning, vocabulary
-# lookup, embedding, trace_layer and the classifier head applied to every h_t. It has a module of its
-# own: it needs the run's cleaning and vocabulary, which the NumPy replay above does not.

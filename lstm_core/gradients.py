@@ -246,7 +246,8 @@ def review_gradients(run: Any, text: str) -> ReviewGradients:
     """``text`` cleaned as the run's training data and embedded by its own embedding; the gradient of
     h_T w.r.t. every token's embedding, in the trained network and in a fresh copy (same embedding).
     Raises :class:`lstm_core.explain.NothingToExplain` when no token is left."""
-    from .explain import explain, untrained_copy
+    from .explain import explain
+    from .model import untrained_copy
 
     ex = explain(run, text)
     fresh = untrained_copy(run.model, run.config, run.vocab.size)

@@ -46,6 +46,9 @@ class Limits:
     vector_dim: int = 1024
     # One review file of a pos/neg folder (IMDB's longest review is 14 kB).
     review_bytes: int = 1 * MiB
+    # Characters of a text typed or pasted to be explained (the Gates page's box, ``gates --text``):
+    # a 100,000-character paste fits; the model reads only its max_len tokens anyway.
+    text_chars: int = 200_000
     # One training job, estimated before it is queued (:func:`estimate_training`): the tutorial's
     # settings with all 100 epochs estimate ~45 minutes; every slider at its maximum, many hours.
     job_seconds: float = 3600.0

@@ -63,6 +63,15 @@ def build_model(cfg: ModelConfig, vocab_size: int, *,
     return model
 
 
+def untrained_copy(model, config, vocab_size: int):
+    """The same network before training, to compare gates with: fresh recurrent and classifier
+    weights from Keras' initialisers, the trained embedding kept (the words stay the same inputs).
+    ``config`` is the run's ``ExperimentConfig``."""
+    fresh = build_model(config.model, vocab_size, train_cfg=config.train)
+    fresh.get_layer("embedding").set_weights(model.get_layer("embedding").get_weights())
+    return fresh
+
+
 def compile_model(model, train_cfg: TrainConfig) -> None:
     keras = _keras()
     model.compile(

@@ -8,9 +8,10 @@ import streamlit as st
 
 from lstm_core import figures_gates as fg
 from lstm_core.errors import LstmLabError
-from lstm_core.explain import SATURATION, SIGMOID_GATES, UNIT_ORDERS, NothingToExplain, explain, saturation, \
-    unit_order, unit_terms, untrained_copy
-from lstm_core.preprocessing import CleaningRecipe
+from lstm_core.explain import NothingToExplain, explain
+from lstm_core.gate_analysis import SIGMOID_GATES, UNIT_ORDERS, compare_saturation, unit_order, unit_terms
+from lstm_core.limits import LIMITS
+from lstm_core.model import untrained_copy
 from ui import state
 from ui.boot import ensure_app_navigation
 from ui.sentence import plain, sentence_html
@@ -39,7 +40,6 @@ EXAMPLES = {
 }
 ORDER_NAMES = {"index": "unit number", "variance": "variance of h over the text",
                "correlation": "|correlation| of h with P(positive)"}
-MAX_CHARS = 200_000  # a 100,000-character paste fits; the model reads only max_len tokens of it
 TEXT, UNIT, STEP, ORDER = "gates_text", "gates_unit", "gates_step", "gates_order"
 
 
@@ -78,7 +78,7 @@ st.session_state.setdefault(TEXT, EXAMPLES["Contrast"][0])
 st.markdown("**Try an example**")
 for col, name in zip(st.columns(len(EXAMPLES)), EXAMPLES):
     col.button(name, on_click=use_example, args=(name,), help=EXAMPLES[name][1], width="stretch")
-text = st.text_area("Review", key=TEXT, height=110, max_chars=MAX_CHARS,
+text = st.text_area("Review", key=TEXT, height=110, max_chars=LIMITS.text_chars,
                     help="Press Ctrl+Enter (or click outside the box) to update.")
 
 try:
@@ -155,11 +155,10 @@ st.latex(fg.equations_aligned(unit_terms(ex, unit, step)))
 # ---------------------------------------------------------------------------------- saturation
 if SIGMOID_GATES[ex.cell]:
     st.markdown("#### Saturation")
-    low, high = SATURATION
     fresh = untrained(str(entry.path) if entry is not None else run.name, run)
-    recipe = CleaningRecipe.of_run(run.config.preprocess, run.info)  # the text as the trained model read it
-    before = saturation(explain(fresh, text, vocab=run.vocab, config=run.config, recipe=recipe).trace)
-    st.plotly_chart(fg.saturation_bars(saturation(ex.trace), before=before, low=low, high=high,
+    sat = compare_saturation(run, text, fresh, ex)
+    low, high = sat.low, sat.high
+    st.plotly_chart(fg.saturation_bars(sat.trained, before=sat.before, low=low, high=high,
                                        title="How often each gate is nearly closed or nearly open"),
                     key="gates_saturation")
     st.caption(f"Share of all (word, unit) gate values below {low} and above {high} in this text, for this "

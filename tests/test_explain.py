@@ -16,21 +16,11 @@ import pytest
 
 from lstm_core.cli import main
 from lstm_core.errors import LstmLabError
-from lstm_core.explain import (
-    CUT,
-    DROPPED,
-    KEPT,
-    MAX_CHARS,
-    UNKNOWN,
-    NothingToExplain,
-    explain,
-    saturation,
-    unit_order,
-    unit_terms,
-    untrained_copy,
-)
+from lstm_core.explain import CUT, DROPPED, KEPT, UNKNOWN, NothingToExplain, explain
+from lstm_core.gate_analysis import compare_saturation, saturation, unit_order, unit_terms
 from lstm_core.gates import ACTIVATIONS, LSTMTrace
-from lstm_core.model import predict_proba
+from lstm_core.limits import LIMITS
+from lstm_core.model import predict_proba, untrained_copy
 from lstm_core.preprocessing import Cleaner, clean_stages
 from lstm_core.runs import load_run, save_run
 from lstm_core.vocabulary import pad_sequences
@@ -143,8 +133,8 @@ def test_a_100000_character_paste_is_cut_with_a_notice(run):
     ex = explain(run, text)
     assert len(ex.tokens) == MAX_LEN and ex.n_tokens > 5000 and ex.text_chars == 100_000
     assert any("were cut" in n for n in ex.notices)
-    with pytest.raises(LstmLabError, match=f"paste at most {MAX_CHARS:,}"):
-        explain(run, "a" * (MAX_CHARS + 1))
+    with pytest.raises(LstmLabError, match=f"paste at most {LIMITS.text_chars:,}"):
+        explain(run, "a" * (LIMITS.text_chars + 1))
 
 
 @pytest.mark.parametrize("text,message", [
@@ -246,6 +236,9 @@ def test_untrained_copy_keeps_the_embedding_and_starts_the_rest_afresh(run):
     before, after = (explain(m, TEXTS[0], vocab=run.vocab, config=run.config) for m in (fresh, run.model))
     np.testing.assert_array_equal(before.x, after.x)  # the same inputs, other gates
     assert set(saturation(before.trace)) == {"i", "f", "o"}
+    sat = compare_saturation(run, TEXTS[0], fresh)
+    assert sat.trained == saturation(after.trace) and sat.before == saturation(before.trace)
+    assert (sat.low, sat.high) == (0.1, 0.9)
 
 
 def test_json_and_csv(run):

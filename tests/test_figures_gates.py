@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import pytest
 
 from lstm_core import figures_gates as fg
-from lstm_core.explain import GateTerms, UnitTerms
+from lstm_core.gate_analysis import GateTerms, UnitTerms
 
 LABELS = ["act", "wonderful", "but", "<b>plot</b>", "mess*"]
 RNG = np.random.default_rng(0)
