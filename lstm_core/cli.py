@@ -214,6 +214,23 @@ def cmd_gates(args) -> int:
     return 0
 
 
+def cmd_probes(args) -> int:
+    from .probes import load_probes, score_baseline, score_run
+    from .runs import load_run
+
+    run = load_run(args.run_dir)
+    _cleaning_problems(run)
+    probes = load_probes()
+    out = {"run": str(args.run_dir), "probes": len(probes), **score_run(run, probes).to_dict()}
+    if args.baseline:
+        from .pipeline import prepare
+
+        cfg = run.config.replace(data={"source": args.data}) if args.data else run.config
+        out["baseline"] = score_baseline(prepare(cfg, progress=_StageProgress()), probes, cfg.train.seed).to_dict()
+    print(json.dumps(out, indent=2))
+    return 0
+
+
 def cmd_word2vec(args) -> int:
     from .embeddings import save_npz
     from .word2vec import Word2VecConfig, corpus_tokens, top_words, train_word2vec
@@ -280,6 +297,16 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--text", required=True, help="the review to trace (quote it)")
     g.add_argument("--digits", type=int, default=6, help="decimals of the numbers (default 6)")
     g.set_defaults(func=cmd_gates)
+
+    pb = sub.add_parser("probes", help="accuracy per category on the teaching probes, as JSON",
+                        description="Score a run on assets/probes.tsv (plain, negation, double negation, "
+                                    "contrast, long verdict, intensifier) and print the share right per "
+                                    "category; --baseline adds TF-IDF + logistic regression fitted on the "
+                                    "run's own training reviews.")
+    pb.add_argument("run_dir")
+    pb.add_argument("--baseline", action="store_true", help="also score the same-split bag of words")
+    pb.add_argument("--data", default=None, help="where the run's training data is, if not at its recorded source")
+    pb.set_defaults(func=cmd_probes)
 
     w = sub.add_parser("word2vec", help="train word2vec on IMDB reviews and save it (.npz)",
                        description="Train gensim word2vec on the training reviews of --data (labels unused) "
