@@ -39,7 +39,7 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
-render_sidebar(live_job=page.url_path != "train")  # the Train page shows its own live progress
+render_sidebar(page.url_path)  # the page that shows the session's job draws it, the sidebar elsewhere
 page.run()
 
 # Once the first page is drawn, start the shared trainer: it warms TensorFlow up in the background

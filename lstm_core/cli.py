@@ -15,6 +15,7 @@ from typing import Any, Sequence
 from .config import CELLS, KEEP_ENDS, MONITORS, POOLINGS, ExperimentConfig
 from .encoding import run_cleaner
 from .errors import LstmLabError
+from .training import NullListener
 from .theory_cli import add_theory_commands
 
 # CLI flag -> (config section, field, type, help). One table drives both the
@@ -97,7 +98,7 @@ def config_from_args(args: argparse.Namespace) -> ExperimentConfig:
     return cfg.replace(**changes)
 
 
-class ProgressBar:
+class ProgressBar(NullListener):
     """A text progress bar on stderr; one line per epoch when stderr is not a terminal."""
 
     def __init__(self, stream=sys.stderr):

@@ -520,6 +520,9 @@ def _add_point(result: Comparison, recorder: Recorder, key: str, size: int, run:
     recorder.point(point)
 
 
+COMPARISON = "comparison"  # its Job's kind
+
+
 class ComparisonTask:
     """A background job's runner (``JobManager.submit(..., runner=task)``) that runs ``compare``
     and records the curves; the page keeps the task and reads :meth:`snapshot` while it trains."""

@@ -42,11 +42,12 @@ from typing import Any
 from .config import ExperimentConfig
 from .errors import LstmLabError
 from .limits import LIMITS, Limits, check_model_size, check_training
-from .training import BatchUpdate, Curves, EpochUpdate, TrainInfo
+from .training import BatchUpdate, Curves, EpochUpdate, NullListener, TrainInfo
 
 log = logging.getLogger(__name__)
 
 QUEUED, RUNNING, FINISHED, STOPPED, FAILED = "queued", "running", "finished", "stopped", "failed"
+TRAINING = "training"  # a Job's kind when it trains one model (the runners' tasks name their own)
 WARM_UP_WAIT = 120.0  # seconds close() waits for a warm-up in progress (TensorFlow's import, loaded)
 DONE = frozenset({FINISHED, STOPPED, FAILED})
 
@@ -102,7 +103,7 @@ class Snapshot:
         return min(1.0, self.steps_done / total) if total else 0.0
 
 
-class Job:
+class Job(NullListener):
     """One training: its config, its progress, its result (``run``) or error.
 
     Created by :meth:`JobManager.submit`. Thread-safe: the worker writes through
@@ -112,11 +113,12 @@ class Job:
     _ids = itertools.count(1)
 
     def __init__(self, config: ExperimentConfig, owner: str, name: str, manager: "JobManager",
-                 runner: Runner | None = None):
+                 runner: Runner | None = None, kind: str = TRAINING):
         self.id = f"job-{next(self._ids)}"
         self.config = config
         self.owner = owner
         self.name = name
+        self.kind = kind  # what the job does (TRAINING, or the kind of the runner's work): which page shows it
         self.runner = runner  # None: the manager's runner
         self.run: Any = None  # lstm_core.runs.Run once finished or stopped after training began
         self.exception: BaseException | None = None
@@ -359,10 +361,11 @@ class JobManager:
         atexit.register(self.close, 5.0)  # never leave TensorFlow running while Python shuts down
 
     def submit(self, config: ExperimentConfig, owner: str, name: str | None = None,
-               runner: Runner | None = None) -> Job:
+               runner: Runner | None = None, kind: str = TRAINING) -> Job:
         """Queue a training of ``config`` for ``owner``; :class:`JobRefused` says why not.
-        ``runner`` trains this job instead of the manager's runner (``lstm_core.compare`` trains
-        several models in one job); its result becomes ``job.run``."""
+        ``runner`` trains this job instead of the manager's runner (a comparison, a memory sweep, a
+        race train several models in one job); its result becomes ``job.run``; ``kind`` names
+        what it does. Every background task of an owner goes through here: one at a time."""
         if not isinstance(config, ExperimentConfig):
             raise ValueError(f"config must be an ExperimentConfig, got {type(config).__name__}")
         with self._cond:
@@ -371,11 +374,11 @@ class JobManager:
             mine = self.active_job(owner)
             if mine is not None:
                 raise JobRefused(f"'{mine.name}' is still {mine.status}: stop it or wait for it "
-                                 f"to finish before training another model")
+                                 f"to finish before starting another")
             if self._running is not None and len(self._queue) >= self.max_queued:
                 raise JobRefused(f"the trainer is busy and {len(self._queue)} trainings are already "
                                  f"waiting; try again in a minute")
-            job = Job(config, owner, name or f"run {config.model.cell}", self, runner)
+            job = Job(config, owner, name or f"run {config.model.cell}", self, runner, kind)
             self._queue.append(job)
             self._cond.notify_all()
         return job

@@ -38,6 +38,7 @@ from .config import CELLS, _check, _check_choice, _check_float, _check_int
 from .theory_jobs import CurveRecorder, RecordedTask
 from .training import best_val_accuracy
 
+SWEEP = "memory sweep"  # the kind of its background job (lstm_core.jobs.Job.kind)
 INITS = ("default", "chrono")
 CELL_NAMES = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
 MAX_LENGTH = 1000  # tokens per sequence; one training step costs time linear in it

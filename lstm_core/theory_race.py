@@ -45,6 +45,8 @@ PROBES: tuple[tuple[str, int], ...] = tuple((verdict + _AFTER, label) for verdic
 ))
 
 
+RACE = "cell race"  # the kind of its background job (lstm_core.jobs.Job.kind)
+
 @dataclass(frozen=True)
 class RaceEntry:
     cell: str

@@ -52,7 +52,8 @@ class TrainingListener(Protocol):
 
 
 class NullListener:
-    """A listener that ignores everything; subclass and override what you need."""
+    """The base of every listener (a job, the CLI's progress bar, a recorder's per-model listener):
+    it ignores everything; subclass and override what you need."""
 
     def on_train_begin(self, info: TrainInfo) -> None:
         pass

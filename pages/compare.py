@@ -6,16 +6,18 @@ import pandas as pd
 import streamlit as st
 
 from lstm_core import figures_embeddings as fe
-from lstm_core.compare import (DEFAULT_MAP_WORDS, LEARNING_CURVE_SIZES, VARIANTS, Comparison, CompareSpec,
+from lstm_core.compare import (COMPARISON, DEFAULT_MAP_WORDS, LEARNING_CURVE_SIZES, VARIANTS, Comparison, CompareSpec,
                                ComparisonTask, check_vectors)
 from lstm_core.embeddings import WrongDimension
 from lstm_core.errors import LstmLabError
-from lstm_core.jobs import FAILED, QUEUED
+from lstm_core.jobs import FAILED
 from ui import state
 from ui.boot import ensure_app_navigation
 from ui.format import percent, plain, seconds
+from ui.live import fraction as live_fraction
+from ui.live import live_job, refused
 
-TASK, JOB, RESULT, MAPS, CHECKED = "cmp_task", "cmp_job", "cmp_result", "cmp_maps", "cmp_checked"
+RESULT, MAPS, CHECKED = "cmp_result", "cmp_maps", "cmp_checked"
 TARGETS = [0.75, 0.8, 0.82, 0.84, 0.85, 0.86, 0.87, 0.88, 0.9]
 MAP_METHODS = {"pca": "PCA (instant)", "tsne": "t-SNE (a few seconds)"}
 
@@ -101,22 +103,17 @@ def settings() -> CompareSpec | None:
 
 
 def start(spec: CompareSpec) -> None:
-    task = ComparisonTask(spec)
+    trainings = len(spec.variants) * (1 + len(spec.sizes))
     try:
-        job = state.job_manager().submit(spec.config, state.owner_id(), "comparison", runner=task)
-    except ValueError as e:  # JobRefused: this session trains already, or the queue is full
-        st.warning(plain(str(e)))
+        state.submit_task(COMPARISON, "comparison", spec.config, ComparisonTask(spec), trainings)
+    except ValueError as e:  # JobRefused (this session has a job, the queue is full), LimitExceeded
+        refused(e)
         return
-    st.session_state[TASK], st.session_state[JOB] = task, job
+    st.session_state.pop(RESULT, None)
     st.session_state.pop(MAPS, None)
 
 
 # ------------------------------------------------------------------------------------------ live
-
-
-def job_active() -> bool:
-    job = st.session_state.get(JOB)
-    return job is not None and not job.wait(0)
 
 
 def progress_line(snap, live) -> str:
@@ -129,44 +126,40 @@ def progress_line(snap, live) -> str:
             f"{min(epochs_done + 1, s['epochs'])}/{s['epochs']} · {seconds(snap.elapsed)} elapsed")
 
 
+def show_progress(job, snap) -> None:
+    st.progress(live_fraction(job, snap), text=progress_line(snap, job.runner.snapshot()))
+    st.caption(snap.phase)
+
+
+def show_live_charts(job, snap) -> None:
+    task, rec = job.runner, job.runner.snapshot()
+    st.plotly_chart(fe.compare_curves(list(rec["series"].values()), target=task.spec.target,
+                                      epochs=task.spec.config.train.max_epochs,
+                                      title="Live: validation per epoch, training per batch"), key="cmp_live_chart")
+    if rec["curve"]:
+        st.plotly_chart(fe.learning_curve(rec["curve"], {k: VARIANTS[k].label for k in rec["series"]}),
+                        key="cmp_live_learning_curve")
+
+
+def show_failure(job, snap) -> bool:
+    if isinstance(job.exception, WrongDimension):
+        show_vector_problem(job.exception, "cmp_fix_dim_job")
+        return True
+    return False
+
+
+def keep_result(job, snap) -> None:
+    if job is None or snap.status == FAILED:
+        return
+    if job.run is None:
+        st.info(f"The comparison was {snap.phase}.")
+    else:
+        st.session_state[RESULT] = job.run
+
+
 def live_section() -> None:
-    active = job_active()
-
-    @st.fragment(run_every=1 if active else None)
-    def live() -> None:
-        job, task = st.session_state.get(JOB), st.session_state.get(TASK)
-        if job is None:
-            return
-        snap, rec = job.snapshot(), task.snapshot()
-        if not snap.done:
-            if snap.status == QUEUED:
-                st.info(f"The comparison is {snap.phase}; it starts automatically.")
-            else:
-                st.progress(rec["fraction"], text=progress_line(snap, rec))
-                st.caption(snap.phase)
-            st.button("Stop", on_click=job.stop, key="cmp_stop", icon=":material/stop_circle:",
-                      disabled=snap.stop_requested, help="Keeps the models finished so far")
-            st.plotly_chart(fe.compare_curves(list(rec["series"].values()), target=task.spec.target,
-                                              epochs=task.spec.config.train.max_epochs,
-                                              title="Live: validation per epoch, training per batch"),
-                            key="cmp_live_chart")
-            if rec["curve"]:
-                st.plotly_chart(fe.learning_curve(rec["curve"], {k: VARIANTS[k].label for k in rec["series"]}),
-                                key="cmp_live_learning_curve")
-            return
-        if active:
-            st.rerun()  # it just ended: draw the results
-        if snap.status == FAILED:
-            if isinstance(job.exception, WrongDimension):
-                show_vector_problem(job.exception, "cmp_fix_dim_job")
-            else:
-                st.error(f"The comparison failed: {plain(snap.error or '')}", icon=":material/error:")
-        elif job.run is None:
-            st.info(f"The comparison was {snap.phase}.")
-        else:
-            st.session_state[RESULT] = job.run
-
-    live()
+    live_job(COMPARISON, stop_key="cmp_stop", what="comparison", progress=show_progress, draw=show_live_charts,
+             done=keep_result, failed=show_failure, stop_help="Keeps the models finished so far")
 
 
 # ------------------------------------------------------------------------------------------ results
@@ -265,13 +258,14 @@ st.markdown("**Random numbers or word2vec: where should the embedding start?** O
             "then shows how each learned, which words ended up close together, and how training moved them.")
 spec = settings()
 if st.button("Compare", type="primary", icon=":material/compare_arrows:", key="cmp_start",
-             disabled=spec is None or job_active()):
+             disabled=spec is None or state.job_is_active(),
+             help="A session runs one background job at a time: a training, a comparison or a sweep"):
     start(spec)
-    if job_active():
+    if state.job_is_active():
         st.rerun()  # redraw with the button disabled and the live view running
 live_section()
 result = st.session_state.get(RESULT)
-if result is not None and not job_active():
+if result is not None and not state.job_is_active(COMPARISON):
     results_section(result)
-elif result is None and not job_active() and st.session_state.get(JOB) is None:
+elif result is None and state.job(COMPARISON) is None:
     st.info("Press **Compare** to train the models (about a minute each with the classroom defaults).")

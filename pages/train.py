@@ -9,12 +9,13 @@ import streamlit as st
 
 from lstm_core import figures
 from lstm_core.config import MONITORS, ExperimentConfig
-from lstm_core.jobs import FAILED, QUEUED
+from lstm_core.jobs import FAILED, TRAINING
 from lstm_core.runs import export_bundle
 from ui import controls, state
 from ui.boot import ensure_app_navigation
 from ui.format import percent, plain, seconds
 from ui.history import config_differences, curves_csv, history_table
+from ui.live import live_job
 
 CELL_NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "Simple RNN"}
 PENALTIES = [0.0, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1]
@@ -118,20 +119,22 @@ def progress_text(snap) -> str:
             f"{seconds(snap.elapsed)} elapsed · about {seconds(snap.eta)} left if every epoch runs")
 
 
-def show_live(job, snap) -> None:
-    if snap.status == QUEUED:
-        st.info(f"**{plain(snap.name)}** is {snap.phase}. The trainer trains one model at a time; yours starts "
-                f"automatically.")
-    else:
-        st.progress(snap.fraction, text=progress_text(snap))
-        st.caption(snap.phase)
-    st.button("Stop" if snap.status != QUEUED else "Cancel", on_click=job.stop, key="stop",
-              icon=":material/stop_circle:", disabled=snap.stop_requested,
-              help="Stops after the current batch and keeps the model trained so far")
+def show_progress(job, snap) -> None:
+    st.progress(snap.fraction, text=progress_text(snap))
+    st.caption(snap.phase)
+
+
+def show_live_chart(job, snap) -> None:
     st.plotly_chart(figures.training_curves(snap.batches, snap.history,
                                             per_epoch_batches=snap.batches_per_epoch or None,
                                             epochs=snap.epochs, title=f"{snap.name}: live"),
                     key="live_chart")
+
+
+def show_done(job, snap) -> None:
+    if job is not None and snap.status != FAILED and job.run is None:
+        st.info(f"'{plain(snap.name)}' was {snap.phase}.")
+    show_results(state.current_entry())
 
 
 def show_results(entry: state.RunEntry | None) -> None:
@@ -161,25 +164,8 @@ def show_results(entry: state.RunEntry | None) -> None:
 
 
 def live_section() -> None:
-    active = state.job_is_active()
-
-    @st.fragment(run_every=1 if active else None)
-    def live() -> None:
-        job = state.job()
-        if job is not None:
-            snap = job.snapshot()
-            if not snap.done:
-                show_live(job, snap)
-                return
-            if active:
-                st.rerun()  # it just ended: redraw the page so the run joins the history
-            if snap.status == FAILED:
-                st.error(f"Training '{plain(snap.name)}' failed: {plain(snap.error or '')}")
-            elif job.run is None:
-                st.info(f"'{plain(snap.name)}' was {snap.phase}.")
-        show_results(state.current_entry())
-
-    live()
+    live_job(TRAINING, stop_key="stop", what="training", progress=show_progress, draw=show_live_chart, done=show_done,
+             stop_help="Stops after the current batch and keeps the model trained so far")
 
 
 # ------------------------------------------------------------------------------------------ history

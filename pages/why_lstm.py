@@ -16,17 +16,15 @@ from lstm_core.figures_theory import times
 from lstm_core.config import ExperimentConfig
 from lstm_core.errors import LstmLabError
 from lstm_core.gradients import PROFILE_LENGTH, memory_profiles, review_gradients
-from lstm_core.jobs import FAILED, QUEUED
-from lstm_core.memory_task import CELL_NAMES, MemoryTask, SweepSpec, make_memory_data
-from lstm_core.theory_race import PROBES, RaceTask
+from lstm_core.memory_task import CELL_NAMES, SWEEP, MemoryTask, SweepSpec, make_memory_data
+from lstm_core.theory_race import PROBES, RACE, RaceTask
 from ui import state
 from ui.boot import ensure_app_navigation
-from ui.format import percent, seconds
-from ui.sentence import plain
+from ui.format import percent, plain, seconds
+from ui.live import live_job, refused
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
-TASK, JOB, RESULT, TRAINED = "why_task", "why_job", "why_result", "why_trained_profiles"
-RACE_TASK, RACE_JOB, RACE_RESULT = "why_race_task", "why_race_job", "why_race_result"
+RESULT, TRAINED, RACE_RESULT = "why_result", "why_trained_profiles", "why_race_result"
 TEXT = "why_text"
 GATES_TEXT = "gates_text"  # the Gates page's text box
 DISTANCES = [5, 10, 20, 40, 80, 120]
@@ -209,65 +207,29 @@ def sweep_settings(init: str, scale: float | None) -> SweepSpec | None:
         return None
 
 
-def submit(task: Any, cfg: ExperimentConfig, name: str, task_key: str, job_key: str, *stale: str) -> None:
-    """Queue ``task`` on the shared trainer for this session; forget the ``stale`` results."""
+def submit(kind: str, task: Any, cfg: ExperimentConfig, trainings: int, *stale: str) -> None:
+    """Queue ``task`` in this session's one job slot; forget the ``stale`` results."""
     try:
-        job = state.job_manager().submit(cfg, state.owner_id(), name, runner=task)
-    except ValueError as e:  # JobRefused: this session trains already, or the queue is full
-        st.warning(str(e))
+        state.submit_task(kind, kind, cfg, task, trainings)
+    except ValueError as e:  # JobRefused (this session has a job, the queue is full), LimitExceeded
+        refused(e)
         return
-    st.session_state[task_key], st.session_state[job_key] = task, job
     for key in stale:
         st.session_state.pop(key, None)
 
 
 def start(spec: SweepSpec) -> None:
     cfg = ExperimentConfig().replace(train={"max_epochs": spec.epochs})
-    submit(MemoryTask(spec), cfg, "memory task", TASK, JOB, RESULT, TRAINED)
+    submit(SWEEP, MemoryTask(spec), cfg, 1, RESULT, TRAINED)  # tiny networks: the reviews' estimate bounds them
 
 
-def job_active(key: str = JOB) -> bool:
-    job = st.session_state.get(key)
-    return job is not None and not job.wait(0)
-
-
-def any_job_active() -> bool:
-    """The sweep or the race: a session trains one thing at a time."""
-    return job_active(JOB) or job_active(RACE_JOB)
-
-
-def live_job(job_key: str, task_key: str, what: str, label: Callable[[Any], str],
-             draw: Callable[[Any, dict], None], keep: Callable[[Any, dict, Any], None]) -> None:
-    """The background job under ``job_key`` live, polled once a second (as the Compare page does):
-    progress with ``label(current key)``, Stop, ``draw(task, snapshot)``; once done, ``keep(job, snapshot,
-    job snapshot)`` stores the result for the page's next run."""
-    active = job_active(job_key)
-
-    @st.fragment(run_every=1 if active else None)
-    def live() -> None:
-        job, task = st.session_state.get(job_key), st.session_state.get(task_key)
-        if job is None:
-            return
-        snap, rec = job.snapshot(), task.snapshot()
-        if not snap.done:
-            if snap.status == QUEUED:
-                st.info(f"The {what} is {snap.phase}; it starts automatically.")
-            else:
-                where = f"training {label(rec['current'])}" if rec["current"] else snap.phase
-                st.progress(rec["fraction"], text=f"{where} · {len(rec['records'])} of {len(task.recorder.keys)} "
-                                                  f"done · {seconds(snap.elapsed)} elapsed")
-            st.button("Stop", on_click=job.stop, key=f"{job_key}_stop", icon=":material/stop_circle:",
-                      disabled=snap.stop_requested, help="Keeps the trainings finished so far")
-            draw(task, rec)
-            return
-        if active:
-            st.rerun()  # it just ended: draw the results
-        if snap.status == FAILED:
-            st.error(f"The {what} failed: {snap.error}", icon=":material/error:")
-        elif job.run is not None:
-            keep(job, rec, snap)
-
-    live()
+def task_progress(label: Callable[[Any], str]) -> Callable[[Any, Any], None]:
+    def progress(job: Any, snap: Any) -> None:
+        rec = job.runner.snapshot()
+        where = f"training {label(rec['current'])}" if rec["current"] else snap.phase
+        st.progress(rec["fraction"], text=f"{where} · {len(rec['records'])} of {len(job.runner.recorder.keys)} "
+                                          f"done · {seconds(snap.elapsed)} elapsed")
+    return progress
 
 
 def draw_sweep(task: Any, rec: dict) -> None:
@@ -279,12 +241,16 @@ def draw_sweep(task: Any, rec: dict) -> None:
                                            title="Accuracy vs distance so far"), key="why_live_accuracy")
 
 
-def keep_sweep(job: Any, rec: dict, snap: Any) -> None:
-    st.session_state[RESULT] = (job.run, rec["curves"], snap.elapsed)
+def keep_sweep(job: Any, snap: Any) -> None:
+    if job is not None and job.run is not None:
+        st.session_state[RESULT] = (job.run, job.runner.snapshot()["curves"], snap.elapsed)
 
 
 def live_section() -> None:
-    live_job(JOB, TASK, "sweep", lambda key: f"{CELL_NAMES[key[0]]} at k = {key[1]}", draw_sweep, keep_sweep)
+    live_job(SWEEP, stop_key="why_job_stop", what="sweep",
+             progress=task_progress(lambda key: f"{CELL_NAMES[key[0]]} at k = {key[1]}"),
+             draw=lambda job, snap: draw_sweep(job.runner, job.runner.snapshot()), done=keep_sweep,
+             stop_help="Keeps the trainings finished so far")
 
 
 def accuracy_caption(result: Any) -> str:
@@ -331,15 +297,15 @@ def memory_section(init: str, scale: float | None) -> None:
                 "starts above: the difference the tutorial describes depends on them.")
     spec = sweep_settings(init, scale)
     if st.button("Train the sweep", type="primary", icon=":material/play_arrow:", key="why_start",
-                 disabled=spec is None or any_job_active()):
+                 disabled=spec is None or state.job_is_active()):
         start(spec)
-        if job_active():
+        if state.job_is_active():
             st.rerun()  # redraw with the button disabled and the live view running
     live_section()
     found = st.session_state.get(RESULT)
-    if found is not None and not job_active():
+    if found is not None and not state.job_is_active(SWEEP):
         results_section(*found)
-    elif found is None and not job_active() and st.session_state.get(JOB) is None:
+    elif found is None and state.job(SWEEP) is None:
         st.info("Press **Train the sweep**: it trains every chosen cell at every chosen distance, one network "
                 "after the other, in the background.")
 
@@ -348,7 +314,7 @@ def memory_section(init: str, scale: float | None) -> None:
 
 
 def start_race(cfg: ExperimentConfig) -> None:
-    submit(RaceTask(cfg), cfg, "cell race", RACE_TASK, RACE_JOB, RACE_RESULT)
+    submit(RACE, RaceTask(cfg), cfg, len(CELL_NAMES), RACE_RESULT)
 
 
 def race_series(curves: dict) -> list[dict]:
@@ -360,12 +326,15 @@ def draw_race(task: Any, rec: dict) -> None:
                                       title="Live: validation per epoch, training per batch"), key="why_race_live")
 
 
-def keep_race(job: Any, rec: dict, snap: Any) -> None:
-    st.session_state[RACE_RESULT] = (job.run, rec["curves"])
+def keep_race(job: Any, snap: Any) -> None:
+    if job is not None and job.run is not None:
+        st.session_state[RACE_RESULT] = (job.run, job.runner.snapshot()["curves"])
 
 
 def race_live() -> None:
-    live_job(RACE_JOB, RACE_TASK, "race", CELL_NAMES.get, draw_race, keep_race)
+    live_job(RACE, stop_key="why_race_job_stop", what="race", progress=task_progress(CELL_NAMES.get),
+             draw=lambda job, snap: draw_race(job.runner, job.runner.snapshot()), done=keep_race,
+             stop_help="Keeps the cells finished so far")
 
 
 def race_results(result, curves: dict) -> None:
@@ -391,13 +360,13 @@ def race_section() -> None:
     st.caption(f"The Train page's settings: {m.units} units, {m.embedding_dim}-d embedding, head on the {m.pooling} "
                f"of h, {cfg.sequence.max_len} tokens, learning rate {t.learning_rate:g}, up to {t.max_epochs} "
                f"epochs, seed {t.seed}. Change them on the Train page.")
-    if st.button("Race the three cells", icon=":material/sprint:", key="why_race_start", disabled=any_job_active()):
+    if st.button("Race the three cells", icon=":material/sprint:", key="why_race_start", disabled=state.job_is_active()):
         start_race(cfg)
-        if job_active(RACE_JOB):
+        if state.job_is_active(RACE):
             st.rerun()
     race_live()
     found = st.session_state.get(RACE_RESULT)
-    if found is not None and not job_active(RACE_JOB):
+    if found is not None and not state.job_is_active(RACE):
         race_results(*found)
 
 

@@ -63,9 +63,9 @@ def finish(at, curve=False) -> AppTest:
         run(at)
     at.button(key="cmp_start").click()
     run(at)
-    job = at.session_state["cmp_job"]
+    job = at.session_state["lab_job"]
     if not job.wait(0):  # queued or training: the live view is up
-        assert any(b.label == "Stop" for b in at.button)
+        assert any(b.label in ("Stop", "Cancel") for b in at.button)  # Cancel while queued
         assert at.get("plotly_chart") or "starts automatically" in texts(at, "info")
     assert job.wait(180), job.snapshot().phase
     assert job.snapshot().error is None, job.snapshot().error
@@ -148,7 +148,7 @@ def test_a_bad_vector_path_fails_the_job_with_its_message(page, tmp_path):
     page.text_input(key="cmp_path").input(str(write_vectors(tmp_path / "wide.txt", dim=5)))
     page.button(key="cmp_start").click()
     run(page)
-    job = page.session_state["cmp_job"]
+    job = page.session_state["lab_job"]
     assert job.wait(60)
     run(page)
     assert "have dimension 5" in texts(page, "error")

@@ -111,9 +111,9 @@ def test_a_tiny_sweep_trains_in_the_background_and_shows_accuracy_and_gradients(
     run(page)
     page.button(key="why_start").click()
     run(page)
-    job = page.session_state["why_job"]
+    job = page.session_state["lab_job"]
     if not job.wait(0):
-        assert any(b.label == "Stop" for b in page.button)
+        assert any(b.label in ("Stop", "Cancel") for b in page.button)  # Cancel while queued
     assert job.wait(120), job.snapshot().phase
     assert job.snapshot().error is None, job.snapshot().error
     run(page)
@@ -155,7 +155,7 @@ def test_the_three_cells_race_on_the_train_pages_settings(model, tiny_imdb_dir):
     assert "up to 1 epochs" in captions(at)
     at.button(key="why_race_start").click()
     run(at)
-    job = at.session_state["why_race_job"]
+    job = at.session_state["lab_job"]
     assert job.wait(120), job.snapshot().phase
     assert job.snapshot().error is None, job.snapshot().error
     run(at)

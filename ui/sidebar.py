@@ -1,4 +1,4 @@
-"""The sidebar of every page: which model is current, and the session's training while it runs."""
+"""The sidebar of every page: which model is current, and the session's background job while it runs."""
 
 from __future__ import annotations
 
@@ -6,18 +6,18 @@ import streamlit as st
 
 from ui import state
 from ui.format import percent, plain
+from ui.live import sidebar_progress
 
 
-def render_sidebar(live_job: bool = True) -> None:
-    """Collect a finished training into the history, then show the current model (and, with
-    ``live_job``, a live progress line while this session's training runs)."""
+def render_sidebar(url_path: str) -> None:
+    """Collect a finished training into the history, then show the current model and the session's
+    background job (live, unless the page at ``url_path`` shows it itself)."""
     new = state.collect_finished_job()
     if new is not None:
         st.toast(f"**{plain(new.name)}** is ready: test accuracy {percent(new.test_accuracy)}", icon=":material/check_circle:")
     with st.sidebar:
         _current_model()
-        if live_job:
-            _job_progress()
+        sidebar_progress(url_path)
 
 
 def _current_model() -> None:
@@ -40,24 +40,3 @@ def _current_model() -> None:
         elif entry.source == "uploaded":
             st.caption("Uploaded from a run bundle.")
 
-
-def _job_progress() -> None:
-    active = state.job_is_active()
-
-    @st.fragment(run_every=1 if active else None)
-    def progress() -> None:
-        job = state.job()
-        if job is None:
-            return
-        snap = job.snapshot()
-        if snap.done:
-            if active:
-                st.rerun()  # the whole page: collect the run, show it as current
-            return
-        if snap.status == "queued":
-            st.caption(f"**{plain(snap.name)}**: {snap.phase}")
-        else:
-            st.progress(snap.fraction, text=f"**{plain(snap.name)}**: epoch {snap.epoch + 1}/{snap.epochs}")
-        st.page_link("pages/train.py", label="Watch it on the Train page", icon=":material/monitoring:")
-
-    progress()

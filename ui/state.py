@@ -38,8 +38,8 @@ import streamlit as st
 
 from lstm_core.config import ExperimentConfig
 from lstm_core.errors import LstmLabError
-from lstm_core.jobs import Job, JobManager
-from lstm_core.limits import Limits, check_training, training_reviews
+from lstm_core.jobs import TRAINING, Job, JobManager
+from lstm_core.limits import Limits, check_limit, check_training, training_reviews
 from lstm_core.paths import PathPolicy
 from lstm_core.runs import RunInfo, RunMetrics, read_run_docs
 from lstm_core.settings import SETTINGS_ENV, Settings, load_settings
@@ -134,6 +134,10 @@ def _session_alive(owner: str) -> bool:
 def job_manager() -> JobManager:
     """The one trainer of the app; as it starts it warms TensorFlow up and prepares the default data
     in the background."""
+    # Keras imports pandas in the warm-up thread, pages import it through plotly: two threads
+    # importing one module at once can hand one of them a half-initialised module. Import it first.
+    import pandas  # noqa: F401
+
     return JobManager(max_queued=6, owner_alive=_session_alive, warm_up=ExperimentConfig(), limits=limits())
 
 
@@ -355,23 +359,34 @@ def import_upload(data: bytes, file_id: str) -> tuple[bool, str, bool]:
     return (*done[file_id], new)
 
 
-def job() -> Job | None:
-    """This session's latest training job (queued, running or done)."""
-    return st.session_state.get(_JOB)
+def job(kind: str | None = None) -> Job | None:
+    """This session's latest background job (queued, running or done) — of ``kind`` only, if given.
+    A session has one slot for all of them: a training, a comparison, a sweep or a race."""
+    current = st.session_state.get(_JOB)
+    return current if current is not None and (kind is None or current.kind == kind) else None
 
 
 def submit(cfg: ExperimentConfig) -> Job:
-    """Queue a training; JobRefused (a ValueError) when this session already has one running,
+    """Queue a training; JobRefused (a ValueError) when this session already has a job running,
     LimitExceeded when it would cost more than the teacher's caps."""
-    check_training(cfg, training_reviews(cfg), limits())
-    new = job_manager().submit(cfg, owner_id(), next_run_name(cfg))
+    return submit_task(TRAINING, next_run_name(cfg), cfg)
+
+
+def submit_task(kind: str, name: str, cfg: ExperimentConfig, runner: Any = None, trainings: int = 1) -> Job:
+    """Queue any background job of this session (``runner``, None for one training of ``cfg``),
+    checked against the teacher's caps as ``trainings`` trainings of ``cfg``; it takes the session's
+    one job slot."""
+    est = check_training(cfg, training_reviews(cfg), limits())
+    check_limit(f"this {kind}'s estimated time", est.seconds * trainings, limits().job_seconds, "seconds")
+    new = job_manager().submit(cfg, owner_id(), name, runner=runner, kind=kind)
     st.session_state[_JOB] = new
     return new
 
 
 def collect_finished_job() -> RunEntry | None:
-    """Once the session's job is done, move its run into the history (once); the new entry or None."""
-    current = job()
+    """Once the session's training is done, move its run into the history (once); the new entry
+    or None. (Other kinds of job keep their results on their own page.)"""
+    current = job(TRAINING)
     collected = st.session_state.setdefault(_COLLECTED, set())
     if current is None or not current.wait(0) or current.id in collected:
         return None
@@ -379,6 +394,6 @@ def collect_finished_job() -> RunEntry | None:
     return add_run(current.run, "trained") if current.run is not None else None
 
 
-def job_is_active() -> bool:
-    current = job()
+def job_is_active(kind: str | None = None) -> bool:
+    current = job(kind)
     return current is not None and not current.wait(0)

@@ -1,0 +1,98 @@
+"""The session's background job, drawn live: the one fragment every page and the sidebar use.
+
+A job (``lstm_core.jobs.Job``) trains in the trainer's thread; a page shows it by polling its
+snapshot once a second inside an ``st.fragment``, so only that part of the page reruns. While the
+job runs: a queue notice or the page's progress, a Stop button, the page's live charts. When it
+ends: the whole page reruns once (a finished run joins the history, a result is kept), then
+``done`` draws what the job left.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from lstm_core.compare import COMPARISON
+from lstm_core.jobs import FAILED, QUEUED, TRAINING, Job, Snapshot
+from lstm_core.memory_task import SWEEP
+from lstm_core.theory_race import RACE
+from ui import state
+from ui.format import plain
+
+# Which page shows a job of each kind (the sidebar links there; that page draws it itself).
+PAGES = {TRAINING: "pages/train.py", COMPARISON: "pages/compare.py", SWEEP: "pages/why_lstm.py",
+         RACE: "pages/why_lstm.py"}
+
+
+def fraction(job: Job, snap: Snapshot) -> float:
+    """The share of the job done: its runner's own count when it trains several models."""
+    task_snapshot = getattr(job.runner, "snapshot", None)
+    return float(task_snapshot()["fraction"]) if callable(task_snapshot) else snap.fraction
+
+
+def live_job(kind: str, *, stop_key: str, what: str, progress: Callable[[Job, Snapshot], None],
+             draw: Callable[[Job, Snapshot], None], done: Callable[[Job | None, Snapshot | None], None],
+             stop_help: str, failed: Callable[[Job, Snapshot], bool] | None = None) -> None:
+    """The session's job of ``kind`` live: ``progress`` (a progress bar) and ``draw`` (live charts)
+    around a Stop button while it runs; when it is done or there is none, ``done(job or None,
+    snapshot or None)``. A failure shows its message, unless ``failed(job, snap)`` drew its own."""
+    active = state.job_is_active(kind)
+
+    @st.fragment(run_every=1 if active else None)
+    def live() -> None:
+        job = state.job(kind)
+        snap = job.snapshot() if job is not None else None
+        if job is not None and not snap.done:
+            if snap.status == QUEUED:
+                st.info(f"**{plain(snap.name)}** is {snap.phase}. The trainer runs one job at a time; yours "
+                        f"starts automatically.")
+            else:
+                progress(job, snap)
+            st.button("Stop" if snap.status != QUEUED else "Cancel", on_click=job.stop, key=stop_key,
+                      icon=":material/stop_circle:", disabled=snap.stop_requested, help=stop_help)
+            draw(job, snap)
+            return
+        if active:
+            st.rerun()  # it just ended: the whole page, so the result is collected and drawn
+        if job is not None and snap.status == FAILED and not (failed and failed(job, snap)):
+            st.error(f"The {what} '{plain(snap.name)}' failed: {plain(snap.error or '')}", icon=":material/error:")
+        done(job, snap)
+
+    live()
+
+
+def sidebar_progress(url_path: str) -> None:
+    """The session's job in the sidebar, unless the page at ``url_path`` ("train") draws it."""
+    current = state.job()
+    if current is None or current.wait(0) or Path(PAGES.get(current.kind, "")).stem == url_path:
+        return
+
+    @st.fragment(run_every=1)
+    def progress() -> None:
+        job = state.job()
+        if job is None:
+            return
+        snap = job.snapshot()
+        if snap.done:
+            st.rerun()  # the whole page: a finished training becomes the current model
+        if snap.status == QUEUED:
+            st.caption(f"**{plain(snap.name)}**: {snap.phase}")
+        else:
+            st.progress(fraction(job, snap), text=f"**{plain(snap.name)}**: {_where(job, snap)}")
+        st.page_link(PAGES.get(job.kind, "pages/train.py"), label="Watch it", icon=":material/monitoring:")
+
+    progress()
+
+
+def _where(job: Job, snap: Snapshot) -> str:
+    if job.kind == TRAINING:
+        return f"epoch {snap.epoch + 1}/{snap.epochs}"
+    return snap.phase
+
+
+def refused(e: Any) -> None:
+    """A job that was not accepted (this session has one, the queue is full, over the caps)."""
+    st.warning(plain(str(e)), icon=":material/block:")
