@@ -13,10 +13,16 @@ import time
 from typing import Any, Sequence
 
 from .config import CELLS, KEEP_ENDS, MONITORS, POOLINGS, ExperimentConfig
+from .data import load_dataset, load_folder
+from .embeddings import save_npz
 from .encoding import run_cleaner
 from .errors import LstmLabError
-from .training import NullListener
+from .evaluation import classification_metrics
+from .pipeline import prepare, train_run
+from .probes import load_probes, score_baseline, score_run
+from .runs import load_run, save_run
 from .theory_cli import add_theory_commands
+from .training import NullListener
 
 # CLI flag -> (config section, field, type, help). One table drives both the
 # parser and the mapping onto ExperimentConfig, so they cannot drift apart.
@@ -151,9 +157,6 @@ class _StageProgress:
 
 
 def cmd_train(args) -> int:
-    from .pipeline import train_run
-    from .runs import save_run
-
     cfg = config_from_args(args)
     run = train_run(cfg, ProgressBar(), name=args.name or None, with_baseline=not args.no_baseline,
                     progress=_StageProgress())
@@ -171,16 +174,11 @@ def _cleaning_problems(run) -> list[str]:
 
 
 def cmd_evaluate(args) -> int:
-    from .data import load_folder
-    from .evaluation import classification_metrics
-    from .runs import load_run
-
     run = load_run(args.run_dir)
     problems = _cleaning_problems(run)
     if args.data:
         split = load_folder(args.data)
     else:
-        from .data import load_dataset
 
         split = load_dataset(run.config.data).test
     metrics = classification_metrics(split.labels, run.predict(list(split.texts)))
@@ -192,8 +190,6 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_predict(args) -> int:
-    from .runs import load_run
-
     texts = list(args.text)
     if not any(t.strip() for t in texts):
         raise LstmLabError("text is empty: give at least one review to score")
@@ -207,7 +203,6 @@ def cmd_predict(args) -> int:
 
 def cmd_gates(args) -> int:
     from .explain import explain
-    from .runs import load_run
 
     run = load_run(args.run_dir)
     out = {"run": str(args.run_dir), **explain(run, args.text).to_dict(args.digits)}
@@ -216,15 +211,11 @@ def cmd_gates(args) -> int:
 
 
 def cmd_probes(args) -> int:
-    from .probes import load_probes, score_baseline, score_run
-    from .runs import load_run
-
     run = load_run(args.run_dir)
     _cleaning_problems(run)
     probes = load_probes()
     out = {"run": str(args.run_dir), "probes": len(probes), **score_run(run, probes).to_dict()}
     if args.baseline:
-        from .pipeline import prepare
 
         cfg = run.config.replace(data={"source": args.data}) if args.data else run.config
         out["baseline"] = score_baseline(prepare(cfg, progress=_StageProgress()), probes, cfg.train.seed).to_dict()
@@ -233,7 +224,6 @@ def cmd_probes(args) -> int:
 
 
 def cmd_word2vec(args) -> int:
-    from .embeddings import save_npz
     from .word2vec import Word2VecConfig, corpus_tokens, top_words, train_word2vec
 
     cfg = Word2VecConfig(dim=args.dim, window=args.window, min_count=args.min_count, epochs=args.epochs,
@@ -248,8 +238,6 @@ def cmd_word2vec(args) -> int:
 
 
 def cmd_baseline(args) -> int:
-    from .pipeline import prepare
-
     cfg = config_from_args(args)
     prep = prepare(cfg, progress=_StageProgress())
     res = prep.baseline(cfg.train.seed)

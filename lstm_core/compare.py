@@ -31,12 +31,23 @@ from typing import Any
 
 import numpy as np
 
+from .baseline import tfidf_baseline
 from .config import ExperimentConfig
-from .embeddings import check_vector_file
+from .embeddings import check_vector_file, nearest
 from .errors import DataError
+from .pipeline import prepare, train_run, word2vec_matrix
+from .preprocessing import Cleaner
 from .sampling import stratified_cut
-from .training import BatchUpdate, Curves, EpochUpdate, NullListener, TrainInfo, best_val_accuracy
-from .vocabulary import Vocabulary
+from .training import (
+    BatchUpdate,
+    Curves,
+    EpochUpdate,
+    NullListener,
+    TrainInfo,
+    best_val_accuracy,
+    seed_everything,
+)
+from .vocabulary import OOV_TOKEN, PAD_TOKEN, Vocabulary
 
 Progress = Callable[[str, float], None]
 
@@ -126,7 +137,6 @@ def subsample(labels: np.ndarray, size: int, seed: int) -> np.ndarray:
 
 def row_words(vocab: Vocabulary) -> list[str]:
     """The word of every embedding row (0 padding, 1 out-of-vocabulary)."""
-    from .vocabulary import OOV_TOKEN, PAD_TOKEN
 
     return [PAD_TOKEN, OOV_TOKEN, *vocab.words_]
 
@@ -134,7 +144,6 @@ def row_words(vocab: Vocabulary) -> list[str]:
 def vocabulary_word(word: str, vocab: Vocabulary, preprocess: Any) -> str:
     """The vocabulary's form of a typed word (cleaned as in training: "Boring" → "bore"), or a
     :class:`DataError` saying why it has no row."""
-    from .preprocessing import Cleaner
 
     typed = str(word).strip()
     if not typed:
@@ -266,7 +275,6 @@ class Comparison:
 
     def neighbours(self, word: str, k: int = 8) -> tuple[str, dict[str, dict[str, list[tuple[str, float]]]]]:
         """(the word as the vocabulary has it, {variant: {"before": [(word, cosine)], "after": [...]}})."""
-        from .embeddings import nearest
 
         token = vocabulary_word(word, self.vocab, self.spec.config.preprocess)
         words = row_words(self.vocab)[2:]
@@ -320,7 +328,6 @@ def initial_random_embedding(cfg: ExperimentConfig, vocab_size: int) -> np.ndarr
     """(V, E) the embedding Keras starts a random-init model from under ``cfg.train.seed``: the
     model ``train_run`` builds after seeding, so passing it back changes nothing but keeps a copy."""
     from .model import build_model
-    from .training import seed_everything
 
     seed_everything(cfg.train.seed)
     model = build_model(cfg.model, vocab_size, train_cfg=cfg.train)
@@ -425,7 +432,6 @@ def compare(spec: CompareSpec, *, prepared: Any = None, recorder: Recorder | Non
     what is finished (the variant being trained is tested as it stands) and skips the rest.
     Returns None when stopped before the first variant began.
     """
-    from .pipeline import prepare, train_run, word2vec_matrix
 
     recorder = recorder or Recorder(spec)
     say = progress or (lambda what, fraction: None)
@@ -472,8 +478,6 @@ def _learning_curve(spec: CompareSpec, prepared: Any, matrix: np.ndarray | None,
                     recorder: Recorder, say: Progress) -> None:
     """Train every variant on each smaller labelled set (same validation and test reviews; the
     vocabulary and vectors still come from all training texts, whose labels they never use)."""
-    from .baseline import tfidf_baseline
-    from .pipeline import train_run
 
     cfg = spec.config
     full = len(prepared.x_train)
@@ -549,7 +553,6 @@ def check_vectors(cfg: ExperimentConfig, path: str, prepared: Any = None) -> dic
     """Read the vector file at ``path`` for ``cfg``'s vocabulary (as a comparison would) and return
     its coverage; a :class:`DataError` says what is wrong (missing, malformed, truncated, the wrong
     dimension)."""
-    from .pipeline import prepare, word2vec_matrix
 
     check_vector_file(path)  # a missing or pickle-based file is refused before the data is prepared
     cfg = cfg.replace(model={"embedding_init": "word2vec", "embedding_path": path})

@@ -27,6 +27,13 @@ from typing import Any
 
 import numpy as np
 
+from .memory_task import (
+    CELL_NAMES,
+    MemoryTaskConfig,
+    build_memory_model,
+    make_memory_data,
+)
+
 TARGETS = ("h_T", "loss")
 RATIO_DISTANCES = (50, 100)  # the distances whose ratio to distance 1 the bench and the page quote
 
@@ -209,7 +216,6 @@ def memory_profiles(spec: Any, models: dict[tuple[str, int], Any] | None = None,
     and, for every cell in ``models`` (a sweep's trained models, keyed (cell, distance)), trained at
     ``distance`` (default: the longest swept), on ``n_sequences`` fresh memory-task sequences of
     ``length`` tokens whose value sits at that distance."""
-    from .memory_task import MemoryTaskConfig, build_memory_model, make_memory_data
 
     distance = max(spec.distances) if distance is None else distance
     task = MemoryTaskConfig(length=length, distance=min(distance, length - 1), n_values=spec.n_values,
@@ -227,8 +233,6 @@ def memory_profiles(spec: Any, models: dict[tuple[str, int], Any] | None = None,
 
 
 def profile_name(cell: str) -> str:
-    from .memory_task import CELL_NAMES
-
     return CELL_NAMES.get(cell, cell)
 
 

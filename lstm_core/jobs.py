@@ -39,10 +39,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .config import ExperimentConfig
+from .config import ExperimentConfig, ModelConfig, TrainConfig
 from .errors import LstmLabError
 from .limits import LIMITS, Limits, check_model_size, check_training
-from .training import BatchUpdate, Curves, EpochUpdate, NullListener, TrainInfo
+from .pipeline import prepare, train_run
+from .training import BatchUpdate, Curves, EpochUpdate, NullListener, TrainInfo, train
 
 log = logging.getLogger(__name__)
 
@@ -289,9 +290,7 @@ class PipelineRunner:
         click with that config pays for none of it."""
         import numpy as np
 
-        from .config import ModelConfig, TrainConfig
         from .model import build_model
-        from .training import train
 
         model = build_model(ModelConfig(embedding_dim=2, units=2, dense_units=2), 8,
                             train_cfg=TrainConfig(max_epochs=1, batch_size=4))
@@ -301,8 +300,6 @@ class PipelineRunner:
         self._prepare(cfg)
 
     def _prepare(self, cfg: ExperimentConfig, progress: Callable[[str, float], None] | None = None) -> Any:
-        from .pipeline import prepare
-
         key = self.prepared_key(cfg)
         if key != self._prepared_key:
             self._prepared = self._prepared_key = None  # free the old data before loading new
@@ -311,8 +308,6 @@ class PipelineRunner:
         return self._prepared
 
     def __call__(self, job: Job) -> Any:
-        from .pipeline import train_run
-
         prepared = self._prepare(job.config, job.progress)
         # Checked before queueing from the data's known size; a folder may hold more reviews, and
         # the vocabulary is known only now.

@@ -34,9 +34,9 @@ from typing import Any
 
 import numpy as np
 
-from .config import CELLS, _check, _check_choice, _check_float, _check_int
+from .config import CELLS, TrainConfig, _check, _check_choice, _check_float, _check_int
 from .theory_jobs import CurveRecorder, RecordedTask
-from .training import best_val_accuracy
+from .training import best_val_accuracy, train
 
 SWEEP = "memory sweep"  # the kind of its background job (lstm_core.jobs.Job.kind)
 INITS = ("default", "chrono")
@@ -129,7 +129,9 @@ def build_memory_model(cfg: MemoryModelConfig, task: MemoryTaskConfig, *, learni
                        seed: int = 0):
     """A compiled Keras model (B, length) int32 → (B, n_values) probabilities; layers named
     "embedding", "rnn", "output" as in :mod:`lstm_core.model`."""
-    from .model import _keras  # loads TensorFlow (lazily: importing this module stays light)
+    from .model import (
+        _keras,  # loads TensorFlow (lazily: importing this module stays light)
+    )
 
     keras = _keras()
     layers = keras.layers
@@ -316,8 +318,6 @@ class MemoryRecorder(CurveRecorder):
 def train_one(spec: SweepSpec, cell: str, distance: int, data: dict[str, tuple[np.ndarray, np.ndarray]],
               listener: Any = None) -> tuple[MemoryRecord, Any]:
     """Train ``cell`` on one distance's data for the spec's budget; (record, trained model)."""
-    from .config import TrainConfig
-    from .training import train
 
     task = spec.task(distance)
     model = build_memory_model(spec.model(cell), task, learning_rate=spec.learning_rate, seed=spec.seed)

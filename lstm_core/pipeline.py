@@ -15,14 +15,17 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .baseline import tfidf_baseline
 from .config import ExperimentConfig
 from .data import Dataset, load_dataset
+from .embeddings import BUNDLED_WORD2VEC, embedding_matrix, load_vectors
 from .encoding import TextEncoder
 from .errors import DataError
 from .evaluation import classification_metrics
 from .preprocessing import Cleaner, CleaningRecipe, clean_corpus
 from .runs import BaselineMetrics, Run, RunInfo, RunMetrics
 from .sampling import stratified_cut
+from .training import seed_everything, train
 from .vocabulary import PadStats, Vocabulary
 
 Progress = Callable[[str, float], None]  # (what is happening, fraction done 0..1)
@@ -50,7 +53,6 @@ class Prepared:
     def baseline(self, seed: int):
         """TF-IDF + logistic regression fitted on this split's training reviews and scored on its
         test reviews; computed once per seed, since every run on the same data shares it."""
-        from .baseline import tfidf_baseline
 
         if seed not in self._baselines:
             self._baselines[seed] = tfidf_baseline(self.train_tokens, self.dataset.train.labels,
@@ -105,8 +107,10 @@ def train_run(cfg: ExperimentConfig, listener=None, *, prepared: Prepared | None
               embedding_matrix: np.ndarray | None = None, name: str | None = None,
               with_baseline: bool = True, progress: Progress | None = None) -> Run:
     """Prepare (unless given), build, train, evaluate: returns a ``Run``."""
-    from .model import build_model, predict_proba  # TensorFlow: only when a model is trained
-    from .training import seed_everything, train
+    from .model import (  # TensorFlow: only when a model is trained
+        build_model,
+        predict_proba,
+    )
 
     prepared = prepared or prepare(cfg, progress=progress)
     coverage = None
@@ -154,8 +158,6 @@ def word2vec_matrix(cfg: ExperimentConfig, vocab: Vocabulary):
     """The starting embedding for ``cfg.model.embedding_init == "word2vec"``: rows of the vectors at
     ``cfg.model.embedding_path`` (default: the IMDB word2vec bundled in assets/) for the
     vocabulary's words; words without a vector get seeded random rows. Returns (matrix, Coverage)."""
-    from .embeddings import BUNDLED_WORD2VEC, embedding_matrix, load_vectors
-    from .errors import DataError
 
     path = cfg.model.embedding_path or BUNDLED_WORD2VEC
     if not cfg.model.embedding_path and not BUNDLED_WORD2VEC.is_file():

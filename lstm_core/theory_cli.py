@@ -16,7 +16,15 @@ import sys
 from typing import Any
 
 from .gradients import PROFILE_LENGTH, RATIO_DISTANCES, TARGETS
-from .memory_task import CELL_NAMES, INITS, SweepSpec, parse_list, records_json
+from .memory_task import (
+    CELL_NAMES,
+    INITS,
+    SweepSpec,
+    memory_sweep,
+    parse_list,
+    records_json,
+)
+from .runs import load_run
 
 # flag -> (SweepSpec field, type, help); one table drives the parser and the spec.
 SWEEP_FLAGS: list[tuple[str, str, Any, str]] = [
@@ -61,8 +69,6 @@ def _progress(what: str, fraction: float) -> None:
 
 
 def cmd_memory(args) -> int:
-    from .memory_task import memory_sweep
-
     spec = spec_from_args(args, parse_list(args.distances, "--distances", int))
     result = memory_sweep(spec, progress=_progress)
     if args.json:
@@ -89,7 +95,6 @@ def cmd_gradients(args) -> int:
     from .gradients import memory_profiles, review_gradients
 
     if args.run_dir:
-        from .runs import load_run
 
         if not args.text or not args.text.strip():
             raise ValueError("--text is empty: give the review whose gradients to measure (with --run)")
@@ -109,7 +114,6 @@ def cmd_gradients(args) -> int:
     spec = spec_from_args(args, (distance,))
     models = None
     if args.trained:
-        from .memory_task import memory_sweep
 
         models = memory_sweep(spec, progress=_progress).models
     profiles = memory_profiles(spec, models, distance=distance, length=args.seq_length,

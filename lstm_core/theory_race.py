@@ -21,6 +21,7 @@ import numpy as np
 
 from .config import CELLS, ExperimentConfig
 from .memory_task import CELL_NAMES
+from .pipeline import prepare, train_run
 from .theory_jobs import CurveRecorder, RecordedTask
 from .training import best_val_accuracy
 
@@ -85,7 +86,6 @@ def race(cfg: ExperimentConfig, cells: Sequence[str] = RACE_CELLS, *, recorder: 
          progress: Callable[[str, float], None] | None = None) -> RaceResult:
     """Train ``cfg`` once per cell (only ``model.cell`` differs) on one prepared split; a stop keeps the
     cells finished (the one training is tested as it stands)."""
-    from .pipeline import prepare, train_run
 
     cells = tuple(cells)
     if not cells or len(set(cells)) != len(cells) or not set(cells) <= set(CELLS):

@@ -16,8 +16,11 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .config import DataConfig, PreprocessConfig
+from .data import iter_unsup, load_dataset
 from .embeddings import Vectors, load_vectors, save_npz
-from .preprocessing import default_cache_dir
+from .errors import DataError
+from .preprocessing import clean_corpus, default_cache_dir
 
 
 @dataclass(frozen=True)
@@ -92,10 +95,6 @@ def corpus_tokens(source: str, preprocess=None, include_unsup: bool = True,
                   progress: Callable[[str, float], None] | None = None) -> list[list[str]]:
     """Cleaned training reviews of ``source`` (all of them, labels unused) plus, when the source
     has them (the full dataset does), the unlabelled reviews. Test reviews are never used."""
-    from .config import DataConfig, PreprocessConfig
-    from .data import iter_unsup, load_dataset
-    from .errors import DataError
-    from .preprocessing import clean_corpus
 
     preprocess = preprocess or PreprocessConfig()
     if progress:

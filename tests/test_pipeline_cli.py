@@ -157,12 +157,12 @@ def test_module_entry_point_documents_every_command():
 
 
 def test_baseline_is_computed_once_per_prepared_split_and_seed(tiny_imdb_dir, monkeypatch):
-    import lstm_core.baseline as baseline
+    import lstm_core.pipeline as pipeline
 
     prep = prepare(tiny_config(tiny_imdb_dir))
     calls = []
-    real = baseline.tfidf_baseline
-    monkeypatch.setattr(baseline, "tfidf_baseline", lambda *a, **k: calls.append(k["seed"]) or real(*a, **k))
+    real = pipeline.tfidf_baseline
+    monkeypatch.setattr(pipeline, "tfidf_baseline", lambda *a, **k: calls.append(k["seed"]) or real(*a, **k))
     first = prep.baseline(0)
     assert prep.baseline(0) is first and calls == [0]
     assert prep.baseline(1) is not first and calls == [0, 1]
