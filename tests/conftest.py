@@ -175,3 +175,16 @@ def pytest_sessionfinish(session, exitstatus):
     from lstm_core.jobs import JobManager
 
     JobManager.close_all()
+
+
+@pytest.fixture
+def data_dir(tiny_imdb_dir) -> Path:
+    return tiny_imdb_dir
+
+
+@pytest.fixture(scope="module")
+def vectors(tmp_path_factory) -> Path:
+    """helpers.write_vectors' file, once per module."""
+    from helpers import write_vectors
+
+    return write_vectors(tmp_path_factory.mktemp("compare-vectors") / "tiny.txt")

@@ -1,14 +1,18 @@
-"""Helpers shared by the AppTest tests of the pages (tests/test_app_pages.py, test_security.py)."""
+"""Helpers shared by the tests: the tiny model every test trains (:func:`tiny_config`), tiny trained runs
+shared by the session (:func:`trained_run`), a word-vector file (:func:`write_vectors`), and AppTest helpers
+for the pages."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from lstm_core.config import ExperimentConfig
-from lstm_core.runs import export_bundle
+from lstm_core.pipeline import train_run
+from lstm_core.runs import export_bundle, save_run
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TINY = ExperimentConfig().replace(
@@ -62,3 +66,58 @@ def upload(at: AppTest, name: str, data: bytes) -> AppTest:
     at.file_uploader(key="bundle").upload(name, data, "application/zip").run()
     assert not at.exception, at.exception
     return at
+
+
+# ------------------------------------------------------------------------------------ tiny models
+
+
+def tiny_config(source, **train) -> ExperimentConfig:
+    """The tiny model the core tests train on the tiny data (seconds on 2 cores)."""
+    return ExperimentConfig().replace(
+        data={"source": str(source)},
+        sequence={"max_len": 16, "max_vocab": 200},
+        model={"embedding_dim": 8, "units": 4, "dense_units": 4, "dropout": 0.0,
+               "embedding_init": "random", "embedding_trainable": True},
+        train={"max_epochs": 2, "batch_size": 4, "learning_rate": 0.01, "validation_split": 0.25,
+               **train},
+    )
+
+
+TINY_RUN_LEN = 20  # tokens the tiny runs read
+_RUNS: dict[tuple, Path] = {}
+
+
+def trained_run(data_dir: Path, out_root: Path, cell: str = "lstm", pooling: str = "last") -> Path:
+    """The directory of a tiny run of ``cell`` and ``pooling``, trained on first use and shared by
+    every test of the session."""
+    key = (cell, pooling)
+    if key not in _RUNS:
+        cfg = tiny_config(data_dir).replace(sequence={"max_len": TINY_RUN_LEN},
+                                            model={"cell": cell, "pooling": pooling})
+        run = train_run(cfg, name=f"tiny {cell} {pooling}", with_baseline=False)
+        _RUNS[key] = save_run(run, out_root / f"run-{cell}-{pooling}")
+    return _RUNS[key]
+
+
+VECTOR_DIM = 8
+POSITIVE = ("great", "wonderful", "excellent", "brilliant", "fantastic", "superb", "enjoy", "love")
+NEGATIVE = ("awful", "terrible", "bore", "dull", "bad", "worst", "waste", "horrible")
+NEUTRAL = ("film", "movie", "story", "actor", "music", "end")
+
+
+def write_vectors(path: Path, dim: int = VECTOR_DIM, words=POSITIVE + NEGATIVE + NEUTRAL) -> Path:
+    """A word2vec text file: praise words near +e0, complaints near -e0, film words near e1."""
+    rng = np.random.default_rng(0)
+    lines = [f"{len(words)} {dim}"]
+    for w in words:
+        v = rng.normal(0, 0.1, dim)
+        v[0] += 1.0 if w in POSITIVE else -1.0 if w in NEGATIVE else 0.0
+        v[1] += 1.0 if w in NEUTRAL else 0.0
+        lines.append(w + " " + " ".join(f"{x:.5f}" for x in v))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def compare_config(data_dir: Path, vectors: Path, **train) -> ExperimentConfig:
+    """The tiny model, starting from ``vectors`` when a variant uses word2vec."""
+    return tiny_config(data_dir, **train).replace(model={"embedding_path": str(vectors)})

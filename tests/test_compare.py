@@ -4,11 +4,10 @@ and that the bundled IMDB word2vec makes sense."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
+from helpers import POSITIVE, compare_config, tiny_config, write_vectors
 from lstm_core.compare import (DEFAULT_MAP_WORDS, VARIANTS, CompareSpec, ComparisonTask, Recorder, check_vectors,
                                compare, epochs_to_target, initial_random_embedding, polarity_class, project,
                                subsample, word_polarity)
@@ -16,41 +15,6 @@ from lstm_core.embeddings import BUNDLED_WORD2VEC, load_vectors, nearest
 from lstm_core.errors import DataError
 from lstm_core.jobs import FINISHED, JobManager
 from lstm_core.pipeline import prepare
-from test_pipeline_cli import tiny_config
-
-DIM = 8
-POSITIVE = ("great", "wonderful", "excellent", "brilliant", "fantastic", "superb", "enjoy", "love")
-NEGATIVE = ("awful", "terrible", "bore", "dull", "bad", "worst", "waste", "horrible")
-NEUTRAL = ("film", "movie", "story", "actor", "music", "end")
-
-
-def write_vectors(path: Path, dim: int = DIM, words=POSITIVE + NEGATIVE + NEUTRAL) -> Path:
-    """A word2vec text file: praise words near +e0, complaints near -e0, film words near e1."""
-    rng = np.random.default_rng(0)
-    lines = [f"{len(words)} {dim}"]
-    for w in words:
-        v = rng.normal(0, 0.1, dim)
-        v[0] += 1.0 if w in POSITIVE else -1.0 if w in NEGATIVE else 0.0
-        v[1] += 1.0 if w in NEUTRAL else 0.0
-        lines.append(w + " " + " ".join(f"{x:.5f}" for x in v))
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
-def compare_config(data_dir: Path, vectors: Path, **train):
-    """The pipeline tests' tiny model, starting from ``vectors`` when a variant uses word2vec."""
-    return tiny_config(data_dir, **train).replace(model={"embedding_path": str(vectors)})
-
-
-@pytest.fixture
-def data_dir(tiny_imdb_dir) -> Path:
-    return tiny_imdb_dir
-
-
-@pytest.fixture(scope="module")
-def vectors(tmp_path_factory) -> Path:
-    return write_vectors(tmp_path_factory.mktemp("compare-vectors") / "tiny.txt")
-
 
 _DONE: dict[str, tuple] = {}
 

@@ -160,7 +160,7 @@ def test_the_gradients_command_measures_every_cell_untrained(capsys):
 def test_review_gradients_of_a_run_trained_and_untrained(tiny_imdb_dir, tmp_path):
     from lstm_core.gradients import review_gradients
     from lstm_core.runs import load_run
-    from test_explain import trained_run
+    from helpers import trained_run
 
     run = load_run(trained_run(tiny_imdb_dir, tmp_path))
     found = review_gradients(run, "A wonderful film, not boring at all, and a great cast.")

@@ -15,7 +15,7 @@ import pytest
 from lstm_core.config import ExperimentConfig
 from lstm_core.jobs import FAILED, FINISHED, QUEUED, RUNNING, STOPPED, JobManager, JobRefused
 from lstm_core.training import BatchUpdate, EpochUpdate, TrainInfo
-from test_pipeline_cli import tiny_config  # the same tiny model the pipeline tests train
+from helpers import tiny_config  # the same tiny model the pipeline tests train
 
 CFG = ExperimentConfig()
 

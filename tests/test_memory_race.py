@@ -4,10 +4,10 @@ the recorder; the probe reviews; a stop; bad cells named. (Named test_memory_rac
 from __future__ import annotations
 
 import pytest
+from helpers import tiny_config
 
 from lstm_core.theory_jobs import CurveRecorder
 from lstm_core.theory_race import PROBES, RaceTask, probe_accuracy, race
-from test_pipeline_cli import tiny_config
 
 
 def test_the_probes_put_the_verdict_first_and_are_balanced():

@@ -7,11 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import compare_config, write_vectors
 from streamlit.testing.v1 import AppTest
 
 import ui.state
 from lstm_core.jobs import JobManager
-from test_compare import compare_config, data_dir, vectors, write_vectors  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.usefixtures("app_navigation")  # conftest: run pages as app.py's navigation does
 

@@ -9,11 +9,11 @@ import re
 from pathlib import Path
 
 import pytest
+from helpers import trained_run
 from streamlit.testing.v1 import AppTest
 
 import ui.state
 from lstm_core.jobs import JobManager
-from test_explain import trained_run  # the tiny runs the explain tests train, shared per session
 
 pytestmark = pytest.mark.usefixtures("app_navigation")
 ROOT = Path(__file__).resolve().parent.parent

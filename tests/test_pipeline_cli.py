@@ -6,6 +6,7 @@ import sys
 
 import numpy as np
 import pytest
+from helpers import tiny_config
 
 from lstm_core.cli import main
 from lstm_core.config import ExperimentConfig
@@ -13,17 +14,6 @@ from lstm_core.encoding import TextEncoder
 from lstm_core.pipeline import prepare, train_run, validation_indices
 from lstm_core.runs import load_run, save_run
 from lstm_core.vocabulary import pad_sequences
-
-
-def tiny_config(source, **train):
-    return ExperimentConfig().replace(
-        data={"source": str(source)},
-        sequence={"max_len": 16, "max_vocab": 200},
-        model={"embedding_dim": 8, "units": 4, "dense_units": 4, "dropout": 0.0,
-               "embedding_init": "random", "embedding_trainable": True},
-        train={"max_epochs": 2, "batch_size": 4, "learning_rate": 0.01, "validation_split": 0.25,
-               **train},
-    )
 
 
 def test_validation_split_is_stratified_seeded_and_disjoint():

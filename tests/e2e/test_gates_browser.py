@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from app_driver import goto_page, wait_idle
+from helpers import trained_run  # the tiny run the explain tests train (tests/helpers.py)
+
 from lstm_core.runs import export_bundle
-from test_explain import trained_run  # the tiny run the explain tests train
 
 pytestmark = pytest.mark.e2e
 
