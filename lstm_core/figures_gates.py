@@ -64,11 +64,13 @@ def _as_2d(name: str, values: Any, n_tokens: int) -> np.ndarray:
 
 
 def _check_order(order: Sequence[int] | None, units: int) -> np.ndarray:
+    """The units to draw, top to bottom: all of them by default, or some of them in any order."""
     if order is None:
         return np.arange(units)
     order = np.asarray(order, dtype=np.int64)
-    if sorted(order.tolist()) != list(range(units)):
-        raise ValueError(f"order must be a permutation of the {units} units, got {order.tolist()}")
+    ok = order.ndim == 1 and len(order) > 0 and len(set(order.tolist())) == len(order)
+    if not ok or order.min() < 0 or order.max() >= units:
+        raise ValueError(f"order must list distinct units among the {units} units, got {order.tolist()}")
     return order
 
 
@@ -98,16 +100,32 @@ def _ref(axis: str, row: int) -> str:
     return f"{axis}{row if row > 1 else ''}"
 
 
+SCALE_TICKS = {"gates": ["≤ -1", "-0.5", "0 (closed)", "0.5", "≥ 1 (open)"],
+               "states": ["≤ -1", "-0.5", "0", "0.5", "≥ 1"],
+               "difference": ["≤ -1 (lower)", "-0.5", "0 (the same)", "0.5", "≥ 1 (higher)"]}
+PANEL_TITLE_PX = 24  # the panel's name above it
+
+
+def _tick_px(n_tokens: int) -> int:
+    """Room under a panel for its token labels (slanted beyond 8 tokens)."""
+    return 70 if n_tokens > 8 else 28
+
+
 def gate_heatmaps(labels: Sequence[str], arrays: Mapping[str, Any], *, order: Sequence[int] | None = None,
                   unit_scores: Sequence[float] | None = None, score_name: str = "",
                   selected: tuple[int, int] | None = None, title: str | None = None,
-                  panel_height: int | None = None) -> go.Figure:
-    """One token × unit heatmap per array (``{"i": (T, units), ...}``), stacked with a shared token
-    axis and one shared colour axis. ``order`` lists the units top to bottom; ``unit_scores`` (by
-    unit index) are shown in the hover after ``score_name``; ``selected`` = (unit, step) is outlined.
+                  panel_height: int | None = None, scale: str = "gates") -> go.Figure:
+    """One token × unit heatmap per array (``{"i": (T, units), ...}``), stacked, each with the tokens
+    under it, one shared colour axis. ``order`` lists the units to draw top to bottom (all by
+    default, or a subset); ``unit_scores`` (by unit index) are shown in the hover after
+    ``score_name``; ``selected`` = (unit, step) is outlined when that unit is drawn. ``scale`` names the colour
+    bar's ends: "gates" (0 closed, 1 open), "states" (a Simple RNN's h: no gates) or "difference"
+    (the arrays are differences between two texts: lower, the same, higher).
     The axes are categories "t: token" and "unit u" (hover shows them; ticks show token and unit)."""
     if not arrays:
         raise ValueError("arrays is empty: give at least one (T, units) array")
+    if scale not in SCALE_TICKS:
+        raise ValueError(f"scale must be one of {', '.join(SCALE_TICKS)}, got {scale!r}")
     n = len(labels)
     mats = {name: _as_2d(name, a, n) for name, a in arrays.items()}
     units = next(iter(mats.values())).shape[1]
@@ -119,38 +137,41 @@ def gate_heatmaps(labels: Sequence[str], arrays: Mapping[str, Any], *, order: Se
     scores = None if unit_scores is None else np.asarray(unit_scores, dtype=np.float64)
     y = [f"unit {u}" + ("" if scores is None else f" ({safe(score_name)} {scores[u]:+.3f})") for u in order]
     rows = len(mats)
-    gap = min(0.08, 0.35 / rows)
-    share = (1.0 - gap * (rows - 1)) / rows
+    panel = panel_height or int(np.clip(len(order) * 7, 110, 260))
+    ticks = _tick_px(n)
+    plot = rows * (PANEL_TITLE_PX + panel) + (rows - 1) * ticks  # px between the top and bottom margins
     traces, axes, titles, shapes = [], {}, [], []
-    at = None if selected is None else int(np.flatnonzero(order == selected[0])[0])
+    hit = [] if selected is None else np.flatnonzero(order == selected[0])
+    at = int(hit[0]) if len(hit) else None
+    prefix = "Δ " if scale == "difference" else ""
     for row, (name, mat) in enumerate(mats.items(), start=1):
-        top = 1.0 - (row - 1) * (share + gap)
+        top_px = (row - 1) * (PANEL_TITLE_PX + panel + ticks) + PANEL_TITLE_PX
+        top, bottom = 1.0 - top_px / plot, 1.0 - (top_px + panel) / plot
+        shown = safe(prefix + NAMES.get(name, name))
         traces.append(go.Heatmap(
             z=np.round(mat[:, order].T, 6), x=x, y=y, coloraxis="coloraxis", name=name, xgap=int(n <= MAX_GAPS), ygap=0,
             hoverongaps=False, xaxis=_ref("x", row), yaxis=_ref("y", row),
-            hovertemplate=f"{safe(NAMES.get(name, name))} = %{{z:.6f}}<br>token %{{x}}<br>%{{y}}<extra></extra>"))
+            hovertemplate=f"{shown} = %{{z:.6f}}<br>token %{{x}}<br>%{{y}}<extra></extra>"))
         axes[_ref("yaxis", row)] = dict(
-            domain=[max(0.0, top - share), min(1.0, top)], anchor=_ref("x", row), type="category", autorange="reversed",
-            showgrid=False, showticklabels=units <= 40, ticks="", tickfont=dict(size=10), tickmode="array",
+            domain=[max(0.0, bottom), min(1.0, top)], anchor=_ref("x", row), type="category", autorange="reversed",
+            showgrid=False, showticklabels=len(order) <= 40, ticks="", tickfont=dict(size=10), tickmode="array",
             tickvals=y, ticktext=[f"unit {u}" for u in order])
-        bottom = row == rows
-        axes[_ref("xaxis", row)] = dict(
-            anchor=_ref("y", row), type="category", zeroline=False, **({"matches": "x"} if row > 1 else {}),
-            **(_token_axis(labels, x) if bottom else dict(showticklabels=False, showgrid=False, range=[-0.5, n - 0.5])))
-        titles.append(dict(text=NAMES.get(name, name), x=0.5, xref="paper", y=top, yref="paper",
+        axes[_ref("xaxis", row)] = dict(anchor=_ref("y", row), type="category", zeroline=False,
+                                        **({"matches": "x"} if row > 1 else {}), **_token_axis(labels, x))
+        titles.append(dict(text=shown, x=0.5, xref="paper", y=top, yref="paper",
                            yanchor="bottom", xanchor="center", showarrow=False, font=dict(size=14)))
         if at is not None:  # the unit's row thinly, its cell at the word boldly, in every panel
             refs = dict(type="rect", xref=_ref("x", row), yref=_ref("y", row), y0=at - 0.5, y1=at + 0.5)
             shapes += [dict(refs, x0=-0.5, x1=n - 0.5, line=dict(color="#1F2A30", width=1)),
                        dict(refs, x0=selected[1] - 0.5, x1=selected[1] + 0.5, line=dict(color="black", width=3))]
-    height = panel_height or int(np.clip(units * 5, 110, 260))
+    top_margin = 50 if title else 30
     return _figure(
-        traces, title, height * rows + 120, hovermode="closest", showlegend=False, annotations=titles,
-        shapes=shapes, margin=dict(l=60, r=20, t=50 if title else 30, b=80), **axes,
+        traces, title, plot + top_margin + ticks + 10, hovermode="closest", showlegend=False, annotations=titles,
+        shapes=shapes, margin=dict(l=60, r=20, t=top_margin, b=ticks + 10), **axes,
         coloraxis=dict(colorscale=GATE_SCALE, cmin=-1.0, cmax=1.0,
-                       colorbar=dict(title=dict(text="value", side="right"), len=0.6, thickness=14,
-                                     tickvals=[-1, -0.5, 0, 0.5, 1],
-                                     ticktext=["≤ -1", "-0.5", "0 (closed)", "0.5", "≥ 1 (open)"])))
+                       colorbar=dict(title=dict(text="edited − original" if prefix else "value", side="right"),
+                                     len=0.6, thickness=14, tickvals=[-1, -0.5, 0, 0.5, 1],
+                                     ticktext=SCALE_TICKS[scale])))
 
 
 def gate_means(labels: Sequence[str], arrays: Mapping[str, Any], *, title: str | None = None,
@@ -268,6 +289,48 @@ def saturation_bars(shares: Mapping[str, tuple[float, float]], *, before: Mappin
                    legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1, traceorder="normal"),
                    margin=dict(l=200, r=20, t=60 if title else 30, b=40),
                    xaxis=_grid(range=[0, 1], tickformat=".0%", title=dict(text="share of (token, unit) values")),
+                   yaxis=dict(autorange="reversed", showgrid=False))
+
+
+def p_overlaid(labels: Sequence[str], p_original: Sequence[float], p_edited: Sequence[float], *,
+               names: tuple[str, str] = ("as typed", "edited"), title: str | None = None,
+               height: int = 280) -> go.Figure:
+    """Two texts' P(positive) after each word on one axis of aligned words (``lstm_core.what_if``):
+    NaN where a text has no such word (the line goes on across it)."""
+    n = len(labels)
+    tokens = [safe(t) for t in labels]
+    traces = [go.Scatter(x=[-0.5, n - 0.5], y=[0.5, 0.5], mode="lines", name="undecided (0.5)",
+                         line=dict(color="#6B7280", dash="dash", width=1), hoverinfo="skip")]
+    for values, name, color, dash in ((p_original, names[0], "#0072B2", "solid"), (p_edited, names[1], "#D55E00", "dot")):
+        p = np.asarray(values, dtype=np.float64)
+        if p.shape != (n,):
+            raise ValueError(f"each P(positive) must have one value per word ({n}), got shape {p.shape}")
+        traces.append(go.Scatter(x=list(range(n)), y=p, name=safe(name), mode="lines+markers", connectgaps=True,
+                                 line=dict(color=color, width=2.5, dash=dash), marker=dict(size=7), customdata=tokens,
+                                 hovertemplate=f"{safe(name)}, after %{{customdata}}: %{{y:.4f}}<extra></extra>"))
+    return _figure(traces, title, height, hovermode="closest", xaxis=_token_axis(labels),
+                   yaxis=_grid(range=[-0.02, 1.02], tickformat=".0%", title=dict(text="P(positive)")))
+
+
+def probe_bars(categories: Sequence[str], scores: Mapping[str, Sequence[tuple[int, int]]], *,
+               title: str | None = None, height: int | None = None) -> go.Figure:
+    """Share of probes right per category, one bar per model side by side (``{"this model": [(correct,
+    total), ...] in the order of categories, "bag of words": [...]}``), each bar labelled k/n."""
+    colors = ["#0072B2", "#E69F00", "#009E73"]
+    traces = []
+    for k, (name, pairs) in enumerate(scores.items()):
+        pairs = list(pairs)
+        if len(pairs) != len(categories):
+            raise ValueError(f"scores[{name!r}] must have one (correct, total) per category ({len(categories)}), "
+                             f"got {len(pairs)}")
+        share = [c / t if t else 0.0 for c, t in pairs]
+        traces.append(go.Bar(y=[safe(c) for c in categories], x=share, name=safe(name), orientation="h",
+                             marker_color=colors[k % len(colors)], text=[f"{c}/{t}" for c, t in pairs],
+                             textposition="outside", hovertemplate=f"{safe(name)}: %{{x:.0%}} (%{{text}})<extra></extra>"))
+    return _figure(traces, title, height or 110 + 44 * len(categories), hovermode="closest", barmode="group",
+                   margin=dict(l=120, r=30, t=60 if title else 40, b=40),
+                   xaxis=_grid(range=[0, 1.12], tickvals=[0, 0.25, 0.5, 0.75, 1], tickformat=".0%",
+                               title=dict(text="share of the probes right")),
                    yaxis=dict(autorange="reversed", showgrid=False))
 
 

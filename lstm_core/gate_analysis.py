@@ -1,7 +1,7 @@
 """What a text's gates say, computed from an :class:`lstm_core.explain.Explanation`'s traces.
 
 - :func:`unit_order`: the units by index, by the variance of h_t over the text, or by how closely h_t
-  follows the prediction (:func:`correlation_with_prediction`);
+  follows the prediction (:func:`correlation_with_prediction`); :func:`top_units`, the k closest;
 - :func:`saturation`: the share of each sigmoid gate's values nearly closed or nearly open (Karpathy,
   Johnson and Fei-Fei 2015), and :func:`compare_saturation`, the same text through the trained network
   and through the same network before training (:func:`lstm_core.model.untrained_copy`);
@@ -43,6 +43,15 @@ def unit_order(explanation: Explanation, by: str = "index") -> tuple[np.ndarray,
     else:
         score = correlation_with_prediction(explanation)
     return np.argsort(-np.abs(score), kind="stable"), score
+
+
+def top_units(explanation: Explanation, k: int = 16) -> np.ndarray:
+    """The ``k`` units whose h_t follows P(positive) most closely over the text (largest |r| first;
+    all of them when the model has at most ``k``)."""
+    if not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be an integer >= 1, got {k!r}")
+    r = correlation_with_prediction(explanation)
+    return np.argsort(-np.abs(r), kind="stable")[:k]
 
 
 def correlation_with_prediction(explanation: Explanation) -> np.ndarray:

@@ -14,34 +14,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from helpers import TINY_RUN_LEN as MAX_LEN  # tokens the tiny runs read
+from helpers import trained_run  # tiny runs trained once and shared by the session
 from lstm_core.cli import main
 from lstm_core.errors import LstmLabError
 from lstm_core.explain import CUT, DROPPED, KEPT, UNKNOWN, NothingToExplain, explain
-from lstm_core.gate_analysis import compare_saturation, saturation, unit_order, unit_terms
+from lstm_core.gate_analysis import (compare_saturation, correlation_with_prediction, saturation, top_units,
+                                     unit_order, unit_terms)
 from lstm_core.gates import ACTIVATIONS, LSTMTrace
 from lstm_core.limits import LIMITS
 from lstm_core.model import predict_proba, untrained_copy
 from lstm_core.preprocessing import Cleaner, clean_stages
-from lstm_core.runs import load_run, save_run
+from lstm_core.runs import load_run
 from lstm_core.vocabulary import pad_sequences
-from test_pipeline_cli import tiny_config  # the same tiny model the pipeline tests train
 
 ATOL = 1e-5  # float32 Keras against the float64 replay
-MAX_LEN = 20
-_RUNS: dict[tuple, Path] = {}
-
-
-def trained_run(data_dir: Path, out_root: Path, cell: str = "lstm", pooling: str = "last") -> Path:
-    """The directory of a tiny run of ``cell`` and ``pooling``, trained on first use."""
-    key = (cell, pooling)
-    if key not in _RUNS:
-        from lstm_core.pipeline import train_run
-
-        cfg = tiny_config(data_dir).replace(sequence={"max_len": MAX_LEN},
-                                            model={"cell": cell, "pooling": pooling})
-        run = train_run(cfg, name=f"tiny {cell} {pooling}", with_baseline=False)
-        _RUNS[key] = save_run(run, out_root / f"run-{cell}-{pooling}")
-    return _RUNS[key]
 
 
 @pytest.fixture(scope="module")
@@ -221,6 +208,11 @@ def test_unit_order_and_saturation(run):
     assert unit_order(one, "correlation")[1].tolist() == [0.0] * one.units  # undefined on one token
     with pytest.raises(ValueError, match="by must be one of index, variance, correlation"):
         unit_order(ex, "size")
+    top = top_units(ex, 2)
+    r = np.abs(correlation_with_prediction(ex))
+    assert len(top) == 2 and r[top].min() >= np.delete(r, top).max() and top_units(ex, 99).tolist() == order.tolist()
+    with pytest.raises(ValueError, match="k must be an integer >= 1"):
+        top_units(ex, 0)
 
     f = np.array([[0.05, 0.5], [0.95, 0.99], [np.nan, np.nan]])
     trace = LSTMTrace(i=f, f=f, g=f, o=1 - f, c=f, h=f, mask=np.array([True, True, False]))

@@ -39,9 +39,28 @@ def test_heatmaps_share_one_colour_axis_and_show_exact_values_in_unit_order():
     assert list(bottom.tickvals) == list(heatmaps[0].x)
 
 
+def test_every_panel_has_its_tokens_and_some_units_can_be_drawn_alone():
+    fig = fg.gate_heatmaps(LABELS, ARRAYS, order=[1], selected=(0, 2))
+    for row in range(1, len(ARRAYS) + 1):
+        axis = fig.layout[f"xaxis{row if row > 1 else ''}"]
+        assert list(axis.ticktext) == ["act", "wonderful", "but", "&lt;b&gt;plot&lt;/b&gt;", "mess*"]
+        assert axis.showticklabels is not False
+    assert all(np.asarray(t.z).shape == (1, 5) for t in fig.data) and not fig.layout.shapes  # unit 0 not drawn
+    domains = [fig.layout[f"yaxis{r if r > 1 else ''}"].domain for r in range(1, len(ARRAYS) + 1)]
+    assert all(low < high for low, high in domains)
+    assert all(below[1] < above[0] for above, below in zip(domains, domains[1:]))  # room for the labels between
+    diff = fg.gate_heatmaps(LABELS, {"f": ARRAYS["f"] - 0.5}, scale="difference")
+    assert "Δ forget gate f" in diff.data[0].hovertemplate and "(the same)" in diff.layout.coloraxis.colorbar.ticktext[2]
+    rnn = fg.gate_heatmaps(LABELS, {"h": ARRAYS["h"]}, scale="states")
+    assert not any("open" in t or "closed" in t for t in rnn.layout.coloraxis.colorbar.ticktext)
+    with pytest.raises(ValueError, match="scale must be one of gates, states, difference"):
+        fg.gate_heatmaps(LABELS, ARRAYS, scale="other")
+
+
 def test_heatmaps_check_their_inputs_and_thin_long_token_axes():
-    with pytest.raises(ValueError, match="permutation of the 3 units"):
-        fg.gate_heatmaps(LABELS, ARRAYS, order=[0, 0, 1])
+    for order in ([0, 0, 1], [3], []):
+        with pytest.raises(ValueError, match="distinct units among the 3 units"):
+            fg.gate_heatmaps(LABELS, ARRAYS, order=order)
     with pytest.raises(ValueError, match=r"shape \(T, units\) with T = 4"):
         fg.gate_heatmaps(LABELS[:4], ARRAYS)
     with pytest.raises(ValueError, match="arrays is empty"):

@@ -8,11 +8,11 @@ import html
 from pathlib import Path
 
 import pytest
+from helpers import trained_run
 from streamlit.testing.v1 import AppTest
 
 import ui.state
 from lstm_core.explain import CUT, DROPPED, KEPT, UNKNOWN, Word
-from test_explain import trained_run  # the tiny runs the explain tests train, shared per session
 from ui.sentence import plain, sentence_html
 
 pytestmark = pytest.mark.usefixtures("app_navigation")  # conftest: pages run inside app.py's navigation
@@ -58,7 +58,7 @@ def test_first_open_traces_the_contrast_example_with_every_figure(page):
     assert page.text_area(key="gates_text").value.startswith("The acting was wonderful but")
     body = html_of(page)
     assert "lab-removed" in body and 'title="dropped: stopword (as &#x27;be&#x27;)"' in body
-    assert len(charts(page)) == 5  # ribbon, heatmaps, means, unit story, saturation
+    assert len(charts(page)) == 6  # ribbon, heatmaps, means, unit story, saturation, probes
     assert any("After the last word the current model" in m.value for m in page.markdown)
     (latex,) = page.get("latex")  # i, f, g, o, c, h of the selected unit, aligned
     assert latex.value.count("&=") == 12 and r"\sigma" in latex.value
@@ -72,7 +72,7 @@ def test_examples_fill_the_box_and_trace(page, example):
     page.button[[b.label for b in page.button].index(example)].click().run()
     assert not page.exception, page.exception
     text = page.text_area(key="gates_text").value
-    assert text and len(charts(page)) == 5
+    assert text and len(charts(page)) == 6
     if example == "Negation":
         assert "not good at all" in text and ">not</span>" in html_of(page)
 
@@ -99,7 +99,7 @@ def test_sorting_and_selecting_a_unit_and_a_word_fill_in_the_equations(page):
     assert r"\sigma(0.000 + 0.000" not in latex  # the unit's own numbers (the recurrent term is 0 at word 0)
     assert any("Unit 2 reading word 0" in m.value for m in page.markdown)
     page.multiselect(key="gates_panels").set_value(["f"]).run()
-    assert not page.exception and len(charts(page)) == 5
+    assert not page.exception and len(charts(page)) == 6
 
 
 @pytest.mark.parametrize("text,kind,message", [
@@ -130,6 +130,58 @@ def test_a_100000_character_paste_is_cut_with_a_notice(page):
     assert len(html_of(page)) < 60_000
 
 
+def test_every_example_button_says_whether_the_current_model_gets_it_right(page, tiny_imdb_dir, out_root):
+    from lstm_core.runs import load_run
+
+    pages_gates = _page_module()
+    run = load_run(trained_run(tiny_imdb_dir, out_root))
+    for name, (text, label, _) in pages_gates.EXAMPLES.items():
+        (button,) = [b for b in page.button if b.label == name]
+        right = (run.predict([text])[0] >= 0.5) == (label == 1)
+        assert ("gets it right" in button.help) == right and ("A question for the class" in button.help) != right
+
+
+def _page_module():
+    """The page's EXAMPLES without running it as a script (its top level needs Streamlit's runtime)."""
+    import ast
+
+    tree = ast.parse(Path(PAGE).read_text())
+    (node,) = [n for n in tree.body if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "EXAMPLES"]
+    return type("Page", (), {"EXAMPLES": ast.literal_eval(node.value)})
+
+
+def test_the_probe_table_puts_this_model_beside_the_bag_of_words(page):
+    from lstm_core.probes import load_probes
+
+    (chart,) = [c for c in charts(page) if "share of the probes right" in c.proto.spec]
+    assert "this model" in chart.proto.spec and "bag of words" in chart.proto.spec
+    (table,) = page.dataframe
+    assert len(table.value) == len(load_probes()) and list(table.value["review"])[0] == load_probes()[0].text
+    assert {"this model right", "bag of words right", "bag of words: P(positive)"} <= set(table.value.columns)
+    assert set(table.value["this model right"]) <= {"✓", "✗"}
+
+
+def test_a_word_edit_shows_both_versions_and_their_difference(page):
+    type_text(page, "This film is not good at all.")
+    page.toggle(key="gates_edit").set_value(True).run()
+    assert not page.exception, page.exception
+    assert page.selectbox(key="gates_edit_step").value == 1  # "not" by default
+    keys = [c.key for c in charts(page)]
+    assert "gates_edit_ribbon" in keys and "gates_edit_heatmaps" in keys
+    assert any("As typed: P(positive) =" in m.value and "changed most: unit" in m.value for m in page.markdown)
+    (diff,) = [c for c in charts(page) if c.key == "gates_edit_heatmaps"]
+    assert "−not" in diff.proto.spec and "edited − original" in diff.proto.spec
+    page.radio(key="gates_edit_kind").set_value("swap").run()
+    assert "Type the word to swap for" in " ".join(c.value for c in page.caption)
+    page.text_input(key="gates_edit_word").input("<b>bad</b>").run()
+    assert not page.exception, page.exception
+    (diff,) = [c for c in charts(page) if c.key == "gates_edit_heatmaps"]
+    assert "+bad" in diff.proto.spec and "<b>" not in diff.proto.spec
+    page.radio(key="gates_edit_kind").set_value("insert").run()
+    page.text_input(key="gates_edit_word").input("the").run()  # a stopword: nothing the model reads changes
+    assert "changes nothing the model reads" in alerts(page)
+
+
 @pytest.mark.parametrize("cell,panels,equations", [("gru", 4, 4), ("rnn", 1, 1)])
 def test_gru_and_simple_rnn_runs_get_their_own_gates_and_equations(tiny_imdb_dir, out_root, monkeypatch, cell,
                                                                    panels, equations):
@@ -142,6 +194,13 @@ def test_gru_and_simple_rnn_runs_get_their_own_gates_and_equations(tiny_imdb_dir
     assert latex.value.count("&=") == 2 * equations
     at.selectbox(key="gates_unit").select(1).run()
     assert not at.exception, at.exception
+    words = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    assert "c_{t-1}" not in words and "cell state" not in words
+    if cell == "rnn":  # no gate wording at all, nor in the figures' colour scale
+        assert "gate" not in words.lower().replace("has no gates", "") and "has no gates" in words
+        assert "gate" not in " ".join(b.help for b in at.button).lower()
+        (heatmaps,) = [c for c in charts(at) if c.key == "gates_heatmaps"]
+        assert "(open)" not in heatmaps.proto.spec
 
 
 def test_without_a_model_the_page_says_what_to_do(tmp_path, monkeypatch):
