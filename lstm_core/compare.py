@@ -36,18 +36,11 @@ from .config import ExperimentConfig
 from .embeddings import check_vector_file, nearest
 from .errors import DataError
 from .pipeline import prepare, train_run, word2vec_matrix
-from .preprocessing import Cleaner
 from .sampling import stratified_cut
-from .training import (
-    BatchUpdate,
-    Curves,
-    EpochUpdate,
-    NullListener,
-    TrainInfo,
-    best_val_accuracy,
-    seed_everything,
-)
-from .vocabulary import OOV_TOKEN, PAD_TOKEN, Vocabulary
+from .training import (BatchUpdate, Curves, EpochUpdate, NullListener, TrainInfo, best_val_accuracy,
+                       seed_everything)
+from .vocabulary import Vocabulary
+from .wordspace import WordMap, project, row_words, vocabulary_word, word_polarity
 
 Progress = Callable[[str, float], None]
 
@@ -68,19 +61,6 @@ VARIANTS: dict[str, Variant] = {v.key: v for v in (
 )}
 # Training-set sizes of the learning curve; 4,000 is the bundled split's whole training part.
 LEARNING_CURVE_SIZES = (500, 1_000, 2_000, 4_000)
-# Sentiment words (as cleaning stores them: verbs are lemmatized, "boring" is "bore") and a few
-# neutral film words for the map.
-POSITIVE_WORDS = ("great", "excellent", "wonderful", "best", "love", "perfect", "brilliant", "enjoy",
-                  "superb", "fantastic", "amaze", "beautiful")
-NEGATIVE_WORDS = ("bad", "awful", "terrible", "worst", "bore", "waste", "poor", "horrible", "stupid",
-                  "dull", "disappoint", "mess")
-NEUTRAL_WORDS = ("movie", "film", "actor", "plot", "story", "scene", "character", "director", "music",
-                 "time")
-DEFAULT_MAP_WORDS = POSITIVE_WORDS + NEGATIVE_WORDS + NEUTRAL_WORDS
-# A word is drawn as positive (negative) when at least this share of its training occurrences are
-# in positive (negative) reviews.
-POLARITY_SHARE = 0.6
-MAP_METHODS = ("pca", "tsne")
 
 
 @dataclass(frozen=True)
@@ -133,84 +113,6 @@ def subsample(labels: np.ndarray, size: int, seed: int) -> np.ndarray:
     picked, _ = stratified_cut(labels, lambda n: max(1, int(round(size * n / len(labels)))),
                                np.random.default_rng(seed))
     return np.sort(picked)[:size]
-
-
-def row_words(vocab: Vocabulary) -> list[str]:
-    """The word of every embedding row (0 padding, 1 out-of-vocabulary)."""
-
-    return [PAD_TOKEN, OOV_TOKEN, *vocab.words_]
-
-
-def vocabulary_word(word: str, vocab: Vocabulary, preprocess: Any) -> str:
-    """The vocabulary's form of a typed word (cleaned as in training: "Boring" → "bore"), or a
-    :class:`DataError` saying why it has no row."""
-
-    typed = str(word).strip()
-    if not typed:
-        raise DataError("type a word to look up")
-    if len(typed.split()) > 1:
-        raise DataError(f"type one word at a time, not {typed!r}")
-    if typed in vocab:
-        return typed
-    cleaner = Cleaner(preprocess)
-    tokens = cleaner.clean(typed)
-    if not tokens:
-        if not cleaner.long_enough(typed):
-            why = f"it is shorter than {preprocess.min_word_len} letters"
-        elif cleaner.is_stopword(cleaner.normalise(typed)):
-            why = "it is a stopword"
-        else:
-            why = "it has no letters a-z"
-        raise DataError(f"{typed!r} never reaches the model: cleaning drops it ({why})")
-    token = tokens[0]
-    if token in vocab:
-        return token
-    stored = f" (cleaned: {token!r})" if token != typed else ""
-    raise DataError(f"{typed!r}{stored} is not in the vocabulary: the model knows the "
-                    f"{len(vocab.words_):,} most frequent words of its training reviews")
-
-
-@dataclass(frozen=True)
-class WordMap:
-    """2-D positions of some words before and after training, in one shared projection."""
-
-    words: tuple[str, ...]
-    before: np.ndarray  # (n, 2)
-    after: np.ndarray  # (n, 2)
-    polarity: tuple[float, ...]  # share of each word's training occurrences in positive reviews
-    method: str  # "pca" or "tsne"
-    missing: tuple[str, ...] = ()  # asked for but not in the vocabulary
-
-    @property
-    def moved(self) -> np.ndarray:
-        """How far each word moved in the map (0 for a frozen embedding)."""
-        return np.linalg.norm(self.after - self.before, axis=1)  # (n,)
-
-
-def project(before: np.ndarray, after: np.ndarray, method: str = "pca",
-            seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Project the rows of ``before`` and ``after`` (n, E) into one 2-D space: PCA, or seeded t-SNE,
-    fitted on both together so that arrows from before to after mean something."""
-    if method not in MAP_METHODS:
-        raise ValueError(f"method must be one of {', '.join(MAP_METHODS)}, got {method!r}")
-    before, after = np.asarray(before, np.float64), np.asarray(after, np.float64)
-    n = len(before)
-    if n < 3 or before.shape != after.shape:
-        raise DataError(f"a map needs at least 3 words in the vocabulary, got {n}")
-    both = np.concatenate([before, after])  # (2n, E)
-    if method == "pca":
-        from sklearn.decomposition import PCA
-
-        xy = PCA(n_components=2, random_state=seed).fit_transform(both)
-    else:
-        from sklearn.manifold import TSNE
-
-        perplexity = float(min(30.0, max(2.0, (len(both) - 1) / 3)))
-        # "exact" is quicker than Barnes-Hut below a few hundred points, and single-threaded
-        method_ = "exact" if len(both) <= 600 else "barnes_hut"
-        xy = TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed, max_iter=1000,
-                  method=method_).fit_transform(both)
-    return xy[:n], xy[n:]
 
 
 @dataclass
@@ -309,19 +211,6 @@ class Comparison:
             before, after = project(r.initial[rows], r.final[rows], method, seed)
             maps[key] = WordMap(tuple(known), before, after, polarity, method, tuple(missing))
         return maps
-
-
-def word_polarity(token_lists: Sequence[Sequence[str]], labels: Sequence[int], vocab: Vocabulary) -> np.ndarray:
-    """(V,) for every embedding row: the share of the word's training occurrences that are in
-    positive reviews, smoothed towards 0.5 ((pos + 1) / (all + 2))."""
-    pos = np.zeros(vocab.size, dtype=np.float64)
-    total = np.zeros(vocab.size, dtype=np.float64)
-    for tokens, label in zip(token_lists, labels):
-        ids = np.asarray(vocab.encode(tokens), dtype=np.int64)
-        np.add.at(total, ids, 1.0)
-        if label:
-            np.add.at(pos, ids, 1.0)
-    return (pos + 1.0) / (total + 2.0)
 
 
 def initial_random_embedding(cfg: ExperimentConfig, vocab_size: int) -> np.ndarray:
@@ -559,8 +448,3 @@ def check_vectors(cfg: ExperimentConfig, path: str, prepared: Any = None) -> dic
     prepared = prepared or prepare(cfg)
     _, coverage = word2vec_matrix(cfg, prepared.vocab)
     return coverage.to_dict()
-
-
-def polarity_class(share: float, threshold: float = POLARITY_SHARE) -> str:
-    """"positive", "negative" or "neutral" for a word's share of positive occurrences."""
-    return "positive" if share >= threshold else "negative" if share <= 1 - threshold else "neutral"

@@ -17,7 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .compare import polarity_class
+from .wordspace import polarity_class
 from .figures import (BASELINE_COLOR, BASELINE_NAME, NEG_COLOR, POS_COLOR, RUN_COLORS, _layout, _values,
                       batches_per_epoch, ema)
 

@@ -27,12 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .memory_task import (
-    CELL_NAMES,
-    MemoryTaskConfig,
-    build_memory_model,
-    make_memory_data,
-)
+from .memory_task import CELL_NAMES, MemoryTaskConfig, build_memory_model, make_memory_data
 
 TARGETS = ("h_T", "loss")
 RATIO_DISTANCES = (50, 100)  # the distances whose ratio to distance 1 the bench and the page quote

@@ -16,14 +16,7 @@ import sys
 from typing import Any
 
 from .gradients import PROFILE_LENGTH, RATIO_DISTANCES, TARGETS
-from .memory_task import (
-    CELL_NAMES,
-    INITS,
-    SweepSpec,
-    memory_sweep,
-    parse_list,
-    records_json,
-)
+from .memory_task import CELL_NAMES, INITS, SweepSpec, memory_sweep, parse_list, records_json
 from .runs import load_run
 
 # flag -> (SweepSpec field, type, help); one table drives the parser and the spec.

@@ -6,10 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from lstm_core import figures_embeddings as fe
-from lstm_core.compare import (COMPARISON, DEFAULT_MAP_WORDS, LEARNING_CURVE_SIZES, VARIANTS, Comparison, CompareSpec,
-                               ComparisonTask, check_vectors)
+from lstm_core.compare import (COMPARISON, LEARNING_CURVE_SIZES, VARIANTS, Comparison, CompareSpec, ComparisonTask,
+                               check_vectors)
 from lstm_core.embeddings import WrongDimension
 from lstm_core.errors import LstmLabError
+from lstm_core.wordspace import DEFAULT_MAP_WORDS
 from lstm_core.jobs import FAILED
 from ui import state
 from ui.boot import ensure_app_navigation

@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 from helpers import POSITIVE, compare_config, tiny_config, write_vectors
-from lstm_core.compare import (DEFAULT_MAP_WORDS, VARIANTS, CompareSpec, ComparisonTask, Recorder, check_vectors,
-                               compare, epochs_to_target, initial_random_embedding, polarity_class, project,
-                               subsample, word_polarity)
+from lstm_core.compare import (VARIANTS, CompareSpec, ComparisonTask, Recorder, check_vectors, compare,
+                               epochs_to_target, initial_random_embedding, subsample)
 from lstm_core.embeddings import BUNDLED_WORD2VEC, load_vectors, nearest
 from lstm_core.errors import DataError
 from lstm_core.jobs import FINISHED, JobManager
 from lstm_core.pipeline import prepare
+from lstm_core.wordspace import DEFAULT_MAP_WORDS, polarity_class, project, word_polarity
 
 _DONE: dict[str, tuple] = {}
 

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from lstm_core import figures_embeddings as fe
-from lstm_core.compare import CurvePoint, WordMap
+from lstm_core.compare import CurvePoint
+from lstm_core.wordspace import WordMap
 from lstm_core.figures import BASELINE_NAME
 
 
