@@ -137,7 +137,7 @@ def gate_heatmaps(labels: Sequence[str], arrays: Mapping[str, Any], *, order: Se
     scores = None if unit_scores is None else np.asarray(unit_scores, dtype=np.float64)
     y = [f"unit {u}" + ("" if scores is None else f" ({safe(score_name)} {scores[u]:+.3f})") for u in order]
     rows = len(mats)
-    panel = panel_height or int(np.clip(len(order) * 7, 110, 260))
+    panel = panel_height or int(np.clip(len(order) * 12, 110, 260))  # 12 px: a unit's name stays legible
     ticks = _tick_px(n)
     plot = rows * (PANEL_TITLE_PX + panel) + (rows - 1) * ticks  # px between the top and bottom margins
     traces, axes, titles, shapes = [], {}, [], []
@@ -327,8 +327,8 @@ def probe_bars(categories: Sequence[str], scores: Mapping[str, Sequence[tuple[in
         traces.append(go.Bar(y=[safe(c) for c in categories], x=share, name=safe(name), orientation="h",
                              marker_color=colors[k % len(colors)], text=[f"{c}/{t}" for c, t in pairs],
                              textposition="outside", hovertemplate=f"{safe(name)}: %{{x:.0%}} (%{{text}})<extra></extra>"))
-    return _figure(traces, title, height or 110 + 44 * len(categories), hovermode="closest", barmode="group",
-                   margin=dict(l=120, r=30, t=60 if title else 40, b=40),
+    return _figure(traces, title, height or 130 + 44 * len(categories), hovermode="closest", barmode="group",
+                   margin=dict(l=120, r=30, t=90 if title else 50, b=40),
                    xaxis=_grid(range=[0, 1.12], tickvals=[0, 0.25, 0.5, 0.75, 1], tickformat=".0%",
                                title=dict(text="share of the probes right")),
                    yaxis=dict(autorange="reversed", showgrid=False))

@@ -26,10 +26,10 @@ from ui.sentence import plain, sentence_html
 # name: (text, its label, what to look for). Whether the current model gets each right is measured
 # on the page (example_reports), so a button never claims what the model does not do.
 EXAMPLES = {
-    "Plain positive": ("A wonderful film with a brilliant cast. I loved every minute of it and would happily "
+    "Positive": ("A wonderful film with a brilliant cast. I loved every minute of it and would happily "
                        "watch it again.", 1,
                        "Every word pushes the same way: P(positive) should climb and stay up."),
-    "Plain negative": ("An awful, boring film. The plot was dull, the acting was terrible and the whole thing "
+    "Negative": ("An awful, boring film. The plot was dull, the acting was terrible and the whole thing "
                        "was a waste of time.", 0,
                        "The mirror image: watch P(positive) sink word by word."),
     "Negation": ("This film is not good at all.", 0,
@@ -312,17 +312,20 @@ except LstmLabError as e:  # the run's training data is not here, or not allowed
 st.plotly_chart(fg.probe_bars(CATEGORIES, {name: [(s.correct, s.total) for s in r.categories()]
                                            for name, r in reports.items()},
                               title="Short teaching reviews right, per kind"), key="gates_probes")
-st.caption(f"{len(probes)} short reviews written for LSTM Lab (assets/probes.tsv). The bag of words is TF-IDF "
+st.caption(f"{len(probes)} short reviews written for LSTM Lab (assets/probes.tsv). The bag of words (BoW) is TF-IDF "
            "over words and word pairs with logistic regression, fitted on the same training reviews: it sees "
            "which words occur, not their order. Click a row to read it above.")
 table = {"kind": [p.category for p in probes], "review": [p.text for p in probes],
          "truth": ["positive" if p.label else "negative" for p in probes]}
+columns = {"kind": st.column_config.TextColumn(width="small"), "review": st.column_config.TextColumn(width="large")}
 for name, r in reports.items():
-    table[f"{name}: P(positive)"] = r.p_positive
-    table[f"{name} right"] = ["✓" if ok else "✗" for ok in r.right]
+    short = "model" if name == "this model" else "BoW"
+    table[f"{short} P"] = r.p_positive
+    table[f"{short} ✓"] = ["✓" if ok else "✗" for ok in r.right]
+    columns[f"{short} P"] = st.column_config.NumberColumn(format="%.2f", width="small", help=f"{name}: P(positive)")
+    columns[f"{short} ✓"] = st.column_config.TextColumn(width="small", help=f"whether {name} is right")
 st.dataframe(pd.DataFrame(table), key=PROBE_TABLE, on_select=open_probe, selection_mode="single-row",
-             hide_index=True, height=280,
-             column_config={f"{n}: P(positive)": st.column_config.NumberColumn(format="%.2f") for n in reports})
+             hide_index=True, height=280, column_config=columns)
 
 st.download_button("Download the traces (CSV)", ex.to_csv, file_name="gate_traces.csv", mime="text/csv",
                    help="One row per (word, unit): token, P(positive) after it, every gate and state."

@@ -67,7 +67,7 @@ def test_first_open_traces_the_contrast_example_with_every_figure(page):
     assert saturation.proto.spec.count("before training") >= 3
 
 
-@pytest.mark.parametrize("example", ["Plain positive", "Plain negative", "Negation", "Contrast", "Long review"])
+@pytest.mark.parametrize("example", ["Positive", "Negative", "Negation", "Contrast", "Long review"])
 def test_examples_fill_the_box_and_trace(page, example):
     page.button[[b.label for b in page.button].index(example)].click().run()
     assert not page.exception, page.exception
@@ -157,8 +157,8 @@ def test_the_probe_table_puts_this_model_beside_the_bag_of_words(page):
     assert "this model" in chart.proto.spec and "bag of words" in chart.proto.spec
     (table,) = page.dataframe
     assert len(table.value) == len(load_probes()) and list(table.value["review"])[0] == load_probes()[0].text
-    assert {"this model right", "bag of words right", "bag of words: P(positive)"} <= set(table.value.columns)
-    assert set(table.value["this model right"]) <= {"✓", "✗"}
+    assert {"model P", "model ✓", "BoW P", "BoW ✓"} <= set(table.value.columns)
+    assert set(table.value["model ✓"]) <= {"✓", "✗"}
 
 
 def test_a_word_edit_shows_both_versions_and_their_difference(page):

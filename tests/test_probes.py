@@ -8,6 +8,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
+from helpers import tiny_config, trained_run
 from lstm_core.baseline import TfidfBaseline, tfidf_baseline
 from lstm_core.cli import main
 from lstm_core.errors import DataError
@@ -15,8 +16,6 @@ from lstm_core.pipeline import prepare
 from lstm_core.preprocessing import Cleaner
 from lstm_core.probes import BASELINE_NAME, CATEGORIES, Probe, ProbeReport, load_probes, score_baseline, score_run
 from lstm_core.runs import load_run
-from test_explain import trained_run  # the tiny runs the explain tests train, shared per session
-from test_pipeline_cli import tiny_config
 
 
 def test_the_shipped_probes_cover_every_category_with_both_labels_and_clean_to_words():
