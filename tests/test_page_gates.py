@@ -161,6 +161,19 @@ def test_the_probe_table_puts_this_model_beside_the_bag_of_words(page):
     assert set(table.value["model ✓"]) <= {"✓", "✗"}
 
 
+def test_on_a_server_the_bag_of_words_never_opens_a_path_the_teacher_has_not_allowed(tiny_imdb_dir, out_root,
+                                                                                    monkeypatch, server_settings):
+    server_settings()  # no data_roots: the run's recorded data folder may not be opened
+    monkeypatch.setattr(ui.state, "DEFAULT_RUN", trained_run(tiny_imdb_dir, out_root))
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    assert "which this server cannot open" in alerts(at) and str(tiny_imdb_dir) not in alerts(at)
+    (chart,) = [c for c in charts(at) if "share of the probes right" in c.proto.spec]
+    assert "this model" in chart.proto.spec and "bag of words" not in chart.proto.spec
+    assert "BoW P" not in at.dataframe[0].value.columns
+
+
 def test_a_word_edit_shows_both_versions_and_their_difference(page):
     type_text(page, "This film is not good at all.")
     page.toggle(key="gates_edit").set_value(True).run()
