@@ -33,9 +33,9 @@ import numpy as np
 
 from .baseline import tfidf_baseline
 from .config import ExperimentConfig
-from .embeddings import check_vector_file, nearest
+from .embeddings import check_vector_file, nearest, word2vec_matrix
 from .errors import DataError
-from .pipeline import prepare, train_run, word2vec_matrix
+from .pipeline import prepare, train_run
 from .sampling import stratified_cut
 from .training import (BatchUpdate, Curves, EpochUpdate, NullListener, TrainInfo, best_val_accuracy,
                        seed_everything)

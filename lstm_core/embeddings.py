@@ -31,6 +31,7 @@ from typing import BinaryIO, Iterable
 
 import numpy as np
 
+from .config import ExperimentConfig
 from .errors import DataError
 from .limits import LIMITS
 from .storage import ASSETS, atomic_path
@@ -336,3 +337,15 @@ def nearest(words: list[str] | tuple[str, ...], matrix: np.ndarray, word: str, k
     sims[i] = -np.inf
     order = np.argsort(-sims)[:k]
     return [(words[j], float(sims[j])) for j in order if np.isfinite(sims[j])]
+
+
+def word2vec_matrix(cfg: ExperimentConfig, vocab: Vocabulary) -> tuple[np.ndarray, Coverage]:
+    """The starting embedding for ``cfg.model.embedding_init == "word2vec"``: rows of the vectors at
+    ``cfg.model.embedding_path`` (default: the IMDB word2vec bundled in assets/) for the
+    vocabulary's words; words without a vector get seeded random rows. Returns (matrix, Coverage)."""
+    path = cfg.model.embedding_path or BUNDLED_WORD2VEC
+    if not cfg.model.embedding_path and not BUNDLED_WORD2VEC.is_file():
+        raise DataError("LSTM Lab's bundled word2vec vectors are missing: reinstall LSTM Lab (or run "
+                        "scripts/make_word2vec.py), or give a vector file")
+    vectors = load_vectors(path, wanted=vocab.index_)
+    return embedding_matrix(vocab, vectors, cfg.model.embedding_dim, unknown="random", seed=cfg.train.seed)

@@ -29,7 +29,6 @@ from __future__ import annotations
 import atexit
 import collections
 import itertools
-import json
 import logging
 import threading
 import time
@@ -39,11 +38,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .config import ExperimentConfig, ModelConfig, TrainConfig
+from .config import ExperimentConfig
 from .errors import LstmLabError
-from .limits import LIMITS, Limits, check_model_size, check_training
-from .pipeline import prepare, train_run
-from .training import BatchUpdate, Curves, EpochUpdate, NullListener, TrainInfo, train
+from .limits import LIMITS, Limits
+from .pipeline import PipelineRunner
+from .training import BatchUpdate, Curves, EpochUpdate, NullListener, TrainInfo
 
 log = logging.getLogger(__name__)
 
@@ -264,64 +263,10 @@ class Job(NullListener):
         self._done.set()
 
 
-class PipelineRunner:
-    """The real runner: ``prepare`` (memoised for the latest data settings) then ``train_run``.
-
-    Preparing the bundled data takes about a second and is the same for every
-    change of the model or optimiser, so the last result is kept: the first
-    chart point then only waits for the model to build.
-    """
-
-    def __init__(self, limits: Limits = LIMITS) -> None:
-        self.limits = limits
-        self._prepared_key: str | None = None
-        self._prepared: Any = None
-
-    @staticmethod
-    def prepared_key(cfg: ExperimentConfig) -> str:
-        """What ``prepare`` depends on: the data, cleaning, sequence and validation split."""
-        d = cfg.to_dict()
-        key = {s: d[s] for s in ("data", "preprocess", "sequence")}
-        key["split"] = (cfg.train.validation_split, cfg.train.seed)
-        return json.dumps(key, sort_keys=True)
-
-    def warm_up(self, cfg: ExperimentConfig) -> None:
-        """Import TensorFlow, fit a tiny model once and prepare ``cfg``'s data, so that a first
-        click with that config pays for none of it."""
-        import numpy as np
-
-        from .model import build_model
-
-        model = build_model(ModelConfig(embedding_dim=2, units=2, dense_units=2), 8,
-                            train_cfg=TrainConfig(max_epochs=1, batch_size=4))
-        x = np.ones((8, 4), dtype=np.int32)  # (N, T)
-        y = np.arange(8) % 2
-        train(model, x, y, x, y, TrainConfig(max_epochs=1, batch_size=4))
-        self._prepare(cfg)
-
-    def _prepare(self, cfg: ExperimentConfig, progress: Callable[[str, float], None] | None = None) -> Any:
-        key = self.prepared_key(cfg)
-        if key != self._prepared_key:
-            self._prepared = self._prepared_key = None  # free the old data before loading new
-            self._prepared = prepare(cfg, progress=progress)
-            self._prepared_key = key
-        return self._prepared
-
-    def __call__(self, job: Job) -> Any:
-        prepared = self._prepare(job.config, job.progress)
-        # Checked before queueing from the data's known size; a folder may hold more reviews, and
-        # the vocabulary is known only now.
-        check_training(job.config, len(prepared.dataset.train), self.limits)
-        check_model_size(job.config.model, prepared.vocab.size, self.limits)
-        if job.should_stop():
-            return None
-        return train_run(job.config, job, prepared=prepared, name=job.name, progress=job.progress)
-
-
 class JobManager:
     """One worker thread training queued jobs one after the other.
 
-    ``runner`` trains a job (default :class:`PipelineRunner`); ``owner_alive``
+    ``runner`` trains a job (default :class:`lstm_core.pipeline.PipelineRunner`); ``owner_alive``
     tells whether an owner is still there (None: always); ``warm_up``, a config, has the worker
     call ``runner.warm_up(warm_up)`` before the first job (TensorFlow's start-up, that config's data).
     """

@@ -9,6 +9,7 @@ its text was cleaned (``lstm_core.encoding`` cleans new text for it the same way
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -16,12 +17,13 @@ from typing import Any, Callable
 import numpy as np
 
 from .baseline import tfidf_baseline
-from .config import ExperimentConfig
+from .config import ExperimentConfig, ModelConfig, TrainConfig
 from .data import Dataset, load_dataset
-from .embeddings import BUNDLED_WORD2VEC, embedding_matrix, load_vectors
+from .embeddings import word2vec_matrix
 from .encoding import TextEncoder
 from .errors import DataError
 from .evaluation import classification_metrics
+from .limits import LIMITS, Limits, check_model_size, check_training
 from .preprocessing import Cleaner, CleaningRecipe, clean_corpus
 from .runs import BaselineMetrics, Run, RunInfo, RunMetrics
 from .sampling import stratified_cut
@@ -154,18 +156,6 @@ def train_run(cfg: ExperimentConfig, listener=None, *, prepared: Prepared | None
     return Run(cfg, prepared.vocab, model, result.history, result.batches, RunMetrics(test, baseline), info)
 
 
-def word2vec_matrix(cfg: ExperimentConfig, vocab: Vocabulary):
-    """The starting embedding for ``cfg.model.embedding_init == "word2vec"``: rows of the vectors at
-    ``cfg.model.embedding_path`` (default: the IMDB word2vec bundled in assets/) for the
-    vocabulary's words; words without a vector get seeded random rows. Returns (matrix, Coverage)."""
-
-    path = cfg.model.embedding_path or BUNDLED_WORD2VEC
-    if not cfg.model.embedding_path and not BUNDLED_WORD2VEC.is_file():
-        raise DataError("LSTM Lab's bundled word2vec vectors are missing: reinstall LSTM Lab (or run "
-                        "scripts/make_word2vec.py), or give a vector file")
-    vectors = load_vectors(path, wanted=vocab.index_)
-    return embedding_matrix(vocab, vectors, cfg.model.embedding_dim, unknown="random", seed=cfg.train.seed)
-
 
 @dataclass(frozen=True)
 class DataSummary:
@@ -204,3 +194,55 @@ def summarise_data(cfg: ExperimentConfig, examples: int = 300) -> DataSummary:
         warnings=list(dict.fromkeys(prep.warnings)),
         sequence=cfg.sequence,
     )
+
+
+class PipelineRunner:
+    """The real runner: ``prepare`` (memoised for the latest data settings) then ``train_run``.
+
+    Preparing the bundled data takes about a second and is the same for every
+    change of the model or optimiser, so the last result is kept: the first
+    chart point then only waits for the model to build.
+    """
+
+    def __init__(self, limits: Limits = LIMITS) -> None:
+        self.limits = limits
+        self._prepared_key: str | None = None
+        self._prepared: Any = None
+
+    @staticmethod
+    def prepared_key(cfg: ExperimentConfig) -> str:
+        """What ``prepare`` depends on: the data, cleaning, sequence and validation split."""
+        d = cfg.to_dict()
+        key = {s: d[s] for s in ("data", "preprocess", "sequence")}
+        key["split"] = (cfg.train.validation_split, cfg.train.seed)
+        return json.dumps(key, sort_keys=True)
+
+    def warm_up(self, cfg: ExperimentConfig) -> None:
+        """Import TensorFlow, fit a tiny model once and prepare ``cfg``'s data, so that a first
+        click with that config pays for none of it."""
+        from .model import build_model  # TensorFlow: the point of warming up
+
+        model = build_model(ModelConfig(embedding_dim=2, units=2, dense_units=2), 8,
+                            train_cfg=TrainConfig(max_epochs=1, batch_size=4))
+        x = np.ones((8, 4), dtype=np.int32)  # (N, T)
+        y = np.arange(8) % 2
+        train(model, x, y, x, y, TrainConfig(max_epochs=1, batch_size=4))
+        self._prepare(cfg)
+
+    def _prepare(self, cfg: ExperimentConfig, progress: Callable[[str, float], None] | None = None) -> Any:
+        key = self.prepared_key(cfg)
+        if key != self._prepared_key:
+            self._prepared = self._prepared_key = None  # free the old data before loading new
+            self._prepared = prepare(cfg, progress=progress)
+            self._prepared_key = key
+        return self._prepared
+
+    def __call__(self, job: Any) -> Any:  # a lstm_core.jobs.Job
+        prepared = self._prepare(job.config, job.progress)
+        # Checked before queueing from the data's known size; a folder may hold more reviews, and
+        # the vocabulary is known only now.
+        check_training(job.config, len(prepared.dataset.train), self.limits)
+        check_model_size(job.config.model, prepared.vocab.size, self.limits)
+        if job.should_stop():
+            return None
+        return train_run(job.config, job, prepared=prepared, name=job.name, progress=job.progress)

@@ -71,20 +71,16 @@ def settings() -> None:
         controls.select("Keep which end of a long review", "sequence.keep", ["end", "start"], radio=True,
                         horizontal=True)
         controls.steps("Embedding size", "model.embedding_dim", [8, 16, 32, 64, 128, 256, 300])
-        if controls.exists("model.embedding_init"):
-            controls.select("Embedding starts from", "model.embedding_init", list(INITS), INITS.get)
-        if controls.exists("model.embedding_trainable"):
-            controls.toggle("Train the embedding", "model.embedding_trainable")
+        controls.select("Embedding starts from", "model.embedding_init", list(INITS), INITS.get)
+        controls.toggle("Train the embedding", "model.embedding_trainable")
     with model:
         st.markdown("**Network**")
         controls.select("Recurrent cell", "model.cell", list(CELL_NAMES), CELL_NAMES.get)
-        if controls.exists("model.pooling"):
-            controls.select("The classifier reads", "model.pooling", list(POOLINGS), POOLINGS.get)
+        controls.select("The classifier reads", "model.pooling", list(POOLINGS), POOLINGS.get)
         controls.steps("Units", "model.units", [2, 4, 8, 16, 32, 64, 100, 128, 256])
         controls.steps("Dense units", "model.dense_units", [4, 8, 16, 32, 64, 100, 128, 256])
         controls.slider("Dropout before the output", "model.dropout", 0.0, 0.9, 0.05)
-        if controls.exists("model.rnn_dropout"):
-            controls.slider("Dropout on the words entering the cell", "model.rnn_dropout", 0.0, 0.9, 0.05)
+        controls.slider("Dropout on the words entering the cell", "model.rnn_dropout", 0.0, 0.9, 0.05)
         controls.steps("L1 on the dense layer", "model.l1", PENALTIES, fmt=lambda v: f"{v:g}")
         controls.steps("L2 on the dense layer", "model.l2", PENALTIES, fmt=lambda v: f"{v:g}")
     with train:

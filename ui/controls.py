@@ -22,12 +22,6 @@ def _key(field: str) -> str:
     return f"cfg:{field}"
 
 
-def exists(field: str) -> bool:
-    """Whether the config has ``field`` (pages offer knobs that other modules may still be adding)."""
-    section, name = field.split(".")
-    return name in type(getattr(state.config(), section)).__dataclass_fields__
-
-
 def value(field: str) -> Any:
     section, name = field.split(".")
     return getattr(getattr(state.config(), section), name)
