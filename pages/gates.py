@@ -21,6 +21,7 @@ from lstm_core.probes import CATEGORIES, Probe, ProbeReport, load_probes, score_
 from lstm_core.what_if import KINDS, WordEdit, compare_edit
 from ui import state
 from ui.boot import ensure_app_navigation
+from ui.live_text import commit_while_typing
 from ui.sentence import plain, sentence_html
 
 # name: (text, its label, what to look for). Whether the current model gets each right is measured
@@ -154,7 +155,8 @@ examples = example_report(key, run)
 for col, (name, (_, label, hint)), p in zip(st.columns(len(EXAMPLES)), EXAMPLES.items(), examples.p_positive):
     col.button(name, on_click=use_example, args=(name,), help=example_help(hint, label, float(p)), width="stretch")
 text = st.text_area("Review", key=TEXT, height=110, max_chars=LIMITS.text_chars,
-                    help="Press Ctrl+Enter (or click outside the box) to update.")
+                    help="The page follows as you type (half a second after you pause), or press Ctrl+Enter.")
+commit_while_typing("Review")
 
 try:
     ex = explain(run, text)

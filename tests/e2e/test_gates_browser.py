@@ -126,3 +126,16 @@ def test_the_page_fits_a_1024_by_768_screen(app_server, browser, tiny_imdb_dir, 
             assert box["x"] >= 0 and box["x"] + box["width"] <= 1024
     finally:
         context.close()
+
+
+def test_the_page_follows_typing_without_ctrl_enter(app_server, page, tiny_imdb_dir, tmp_path):
+    from playwright.sync_api import expect
+
+    box = _gates_with_tiny_run(app_server, page, tiny_imdb_dir, tmp_path, "A great film.")
+    box.click()
+    box.press("End")
+    box.press_sequentially(" Boring and dull.", delay=40)  # keys only: no Ctrl+Enter, no click outside
+    expect(page.locator(".lab-sentence")).to_contain_text("dull", timeout=10_000)
+    wait_idle(page)
+    expect(page.get_by_text(re.compile(r"says (positive|negative): P\(positive\) = [\d.]+% \(4 tokens,"))).to_be_visible()
+    expect(box).to_be_focused()  # typing goes on in the box
