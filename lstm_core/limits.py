@@ -46,6 +46,8 @@ class Limits:
     vector_dim: int = 1024
     # One review file of a pos/neg folder (IMDB's longest review is 14 kB).
     review_bytes: int = 1 * MiB
+    # The cleaned-review cache on disk (the full dataset cleaned is ~30 MB per setting).
+    cache_bytes: int = 1 * GiB
     # Characters of a text typed or pasted to be explained (the Gates page's box, ``gates --text``):
     # a 100,000-character paste fits; the model reads only its max_len tokens anyway.
     text_chars: int = 200_000

@@ -24,7 +24,8 @@ from .encoding import TextEncoder
 from .errors import DataError
 from .evaluation import classification_metrics
 from .limits import LIMITS, Limits, check_model_size, check_training
-from .preprocessing import Cleaner, CleaningRecipe, clean_corpus
+from .corpus_cache import clean_corpus
+from .preprocessing import Cleaner, CleaningRecipe
 from .runs import BaselineMetrics, Run, RunInfo, RunMetrics
 from .sampling import stratified_cut
 from .training import seed_everything, train

@@ -36,7 +36,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import re
 import warnings as _warnings
 import zipfile
@@ -50,7 +49,7 @@ from . import lemmatizer as _wn
 from .config import PreprocessConfig
 from .errors import RunError
 from .lemmatizer import VerbLemmatizer, find_lemmatizer
-from .storage import ASSETS, atomic_write_bytes
+from .storage import ASSETS
 
 # Bump whenever a change here can change a cleaned token: it is part of the cache key and of
 # every run's recipe.
@@ -467,88 +466,3 @@ def clean_stages(text: str, cfg: PreprocessConfig = PreprocessConfig()) -> list[
     to ``Cleaner(cfg).clean(text)``: if every token step is off it is ``words``,
     the text split on whitespace."""
     return Cleaner(cfg).stages(text)
-
-
-# ----------------------------------------------------------------------------- disk cache
-
-def default_cache_dir() -> Path:
-    env = os.environ.get("LSTM_LAB_CACHE")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "lstm_lab"
-
-
-def corpus_key(texts: Sequence[str], cleaner: Cleaner) -> str:
-    """Hash of the texts (in order), the config and the cleaning code version."""
-    h = hashlib.sha256(cleaner.fingerprint().encode())
-    h.update(len(texts).to_bytes(8, "little"))
-    for t in texts:
-        b = t.encode("utf-8", "surrogatepass")
-        h.update(len(b).to_bytes(8, "little"))
-        h.update(b)
-    return h.hexdigest()[:32]
-
-
-def _header(key: str, n: int) -> str:
-    return f"# lstm_lab cleaned reviews v{CLEANING_VERSION} n={n} key={key}"
-
-
-def _footer(body: str) -> str:
-    return "# end sha256=" + hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _read_cache(path: Path, key: str, n: int) -> list[list[str]] | None:
-    """The cached tokens, or None when the file is missing, foreign or damaged."""
-    try:
-        lines = path.read_bytes().decode("utf-8", "surrogatepass").split("\n")
-    except (OSError, UnicodeDecodeError):
-        return None
-    if len(lines) != n + 3 or lines[0] != _header(key, n) or lines[n + 2]:
-        return None
-    body = lines[1:n + 1]
-    if lines[n + 1] != _footer("\n".join(body)):
-        return None
-    return [line.split() for line in body]
-
-
-def _write_cache(path: Path, key: str, tokens: Sequence[Sequence[str]]) -> None:
-    """Header, one review a line (tokens joined by spaces), checksum footer; written
-    to a temporary file in the same folder, then renamed over the old one."""
-    body = "\n".join(" ".join(t) for t in tokens)
-    text = f"{_header(key, len(tokens))}\n{body}\n{_footer(body)}\n"
-    atomic_write_bytes(path, text.encode("utf-8", "surrogatepass"))
-
-
-def cache_path(texts: Sequence[str], cfg: PreprocessConfig = PreprocessConfig(),
-               cache_dir: str | Path | None = None) -> Path:
-    """The file in which :func:`clean_corpus` keeps these texts cleaned with this config."""
-    return _cache_file(texts, Cleaner(cfg), cache_dir)[0]
-
-
-def _cache_file(texts: Sequence[str], cleaner: Cleaner, cache_dir: str | Path | None) -> tuple[Path, str]:
-    folder = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
-    key = corpus_key(texts, cleaner)
-    return folder / f"cleaned-{key}.txt", key
-
-
-def clean_corpus(texts: Iterable[str], cfg: PreprocessConfig = PreprocessConfig(),
-                 cache_dir: str | Path | None = None, progress: Progress | None = None, *,
-                 cleaner: Cleaner | None = None) -> list[list[str]]:
-    """``Cleaner(cfg).clean_many(texts)`` (or ``cleaner``'s), read from the disk cache when cleaned before.
-
-    The cache (``cache_dir``, else ``$LSTM_LAB_CACHE``, else ``~/.cache/lstm_lab``)
-    is keyed by the texts, the config, the recipe (the data read) and
-    :data:`CLEANING_VERSION`. A damaged file is ignored and rewritten; a cache
-    that cannot be written is skipped (the tokens are still returned)."""
-    texts = texts if isinstance(texts, Sequence) else list(texts)
-    cleaner = cleaner or Cleaner(cfg)
-    path, key = _cache_file(texts, cleaner, cache_dir)
-    cached = _read_cache(path, key, len(texts))
-    if cached is not None:
-        if progress is not None:
-            progress(len(texts), len(texts))
-        return cached
-    tokens = cleaner.clean_many(texts, progress)
-    try:
-        _write_cache(path, key, tokens)
-    except OSError:
-        pass  # a read-only or full disk costs speed next time, never the result
-    return tokens

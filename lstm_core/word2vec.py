@@ -20,7 +20,7 @@ from .config import DataConfig, PreprocessConfig
 from .data import iter_unsup, load_dataset
 from .embeddings import Vectors, load_vectors, save_npz
 from .errors import DataError
-from .preprocessing import clean_corpus, default_cache_dir
+from .corpus_cache import clean_corpus, default_cache_dir
 
 
 @dataclass(frozen=True)

@@ -23,23 +23,10 @@ from lstm_core import preprocessing as pp
 from lstm_core.config import DataConfig, ExperimentConfig, PreprocessConfig
 from lstm_core.data import load_dataset
 from lstm_core.errors import DataError, RunError
-from lstm_core.preprocessing import (
-    LEGACY_LEMMAS,
-    LEGACY_STOPWORDS,
-    NEGATIONS,
-    NO_STOPWORDS,
-    NO_WORDNET,
-    Cleaner,
-    CleaningRecipe,
-    DataUsed,
-    Stage,
-    cache_path,
-    clean_corpus,
-    clean_stages,
-    data_digest,
-    lemmatization_available,
-    stopword_set,
-)
+from lstm_core.preprocessing import (LEGACY_LEMMAS, LEGACY_STOPWORDS, NEGATIONS, NO_STOPWORDS, NO_WORDNET,
+                                     Cleaner, CleaningRecipe, DataUsed, Stage, clean_stages, data_digest,
+                                     lemmatization_available, stopword_set)
+from lstm_core.corpus_cache import cache_path, clean_corpus, prune
 from lstm_core.runs import RunInfo
 from lstm_core.vocabulary import Vocabulary
 
@@ -559,3 +546,16 @@ def test_clean_many_reports_progress():
     assert len(out) == 1200 and calls == [(500, 1200), (1000, 1200), (1200, 1200)]
     calls.clear()
     assert Cleaner().clean_many([], progress=lambda i, n: calls.append((i, n))) == [] and calls == [(0, 0)]
+
+
+def test_the_cleaning_cache_stays_under_its_limit_dropping_the_least_recently_used(tmp_path):
+    import os
+
+    old, used, new = (tmp_path / f"cleaned-{n}.txt" for n in ("old", "used", "new"))
+    for i, f in enumerate((old, used, new)):
+        f.write_bytes(b"x" * 100)
+        os.utime(f, (1_000 + i, 1_000 + i))
+    os.utime(old, (5_000, 5_000))  # read back recently: the least recently used is now "used"
+    assert prune(tmp_path, 250, keep=new) == [used]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cleaned-new.txt", "cleaned-old.txt"]
+    assert prune(tmp_path, 50, keep=new) == [old] and new.exists()  # never the file just written

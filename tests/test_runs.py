@@ -10,18 +10,8 @@ from lstm_core.errors import RunError
 from lstm_core.evaluation import Metrics
 from lstm_core.limits import Limits
 from lstm_core.model import build_model, predict_proba
-from lstm_core.runs import (
-    FILES,
-    Run,
-    RunInfo,
-    RunMetrics,
-    export_bundle,
-    import_bundle,
-    load_run,
-    read_meta,
-    read_run_docs,
-    save_run,
-)
+from lstm_core.runs import (FILES, Run, RunInfo, RunMetrics, export_bundle, import_bundle, load_run,
+                            read_meta, read_run_docs, save_run)
 from lstm_core.vocabulary import Vocabulary
 
 CFG = ExperimentConfig().replace(model={"embedding_dim": 4, "units": 3, "dense_units": 3},
