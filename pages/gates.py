@@ -195,7 +195,8 @@ shown = right.multiselect("Panels", list(arrays), default=list(arrays), format_f
 show_all = ex.units <= TOP or st.toggle(f"Show all {ex.units} units", key=ALL_UNITS,
                                         help=f"Off: the {TOP} units whose h follows P(positive) most closely.")
 order, scores = unit_order(ex, order_by)
-drawn = order if show_all else [u for u in order if u in set(top_units(ex, TOP).tolist())]
+top = set(top_units(ex, TOP).tolist())
+drawn = order if show_all else [u for u in order if u in top]
 units = [int(u) for u in order]
 if st.session_state.get(UNIT) not in units:
     st.session_state[UNIT] = int(drawn[0])

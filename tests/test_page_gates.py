@@ -248,3 +248,18 @@ def test_sentence_html_marks_and_escapes_every_word():
     out = sentence_html(many, most=60, each_side=15)
     assert "[… 970 more words not read …]" in out and out.count('class="lab-cut"') == 30 + 1 + 1  # words, the count, the legend
     assert plain("*a* $x$ :red[b] <i>") == r"\*a\* \$x\$ \:red\[b\] &lt;i&gt;"
+
+
+def test_the_shipped_model_shows_its_16_units_most_tied_to_the_prediction_until_asked_for_all():
+    at = AppTest.from_file(PAGE, default_timeout=120)  # ui.state.DEFAULT_RUN: assets/default_run (64 units)
+    at.run()
+    assert not at.exception, at.exception
+    (heatmaps,) = [c for c in charts(at) if c.key == "gates_heatmaps"]
+    spec = json.loads(heatmaps.proto.spec)
+    assert "The 16 units most tied to the prediction" in spec["layout"]["title"]["text"]
+    assert all(len(trace["y"]) == 16 for trace in spec["data"])
+    at.toggle(key="gates_all").set_value(True).run()
+    assert not at.exception, at.exception
+    (heatmaps,) = [c for c in charts(at) if c.key == "gates_heatmaps"]
+    spec = json.loads(heatmaps.proto.spec)
+    assert all(len(trace["y"]) == 64 for trace in spec["data"]) and "Every unit" in spec["layout"]["title"]["text"]
