@@ -216,7 +216,6 @@ def cmd_probes(args) -> int:
     probes = load_probes()
     out = {"run": str(args.run_dir), "probes": len(probes), **score_run(run, probes).to_dict()}
     if args.baseline:
-
         cfg = run.config.replace(data={"source": args.data}) if args.data else run.config
         out["baseline"] = score_baseline(prepare(cfg, progress=_StageProgress()), probes, cfg.train.seed).to_dict()
     print(json.dumps(out, indent=2))
