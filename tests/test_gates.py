@@ -15,16 +15,8 @@ import keras
 import numpy as np
 import pytest
 
-from lstm_core.gates import (
-    ACTIVATIONS,
-    GRUTrace,
-    LSTMTrace,
-    RNNTrace,
-    trace_gru,
-    trace_layer,
-    trace_lstm,
-    trace_simple_rnn,
-)
+from lstm_core.gates import (ACTIVATIONS, GRUTrace, LSTMTrace, RNNTrace, trace_gru, trace_layer, trace_lstm,
+                             trace_simple_rnn)
 
 ATOL = 1e-5  # float32 Keras vs float64 NumPy
 

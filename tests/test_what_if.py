@@ -10,15 +10,7 @@ from helpers import trained_run
 from lstm_core.errors import LstmLabError
 from lstm_core.explain import NothingToExplain, explain
 from lstm_core.runs import load_run
-from lstm_core.what_if import (
-    BOTH,
-    EDITED,
-    ORIGINAL,
-    WordEdit,
-    align,
-    compare_edit,
-    edited_text,
-)
+from lstm_core.what_if import BOTH, EDITED, ORIGINAL, WordEdit, align, compare_edit, edited_text
 
 TEXT = "The acting was wonderful, but the plot was not good at all!"  # act wonderful but plot not good
 
