@@ -165,7 +165,8 @@ class Job(NullListener):
             batches, history = self._curves.frozen()
             phase = self._phase
             if self._status == QUEUED:
-                phase = f"waiting in the queue: number {position}" if position else phase
+                phase = (f"waiting in the queue: number {position}" if position else phase) + (
+                    "" if self._manager.warmed else " (the trainer is still starting: loading TensorFlow)")
             elif self._status == RUNNING and self._stop.is_set():
                 phase = "stopping after this batch, then testing the model trained so far"
             return Snapshot(
@@ -337,6 +338,11 @@ class JobManager:
                 if queued is job:
                     return i
         return None
+
+    @property
+    def warmed(self) -> bool:
+        """Whether the worker has finished its warm-up (TensorFlow loaded) and takes jobs."""
+        return self._warmed.is_set()
 
     @property
     def busy(self) -> bool:

@@ -235,3 +235,21 @@ def test_real_training_reports_stops_and_fails_clearly(managers, tiny_imdb_dir, 
     missing = manager.submit(tiny_config(tmp_path / "nowhere"), "alice", "missing")
     assert missing.wait(60)
     assert missing.status == FAILED and "nowhere" in missing.snapshot().error
+
+
+def test_a_job_queued_during_the_warm_up_says_the_trainer_is_starting(managers):
+    class SlowStart(FakeRunner):
+        def __init__(self):
+            super().__init__()
+            self.release = threading.Event()
+
+        def warm_up(self, cfg):
+            assert self.release.wait(10)
+
+    runner = SlowStart()
+    manager = managers(runner=runner, warm_up=CFG)
+    job = manager.submit(CFG, "alice")
+    assert job.status == QUEUED and "still starting: loading TensorFlow" in job.snapshot().phase
+    runner.release.set()
+    assert job.wait(10) and manager.warmed
+    assert "still starting" not in manager.submit(CFG, "bob").snapshot().phase
