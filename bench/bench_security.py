@@ -86,6 +86,21 @@ def million_word_bundle() -> bytes:
     return buf.getvalue()
 
 
+def open_and_click(page, url: str, label: str) -> None:
+    """Open ``url``, wait for the control labelled ``label``, click it and wait for the rerun."""
+    page.goto(url)
+    page.get_by_text(label).wait_for(timeout=60_000)
+    wait_idle(page)
+    page.get_by_text(label).click()
+    wait_idle(page)
+
+
+def type_path(page, box, text: str) -> None:
+    box.fill(text)
+    box.press("Enter")
+    wait_idle(page)
+
+
 def attack(page, pid: int, label: str, act, refused_text: str) -> dict:
     wait_idle(page)
     before = memory(pid)[0]
@@ -124,32 +139,19 @@ def main() -> int:
         rows.append(attack(page, pid, f"1,000,000-word bundle, 1,024-d embedding ({bundle.stat().st_size / MB:.1f} MB)",
                            upload, "This file cannot be used"))
 
-        page.goto(f"{server.url}/compare")
-        page.get_by_text("Use my own word-vector file").wait_for(timeout=60_000)
-        wait_idle(page)
-        page.get_by_text("Use my own word-vector file").click()
-        wait_idle(page)
+        open_and_click(page, f"{server.url}/compare", "Use my own word-vector file")
 
         def pickle_path():
-            box = page.get_by_role("textbox", name="Path to the vector file (on the machine running the app)")
-            box.fill(str(crafted))
-            box.press("Enter")
-            wait_idle(page)
+            type_path(page, page.get_by_role("textbox", name="Path to the vector file (on the machine running the app)"),
+                      str(crafted))
             page.get_by_role("button", name="Check the file").click()
         rows.append(attack(page, pid, "crafted pickle as a gensim .kv vector file", pickle_path, "pickle-based"))
         rows[-1]["ran"] = marker.exists()
 
-        page.goto(f"{server.url}/data")
-        page.get_by_text("Full dataset by path").wait_for(timeout=60_000)
-        wait_idle(page)
-        page.get_by_text("Full dataset by path").click()
-        wait_idle(page)
+        open_and_click(page, f"{server.url}/data", "Full dataset by path")
 
         def var_path():
-            box = page.get_by_role("textbox").first
-            box.fill("/x$CLASS_SECRET")
-            box.press("Enter")
-            wait_idle(page)
+            type_path(page, page.get_by_role("textbox").first, "/x$CLASS_SECRET")
             page.get_by_role("button", name="Use this data").click()
         rows.append(attack(page, pid, "`/x$CLASS_SECRET` as the data path", var_path, "This data cannot be used"))
         rows[-1]["leaked"] = SECRET in page.content()
