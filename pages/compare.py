@@ -16,7 +16,7 @@ from ui import state
 from ui.boot import ensure_app_navigation
 from ui.format import percent, plain, seconds
 from ui.live import fraction as live_fraction
-from ui.live import live_job, refused
+from ui.live import live_job, refused, result_or_hint, start_button
 
 RESULT, MAPS, CHECKED = "cmp_result", "cmp_maps", "cmp_checked"
 TARGETS = [0.75, 0.8, 0.82, 0.84, 0.85, 0.86, 0.87, 0.88, 0.9]
@@ -258,15 +258,8 @@ st.markdown("**Random numbers or word2vec: where should the embedding start?** O
             "with the same seed from random numbers and from word2vec vectors (fine-tuned, and optionally frozen), "
             "then shows how each learned, which words ended up close together, and how training moved them.")
 spec = settings()
-if st.button("Compare", type="primary", icon=":material/compare_arrows:", key="cmp_start",
-             disabled=spec is None or state.job_is_active(),
-             help="A session runs one background job at a time: a training, a comparison or a sweep"):
-    start(spec)
-    if state.job_is_active():
-        st.rerun()  # redraw with the button disabled and the live view running
+start_button("Compare", key="cmp_start", icon=":material/compare_arrows:", start=lambda: start(spec),
+             disabled=spec is None)
 live_section()
-result = st.session_state.get(RESULT)
-if result is not None and not state.job_is_active(COMPARISON):
-    results_section(result)
-elif result is None and state.job(COMPARISON) is None:
-    st.info("Press **Compare** to train the models (about a minute each with the classroom defaults).")
+result_or_hint(COMPARISON, st.session_state.get(RESULT), results_section,
+               "Press **Compare** to train the models (about a minute each with the classroom defaults).")

@@ -21,7 +21,7 @@ from lstm_core.theory_race import PROBES, RACE, RaceTask
 from ui import state
 from ui.boot import ensure_app_navigation
 from ui.format import percent, plain, seconds
-from ui.live import live_job, refused
+from ui.live import live_job, refused, result_or_hint, start_button
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 RESULT, TRAINED, RACE_RESULT = "why_result", "why_trained_profiles", "why_race_result"
@@ -296,18 +296,12 @@ def memory_section(init: str, scale: float | None) -> None:
                 "(32 units), data, budget and seed; accuracy is measured on fresh sequences. Try the two "
                 "starts above: the difference the tutorial describes depends on them.")
     spec = sweep_settings(init, scale)
-    if st.button("Train the sweep", type="primary", icon=":material/play_arrow:", key="why_start",
-                 disabled=spec is None or state.job_is_active()):
-        start(spec)
-        if state.job_is_active():
-            st.rerun()  # redraw with the button disabled and the live view running
+    start_button("Train the sweep", key="why_start", icon=":material/play_arrow:", start=lambda: start(spec),
+                 disabled=spec is None)
     live_section()
-    found = st.session_state.get(RESULT)
-    if found is not None and not state.job_is_active(SWEEP):
-        results_section(*found)
-    elif found is None and state.job(SWEEP) is None:
-        st.info("Press **Train the sweep**: it trains every chosen cell at every chosen distance, one network "
-                "after the other, in the background.")
+    result_or_hint(SWEEP, st.session_state.get(RESULT), lambda found: results_section(*found),
+                   "Press **Train the sweep**: it trains every chosen cell at every chosen distance, one network "
+                   "after the other, in the background.")
 
 
 # ------------------------------------------------------------------------------------ the race

@@ -93,6 +93,27 @@ def _where(job: Job, snap: Snapshot) -> str:
     return snap.phase
 
 
+ONE_JOB = "A session runs one background job at a time: a training, a comparison, a sweep or a race"
+
+
+def start_button(label: str, *, key: str, icon: str, start: Callable[[], None], disabled: bool = False) -> None:
+    """The primary button that starts a background job, disabled while the session has one; once
+    the job is queued the page reruns, so the button shows disabled and the live view runs."""
+    if st.button(label, type="primary", icon=icon, key=key, disabled=disabled or state.job_is_active(),
+                 help=ONE_JOB):
+        start()
+        if state.job_is_active():
+            st.rerun()
+
+
+def result_or_hint(kind: str, result: Any, draw: Callable[[Any], None], hint: str) -> None:
+    """``draw(result)`` once the session's job of ``kind`` is over; ``hint`` before there is one."""
+    if result is not None and not state.job_is_active(kind):
+        draw(result)
+    elif result is None and state.job(kind) is None:
+        st.info(hint)
+
+
 def refused(e: Any) -> None:
     """A job that was not accepted (this session has one, the queue is full, over the caps)."""
     st.warning(plain(str(e)), icon=":material/block:")
