@@ -14,10 +14,7 @@ Where the table comes from, in this order (:func:`find_lemmatizer`):
 1. ``assets/wordnet_verbs.txt``, made from NLTK's WordNet 3.0 by
    ``scripts/make_wordnet_verbs.py`` (WordNet's licence is in its header), so
    lemmatization works on every machine with nothing to download;
-2. NLTK's WordNet, looked up like ``nltk.data.find`` does: each folder of the
-   search path (``nltk.data.path`` when NLTK is already imported, else the same
-   list NLTK would build from ``NLTK_DATA`` and its default folders), first as an
-   extracted ``corpora/wordnet/`` folder, then as ``corpora/wordnet.zip``.
+2. NLTK's WordNet, looked up like ``nltk.data.find`` does (:mod:`lstm_core.nltk_data`).
 
 Both give the same table, hence the same :attr:`VerbLemmatizer.digest`; a run
 records that digest (:class:`lstm_core.preprocessing.CleaningRecipe`), and
@@ -27,13 +24,12 @@ cleaning for the run asks for a table with it.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import sys
 import zipfile
 from functools import lru_cache
 from pathlib import Path
 
+from .nltk_data import find_corpus, read_corpus_files
 from .storage import ASSETS
 
 WORDNET_ASSET = ASSETS / "wordnet_verbs.txt"
@@ -53,58 +49,6 @@ VERB_SUBSTITUTIONS: tuple[tuple[str, str], ...] = (
     ("ing", ""),
 )
 _VERSION = re.compile(r"WordNet (\d+(?:\.\d+)*) Copyright")
-
-
-def nltk_search_path() -> list[str]:
-    """The folders NLTK searches for data, in its order."""
-    nltk = sys.modules.get("nltk")
-    data = getattr(nltk, "data", None) if nltk is not None else None
-    if data is not None and isinstance(getattr(data, "path", None), list):
-        return [str(p) for p in data.path]
-    # Mirrors the module-level ``path`` of nltk/data.py (3.10) on POSIX.
-    paths = [os.path.expanduser(d) for d in os.environ.get("NLTK_DATA", "").split(os.pathsep) if d]
-    if "APPENGINE_RUNTIME" not in os.environ and os.path.expanduser("~/") != "~/":
-        paths.append(os.path.expanduser("~/nltk_data"))
-    if sys.platform.startswith("win"):
-        paths += [os.path.join(sys.prefix, "nltk_data"), os.path.join(sys.prefix, "share", "nltk_data"),
-                  os.path.join(sys.prefix, "lib", "nltk_data"),
-                  os.path.join(os.environ.get("APPDATA", "C:\\"), "nltk_data"),
-                  r"C:\nltk_data", r"D:\nltk_data", r"E:\nltk_data"]
-    else:
-        paths += [os.path.join(sys.prefix, "nltk_data"), os.path.join(sys.prefix, "share", "nltk_data"),
-                  os.path.join(sys.prefix, "lib", "nltk_data"), "/usr/share/nltk_data",
-                  "/usr/local/share/nltk_data", "/usr/lib/nltk_data", "/usr/local/lib/nltk_data"]
-    return paths
-
-
-def find_corpus(name: str, members: tuple[str, ...], paths: list[str] | None = None) -> str | None:
-    """Where ``corpora/<name>`` with all of ``members`` lives: a folder, or
-    ``"<zip path>"`` for a zip holding ``<name>/<member>``; None if nowhere.
-    ``paths`` defaults to NLTK's search path."""
-    paths = nltk_search_path() if paths is None else paths
-    for base in paths:
-        folder = Path(base, "corpora", name)
-        if all((folder / m).is_file() for m in members):
-            return str(folder)
-    for base in paths:
-        archive = Path(base, "corpora", f"{name}.zip")
-        if archive.is_file():
-            try:
-                with zipfile.ZipFile(archive) as zf:
-                    present = set(zf.namelist())
-            except (OSError, zipfile.BadZipFile):
-                continue
-            if all(f"{name}/{m}" in present for m in members):
-                return str(archive)
-    return None
-
-
-def read_corpus_files(location: str, name: str, members: tuple[str, ...]) -> dict[str, str]:
-    """The UTF-8 text of each member of a corpus found by :func:`find_corpus`."""
-    if location.endswith(".zip"):
-        with zipfile.ZipFile(location) as zf:
-            return {m: zf.read(f"{name}/{m}").decode("utf-8") for m in members}
-    return {m: Path(location, m).read_text(encoding="utf-8") for m in members}
 
 
 class VerbLemmatizer:

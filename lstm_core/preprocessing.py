@@ -45,7 +45,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from . import lemmatizer as _wn
+from . import nltk_data
 from .config import PreprocessConfig
 from .errors import RunError
 from .lemmatizer import VerbLemmatizer, find_lemmatizer
@@ -109,7 +109,7 @@ def _stopword_list(location: str, nltk_corpus: bool) -> tuple[str, ...] | None:
     (``nltk_corpus``, found by ``find_corpus``); None when it cannot be read."""
     try:
         if nltk_corpus:
-            raw = _wn.read_corpus_files(location, "stopwords", ("english",))["english"]
+            raw = nltk_data.read_corpus_files(location, "stopwords", ("english",))["english"]
         else:
             raw = Path(location).read_text(encoding="utf-8")
     except (OSError, KeyError, UnicodeDecodeError, zipfile.BadZipFile):
@@ -122,7 +122,7 @@ def find_stopwords(digest: str | None = None) -> tuple[str, ...] | None:
     ``digest`` (any when None); None when neither has it. NLTK's is only read when needed."""
     lists = [_stopword_list(str(STOPWORDS_ASSET), False)]
     if lists[0] is None or (digest is not None and data_digest(lists[0]) != digest):
-        location = _wn.find_corpus("stopwords", ("english",))
+        location = nltk_data.find_corpus("stopwords", ("english",))
         lists.append(_stopword_list(location, True) if location is not None else None)
     return next((w for w in lists if w is not None and (digest is None or data_digest(w) == digest)), None)
 

@@ -14,7 +14,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lstm_core.lemmatizer import WORDNET_ASSET, VerbLemmatizer, find_corpus, read_corpus_files  # noqa: E402
+from lstm_core.lemmatizer import WORDNET_ASSET, VerbLemmatizer  # noqa: E402
+from lstm_core.nltk_data import find_corpus, read_corpus_files  # noqa: E402
 
 MEMBERS = VerbLemmatizer.FILES + ("LICENSE",)
 

@@ -80,11 +80,11 @@ def test_data_page_switches_change_the_config():
 
 
 def test_data_page_shows_lemmatize_off_when_this_machine_cannot_lemmatize(tmp_path, monkeypatch):
-    from lstm_core import lemmatizer
+    from lstm_core import lemmatizer, nltk_data
 
     assert at_toggle_state(app("pages/data.py", TINY)) == (True, False)
     monkeypatch.setattr(lemmatizer, "WORDNET_ASSET", tmp_path / "gone" / "wordnet_verbs.txt")
-    monkeypatch.setattr(lemmatizer, "nltk_search_path", lambda: [str(tmp_path)])
+    monkeypatch.setattr(nltk_data, "nltk_search_path", lambda: [str(tmp_path)])
     at = app("pages/data.py", TINY.replace(data={"per_class": 19}))  # not the cached summary of 20
     assert at_toggle_state(at) == (False, True)
     warning = texts(at.warning)

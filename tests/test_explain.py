@@ -265,10 +265,10 @@ def no_wordnet_here(run, tmp_path, monkeypatch):
     """After the run was trained (with lemmas), this machine has neither the bundled verb table nor
     NLTK's WordNet (explain's cleaners are rebuilt before and after, as a fresh server would)."""
     from lstm_core import explain as explain_module
-    from lstm_core import lemmatizer
+    from lstm_core import lemmatizer, nltk_data
 
     monkeypatch.setattr(lemmatizer, "WORDNET_ASSET", tmp_path / "gone" / "wordnet_verbs.txt")
-    monkeypatch.setattr(lemmatizer, "nltk_search_path", lambda: [str(tmp_path)])
+    monkeypatch.setattr(nltk_data, "nltk_search_path", lambda: [str(tmp_path)])
     explain_module._cleaner.cache_clear()
     yield
     explain_module._cleaner.cache_clear()

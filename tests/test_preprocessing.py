@@ -19,6 +19,7 @@ from types import SimpleNamespace
 import pytest
 
 from lstm_core import lemmatizer as wn
+from lstm_core import nltk_data as nd
 from lstm_core import preprocessing as pp
 from lstm_core.config import DataConfig, ExperimentConfig, PreprocessConfig
 from lstm_core.data import load_dataset
@@ -34,9 +35,9 @@ REPO = Path(__file__).resolve().parent.parent
 TARBALL = REPO.parent / "shared" / "data" / "aclImdb_v1.tar.gz"
 TUTORIAL = PreprocessConfig(html_as_space=False, keep_negations=False)
 SHARED_NLTK_DATA = REPO.parent / "shared" / "nltk_data"
-_NLTK_FOLDERS = wn.nltk_search_path() + ([str(SHARED_NLTK_DATA)] if SHARED_NLTK_DATA.is_dir() else [])
-NLTK_WORDNET = wn.find_corpus("wordnet", wn.VerbLemmatizer.FILES + ("LICENSE",), _NLTK_FOLDERS)
-NLTK_STOPWORDS = wn.find_corpus("stopwords", ("english",), _NLTK_FOLDERS)
+_NLTK_FOLDERS = nd.nltk_search_path() + ([str(SHARED_NLTK_DATA)] if SHARED_NLTK_DATA.is_dir() else [])
+NLTK_WORDNET = nd.find_corpus("wordnet", wn.VerbLemmatizer.FILES + ("LICENSE",), _NLTK_FOLDERS)
+NLTK_STOPWORDS = nd.find_corpus("stopwords", ("english",), _NLTK_FOLDERS)
 needs_nltk_data = pytest.mark.skipif(
     not (NLTK_WORDNET and NLTK_STOPWORDS),
     reason="no NLTK data to compare with: neither NLTK_DATA nor ../shared/nltk_data has corpora/wordnet "
@@ -94,7 +95,7 @@ def _soup(text: str, sep: str = "") -> str:
 @pytest.fixture
 def no_nltk_data(tmp_path, monkeypatch):
     """NLTK's search path is an empty folder: no WordNet, no stopwords."""
-    monkeypatch.setattr(wn, "nltk_search_path", lambda: [str(tmp_path)])
+    monkeypatch.setattr(nd, "nltk_search_path", lambda: [str(tmp_path)])
 
 
 @pytest.fixture
@@ -279,7 +280,7 @@ def test_bundled_verb_table_equals_nltk_on_every_word_of_the_bundled_reviews(nlt
 
 @needs_nltk_data
 def test_wordnet_asset_is_reproduced_byte_for_byte_from_nltk_wordnet():
-    texts = wn.read_corpus_files(NLTK_WORDNET, "wordnet", wn.VerbLemmatizer.FILES + ("LICENSE",))
+    texts = nd.read_corpus_files(NLTK_WORDNET, "wordnet", wn.VerbLemmatizer.FILES + ("LICENSE",))
     lem = wn.VerbLemmatizer.from_wordnet(texts["index.verb"], texts["verb.exc"])
     assert lem.to_asset(texts["LICENSE"]).encode("utf-8") == wn.WORDNET_ASSET.read_bytes()
     script = [sys.executable, "scripts/make_wordnet_verbs.py", "--check", str(Path(NLTK_WORDNET).parents[1])]
@@ -324,7 +325,7 @@ def test_verb_lemmatizer_rules_on_tiny_wordnet():
 
 def test_search_path_mirrors_nltk_without_importing_it(tmp_path):
     pytest.importorskip("nltk")
-    code = ("import sys; from lstm_core.lemmatizer import nltk_search_path; ours = nltk_search_path(); "
+    code = ("import sys; from lstm_core.nltk_data import nltk_search_path; ours = nltk_search_path(); "
             "assert 'nltk' not in sys.modules; import nltk; assert ours == nltk.data.path, (ours, nltk.data.path)")
     env = {"NLTK_DATA": f"{tmp_path}/a:{tmp_path}/b", "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
     subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, check=True, timeout=60)
