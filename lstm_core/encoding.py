@@ -17,7 +17,7 @@ import numpy as np
 
 from .config import ExperimentConfig, SequenceConfig
 from .preprocessing import Cleaner, CleaningRecipe
-from .vocabulary import PadStats, Vocabulary, kept_window, pad_sequences
+from .vocabulary import PadStats, Vocabulary, pad_sequences
 
 
 @dataclass(frozen=True)
@@ -57,10 +57,6 @@ class TextEncoder:
     def encode_tokens(self, token_lists: Sequence[Sequence[str]]) -> tuple[np.ndarray, PadStats]:
         """Already cleaned tokens (a cached corpus) → (ids (N, max_len), stats)."""
         return pad_sequences(self.vocab.encode_many(token_lists), self.sequence.max_len, self.sequence.keep)
-
-    def window(self, n_tokens: int) -> slice:
-        """Which of ``n_tokens`` cleaned tokens the model reads."""
-        return kept_window(n_tokens, self.sequence.max_len, self.sequence.keep)
 
 
 def run_cleaner(run: Any) -> Cleaner:

@@ -15,7 +15,6 @@ from lstm_core.jobs import FAILED
 from ui import state
 from ui.boot import ensure_app_navigation
 from ui.format import percent, plain, seconds
-from ui.live import fraction as live_fraction
 from ui.live import live_job, refused, result_or_hint, start_button
 
 RESULT, MAPS, CHECKED = "cmp_result", "cmp_maps", "cmp_checked"
@@ -128,7 +127,8 @@ def progress_line(snap, live) -> str:
 
 
 def show_progress(job, snap) -> None:
-    st.progress(live_fraction(job, snap), text=progress_line(snap, job.runner.snapshot()))
+    rec = job.runner.snapshot()  # one copy of the curves per tick
+    st.progress(rec["fraction"], text=progress_line(snap, rec))
     st.caption(snap.phase)
 
 
