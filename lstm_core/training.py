@@ -11,7 +11,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -167,8 +167,11 @@ def _keras_callback(listener: TrainingListener, info: TrainInfo, result: TrainRe
 
 
 def train(model, x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray, y_val: np.ndarray,
-          cfg: TrainConfig, listener: TrainingListener | None = None) -> TrainResult:
-    """Fit ``model`` with early stopping; stops between batches when the listener asks."""
+          cfg: TrainConfig, listener: TrainingListener | None = None,
+          callbacks: Sequence[Any] = ()) -> TrainResult:
+    """Fit ``model`` with early stopping; stops between batches when the listener asks.
+    ``callbacks`` are more Keras callbacks, run after the listener's bridge and before early
+    stopping (which may restore the best weights at the end)."""
     import keras
 
     listener = listener or NullListener()
@@ -184,7 +187,7 @@ def train(model, x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray, y_
     t0 = time.perf_counter()
     model.fit(x_train, y_train, validation_data=(x_val, y_val), batch_size=cfg.batch_size,
               epochs=cfg.max_epochs, shuffle=True, verbose=0,
-              callbacks=[_keras_callback(listener, info, result, curves), early])
+              callbacks=[_keras_callback(listener, info, result, curves), *callbacks, early])
     result.seconds = time.perf_counter() - t0
     result.stopped_early = early.stopped_epoch > 0 and not result.stopped_by_user
     monitored = result.history.get(cfg.monitor, [])
