@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,8 +35,8 @@ from .embeddings import check_vector_file, nearest, word2vec_matrix
 from .errors import DataError
 from .pipeline import prepare, train_run
 from .sampling import stratified_cut
-from .training import (BatchUpdate, Curves, EpochUpdate, NullListener, TrainInfo, best_val_accuracy,
-                       seed_everything)
+from .theory_jobs import CurveRecorder, RecordedTask
+from .training import NullListener, best_val_accuracy, seed_everything
 from .vocabulary import Vocabulary
 from .wordspace import WordMap, project, row_words, vocabulary_word, word_polarity
 
@@ -226,82 +224,6 @@ def initial_random_embedding(cfg: ExperimentConfig, vocab_size: int) -> np.ndarr
 # ----------------------------------------------------------------------------------- live record
 
 
-class Recorder:
-    """Per-variant curves as they come in, readable from another thread (the page's)."""
-
-    def __init__(self, spec: CompareSpec, should_stop: Callable[[], bool] = lambda: False):
-        self.spec = spec
-        self._should_stop = should_stop
-        self._lock = threading.Lock()
-        self._series = {k: {"curves": Curves(), "epochs": spec.config.train.max_epochs,
-                            "batches_per_epoch": 0, "status": "waiting"} for k in spec.variants}
-        self._curve: list[CurvePoint] = []
-        self._current: str | None = None
-
-    def listener(self, key: str) -> "_VariantListener":
-        return _VariantListener(self, key)
-
-    def started(self, key: str | None) -> None:
-        with self._lock:
-            if key is not None:
-                self._series[key]["status"] = "training"
-            self._current = key
-
-    def finished(self, key: str, status: str = "done") -> None:
-        with self._lock:
-            self._series[key]["status"] = status
-
-    def point(self, p: CurvePoint) -> None:
-        with self._lock:
-            self._curve.append(p)
-
-    def should_stop(self) -> bool:
-        return self._should_stop()
-
-    def snapshot(self) -> dict[str, Any]:
-        """{"series": {variant: {label, batches, history, epochs, batches_per_epoch, status}},
-        "curve": [CurvePoint], "current": variant being trained or None, "fraction": share of the
-        main comparison's batches done (every epoch counted)} — copies."""
-        with self._lock:
-            series = {k: dict(zip(("batches", "history"), s["curves"].frozen()), label=VARIANTS[k].label,
-                              epochs=s["epochs"], batches_per_epoch=s["batches_per_epoch"], status=s["status"])
-                      for k, s in self._series.items()}
-            return {"series": series, "curve": list(self._curve), "current": self._current,
-                    "fraction": sum(map(_fraction, series.values())) / len(series)}
-
-    def _record(self, key: str, fn: Callable[[dict], None]) -> None:
-        with self._lock:
-            fn(self._series[key])
-
-
-def _fraction(s: dict[str, Any]) -> float:
-    if s["status"] in ("done", "stopped"):
-        return 1.0
-    planned = s["epochs"] * s["batches_per_epoch"]
-    return min(1.0, len(s["batches"].get("step", ())) / planned) if planned else 0.0
-
-
-class _VariantListener(NullListener):
-    """The trainer's listener for one variant of the main comparison."""
-
-    def __init__(self, recorder: Recorder, key: str):
-        self.recorder, self.key = recorder, key
-
-    def on_train_begin(self, info: TrainInfo) -> None:
-        def begin(s):
-            s["epochs"], s["batches_per_epoch"] = info.epochs, info.batches_per_epoch
-        self.recorder._record(self.key, begin)
-
-    def on_batch_end(self, u: BatchUpdate) -> None:
-        self.recorder._record(self.key, lambda s: s["curves"].add_batch(u))
-
-    def on_epoch_end(self, u: EpochUpdate) -> None:
-        self.recorder._record(self.key, lambda s: s["curves"].add_epoch(u.logs))
-
-    def should_stop(self) -> bool:
-        return self.recorder.should_stop()
-
-
 class _StopOnly(NullListener):
     def __init__(self, should_stop: Callable[[], bool]):
         self._should_stop = should_stop
@@ -313,7 +235,7 @@ class _StopOnly(NullListener):
 # ----------------------------------------------------------------------------------- the comparison
 
 
-def compare(spec: CompareSpec, *, prepared: Any = None, recorder: Recorder | None = None,
+def compare(spec: CompareSpec, *, prepared: Any = None, recorder: CurveRecorder | None = None,
             progress: Progress | None = None) -> Comparison | None:
     """Train every variant of ``spec`` (then the learning curve) on one prepared split.
 
@@ -322,9 +244,9 @@ def compare(spec: CompareSpec, *, prepared: Any = None, recorder: Recorder | Non
     Returns None when stopped before the first variant began.
     """
 
-    recorder = recorder or Recorder(spec)
-    say = progress or (lambda what, fraction: None)
     cfg = spec.config
+    recorder = recorder or CurveRecorder(spec.variants, cfg.train.max_epochs)
+    say = progress or (lambda what, fraction: None)
     prepared = prepared or prepare(cfg, progress=progress)
     vocab = prepared.vocab
     matrix = coverage = None
@@ -364,7 +286,7 @@ def compare(spec: CompareSpec, *, prepared: Any = None, recorder: Recorder | Non
 
 
 def _learning_curve(spec: CompareSpec, prepared: Any, matrix: np.ndarray | None, result: Comparison,
-                    recorder: Recorder, say: Progress) -> None:
+                    recorder: CurveRecorder, say: Progress) -> None:
     """Train every variant on each smaller labelled set (same validation and test reviews; the
     vocabulary and vectors still come from all training texts, whose labels they never use)."""
 
@@ -405,37 +327,28 @@ def _learning_curve(spec: CompareSpec, prepared: Any, matrix: np.ndarray | None,
             result.curve_baseline[size] = float(base.metrics.accuracy)
 
 
-def _add_point(result: Comparison, recorder: Recorder, key: str, size: int, run: Any,
+def _add_point(result: Comparison, recorder: CurveRecorder, key: str, size: int, run: Any,
                to_target: int | None) -> None:
     point = CurvePoint(key, size, run.metrics.test.accuracy, best_val_accuracy(run.history),
                        run.info.epochs_run, to_target, run.info.seconds or 0.0)
     result.curve.append(point)
-    recorder.point(point)
+    recorder.add(point)
 
 
 COMPARISON = "comparison"  # its Job's kind
 
 
-class ComparisonTask:
+def _compare_work(spec: CompareSpec, recorder: CurveRecorder, progress: Progress) -> Comparison | None:
+    return compare(spec, recorder=recorder, progress=progress)
+
+
+class ComparisonTask(RecordedTask):
     """A background job's runner (``JobManager.submit(..., runner=task)``) that runs ``compare``
     and records the curves; the page keeps the task and reads :meth:`snapshot` while it trains."""
 
     def __init__(self, spec: CompareSpec):
+        super().__init__(functools.partial(_compare_work, spec), spec.variants, spec.config.train.max_epochs)
         self.spec = spec
-        self._job: Any = None
-        self.recorder = Recorder(spec, self._stop_requested)
-        self.started_at: float | None = None
-
-    def _stop_requested(self) -> bool:
-        return self._job is not None and self._job.should_stop()
-
-    def snapshot(self) -> dict[str, Any]:
-        return self.recorder.snapshot()
-
-    def __call__(self, job: Any) -> Comparison | None:
-        self._job = job
-        self.started_at = time.perf_counter()
-        return compare(self.spec, recorder=self.recorder, progress=job.progress)
 
 
 def check_vectors(cfg: ExperimentConfig, path: str, prepared: Any = None) -> dict[str, Any]:

@@ -1,5 +1,6 @@
-"""Several trainings in one background job, their curves readable live: the Why LSTM page's memory sweep
-(:mod:`lstm_core.memory_task`) and cell race (:mod:`lstm_core.theory_race`).
+"""Several trainings in one background job, their curves readable live: the Compare page's comparison
+(:mod:`lstm_core.compare`), the Why LSTM page's memory sweep (:mod:`lstm_core.memory_task`) and cell
+race (:mod:`lstm_core.theory_race`).
 
 A :class:`CurveRecorder` holds one :class:`lstm_core.training.Curves` per training key and hands the
 trainer a listener per key; a :class:`RecordedTask` is a :class:`lstm_core.jobs.JobManager` runner
@@ -11,9 +12,52 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from .training import BatchUpdate, Curves, EpochUpdate, NullListener, TrainInfo
+
+
+WAITING, TRAINING_NOW, DONE, STOPPED = "waiting", "training", "done", "stopped"  # a key's status
+
+
+@dataclass(frozen=True)
+class KeyCurves:
+    """One training's curves in a :class:`RecorderSnapshot` (copies)."""
+
+    batches: dict[str, tuple[float, ...]]  # per batch: step, epoch, loss, accuracy
+    history: dict[str, tuple[float, ...]]  # per epoch: loss, accuracy, val_loss, val_accuracy
+    epochs: int  # planned (early stopping may end sooner)
+    batches_per_epoch: int | None  # None until the training starts, unless known in advance
+    status: str  # waiting, training, done, stopped
+
+    @property
+    def fraction(self) -> float:
+        """Share of this training done: a finished one counts whole even if it stopped early."""
+        if self.status in (DONE, STOPPED):
+            return 1.0
+        planned = self.epochs * (self.batches_per_epoch or 0)
+        return min(1.0, len(self.batches.get("step", ())) / planned) if planned else 0.0
+
+    def series(self, label: str = "") -> dict[str, Any]:
+        """The mapping the figure builders draw (``figures_embeddings.compare_curves``)."""
+        return {"label": label, "batches": self.batches, "history": self.history,
+                "batches_per_epoch": self.batches_per_epoch}
+
+
+@dataclass(frozen=True)
+class RecorderSnapshot:
+    curves: dict[Hashable, KeyCurves]  # in training order
+    records: tuple[Any, ...]  # what the task added as each training finished
+    current: Hashable | None  # the key being trained, None before and after
+
+    @property
+    def fraction(self) -> float:
+        return sum(c.fraction for c in self.curves.values()) / len(self.curves) if self.curves else 0.0
+
+    def started(self) -> dict[Hashable, KeyCurves]:
+        """The trainings that have drawn at least one batch."""
+        return {key: c for key, c in self.curves.items() if c.batches.get("step")}
 
 
 class CurveRecorder:
@@ -25,11 +69,10 @@ class CurveRecorder:
     def __init__(self, keys: Sequence[Hashable], epochs: int, batches_per_epoch: int | None = None,
                  should_stop: Callable[[], bool] = lambda: False):
         self.keys = list(keys)
-        self._epochs, self._per_epoch = epochs, batches_per_epoch
         self._should_stop = should_stop
         self._lock = threading.Lock()
         self._curves = {key: Curves() for key in self.keys}
-        self._batches = {key: batches_per_epoch for key in self.keys}
+        self._plan = {key: [epochs, batches_per_epoch, WAITING] for key in self.keys}
         self._records: list[Any] = []
         self._current: Hashable | None = None
 
@@ -37,8 +80,17 @@ class CurveRecorder:
         return _KeyListener(self, key)
 
     def started(self, key: Hashable | None) -> None:
+        """``key`` is being trained now (None: none is); the one before it, if still training, is done."""
         with self._lock:
+            if self._current is not None and self._plan[self._current][2] == TRAINING_NOW:
+                self._plan[self._current][2] = DONE
+            if key is not None:
+                self._plan[key][2] = TRAINING_NOW
             self._current = key
+
+    def finished(self, key: Hashable, status: str = DONE) -> None:
+        with self._lock:
+            self._plan[key][2] = status
 
     def add(self, record: Any) -> None:
         with self._lock:
@@ -47,23 +99,14 @@ class CurveRecorder:
     def should_stop(self) -> bool:
         return self._should_stop()
 
-    def snapshot(self) -> dict[str, Any]:
-        """{"curves": {key: {"batches", "history", "batches_per_epoch"}}, "records": [...], "current": key
-        or None, "fraction": share of the planned batches done} — copies."""
+    def snapshot(self) -> RecorderSnapshot:
         with self._lock:
-            curves = {key: {**dict(zip(("batches", "history"), c.frozen())), "batches_per_epoch": self._batches[key]}
-                      for key, c in self._curves.items()}
-            steps = sum(c.steps for c in self._curves.values())
-            records, current = list(self._records), self._current
-            known = [b for b in self._batches.values() if b]
-        per_epoch = known[0] if known else None
-        planned = len(self.keys) * self._epochs * per_epoch if per_epoch else 0
-        return {"curves": curves, "records": records, "current": current,
-                "fraction": min(1.0, steps / planned) if planned else 0.0}
+            curves = {key: KeyCurves(*c.frozen(), *self._plan[key]) for key, c in self._curves.items()}
+            return RecorderSnapshot(curves, tuple(self._records), self._current)
 
     def _begin(self, key: Hashable, info: TrainInfo) -> None:
         with self._lock:
-            self._batches[key] = info.batches_per_epoch
+            self._plan[key][:2] = [info.epochs, info.batches_per_epoch]
 
     def _record(self, key: Hashable, fn: Callable[[Curves], None]) -> None:
         with self._lock:
@@ -104,7 +147,7 @@ class RecordedTask:
     def _stop_requested(self) -> bool:
         return self._job is not None and self._job.should_stop()
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self) -> RecorderSnapshot:
         return self.recorder.snapshot()
 
     def __call__(self, job: Any) -> Any:

@@ -117,28 +117,29 @@ def start(spec: CompareSpec) -> None:
 
 
 def progress_line(snap, live) -> str:
-    current = live["current"]
+    current = live.current
     if current is None:
         return snap.phase
-    s, keys = live["series"][current], list(live["series"])
-    epochs_done = len(s["history"].get("loss", ()))
-    return (f"Model {keys.index(current) + 1} of {len(keys)}: **{s['label']}** · epoch "
-            f"{min(epochs_done + 1, s['epochs'])}/{s['epochs']} · {seconds(snap.elapsed)} elapsed")
+    c, keys = live.curves[current], list(live.curves)
+    epochs_done = len(c.history.get("loss", ()))
+    return (f"Model {keys.index(current) + 1} of {len(keys)}: **{VARIANTS[current].label}** · epoch "
+            f"{min(epochs_done + 1, c.epochs)}/{c.epochs} · {seconds(snap.elapsed)} elapsed")
 
 
 def show_progress(job, snap) -> None:
     rec = job.runner.snapshot()  # one copy of the curves per tick
-    st.progress(rec["fraction"], text=progress_line(snap, rec))
+    st.progress(rec.fraction, text=progress_line(snap, rec))
     st.caption(snap.phase)
 
 
 def show_live_charts(job, snap) -> None:
     task, rec = job.runner, job.runner.snapshot()
-    st.plotly_chart(fe.compare_curves(list(rec["series"].values()), target=task.spec.target,
+    series = [c.series(VARIANTS[key].label) for key, c in rec.curves.items()]
+    st.plotly_chart(fe.compare_curves(series, target=task.spec.target,
                                       epochs=task.spec.config.train.max_epochs,
                                       title="Live: validation per epoch, training per batch"), key="cmp_live_chart")
-    if rec["curve"]:
-        st.plotly_chart(fe.learning_curve(rec["curve"], {k: VARIANTS[k].label for k in rec["series"]}),
+    if rec.records:
+        st.plotly_chart(fe.learning_curve(list(rec.records), {k: VARIANTS[k].label for k in rec.curves}),
                         key="cmp_live_learning_curve")
 
 

@@ -226,24 +226,29 @@ def start(spec: SweepSpec) -> None:
 def task_progress(label: Callable[[Any], str]) -> Callable[[Any, Any], None]:
     def progress(job: Any, snap: Any) -> None:
         rec = job.runner.snapshot()
-        where = f"training {label(rec['current'])}" if rec["current"] else snap.phase
-        st.progress(rec["fraction"], text=f"{where} · {len(rec['records'])} of {len(job.runner.recorder.keys)} "
+        where = f"training {label(rec.current)}" if rec.current is not None else snap.phase
+        st.progress(rec.fraction, text=f"{where} · {len(rec.records)} of {len(rec.curves)} "
                                           f"done · {seconds(snap.elapsed)} elapsed")
     return progress
 
 
-def draw_sweep(task: Any, rec: dict) -> None:
+def drawn_curves(rec: Any) -> dict:
+    """The trainings of a recorder snapshot that have begun, as the figure builders take them."""
+    return {key: c.series() for key, c in rec.started().items()}
+
+
+def draw_sweep(task: Any, rec: Any) -> None:
     spec = task.spec
-    st.plotly_chart(ft.memory_curves(rec["curves"], spec.distances, epochs=spec.epochs,
+    st.plotly_chart(ft.memory_curves(drawn_curves(rec), spec.distances, epochs=spec.epochs,
                                      title="Live: accuracy while each cell trains"), key="why_live")
-    if rec["records"]:
-        st.plotly_chart(ft.memory_accuracy(rec["records"], distances=spec.distances, chance=1 / spec.n_values,
+    if rec.records:
+        st.plotly_chart(ft.memory_accuracy(list(rec.records), distances=spec.distances, chance=1 / spec.n_values,
                                            title="Accuracy vs distance so far"), key="why_live_accuracy")
 
 
 def keep_sweep(job: Any, snap: Any) -> None:
     if job is not None and job.run is not None:
-        st.session_state[RESULT] = (job.run, job.runner.snapshot()["curves"], snap.elapsed)
+        st.session_state[RESULT] = (job.run, drawn_curves(job.runner.snapshot()), snap.elapsed)
 
 
 def live_section() -> None:
@@ -312,17 +317,17 @@ def start_race(cfg: ExperimentConfig) -> None:
 
 
 def race_series(curves: dict) -> list[dict]:
-    return [{"label": CELL_NAMES[cell], **c} for cell, c in curves.items() if c["batches"].get("step")]
+    return [{**c, "label": CELL_NAMES[cell]} for cell, c in curves.items()]
 
 
-def draw_race(task: Any, rec: dict) -> None:
-    st.plotly_chart(fe.compare_curves(race_series(rec["curves"]), epochs=task.config.train.max_epochs,
+def draw_race(task: Any, rec: Any) -> None:
+    st.plotly_chart(fe.compare_curves(race_series(drawn_curves(rec)), epochs=task.config.train.max_epochs,
                                       title="Live: validation per epoch, training per batch"), key="why_race_live")
 
 
 def keep_race(job: Any, snap: Any) -> None:
     if job is not None and job.run is not None:
-        st.session_state[RACE_RESULT] = (job.run, job.runner.snapshot()["curves"])
+        st.session_state[RACE_RESULT] = (job.run, drawn_curves(job.runner.snapshot()))
 
 
 def race_live() -> None:

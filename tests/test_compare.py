@@ -8,15 +8,20 @@ import numpy as np
 import pytest
 
 from helpers import POSITIVE, compare_config, tiny_config, write_vectors
-from lstm_core.compare import (VARIANTS, CompareSpec, ComparisonTask, Recorder, check_vectors, compare,
+from lstm_core.compare import (VARIANTS, CompareSpec, ComparisonTask, check_vectors, compare,
                                epochs_to_target, initial_random_embedding, subsample)
 from lstm_core.embeddings import BUNDLED_WORD2VEC, load_vectors, nearest
 from lstm_core.errors import DataError
 from lstm_core.jobs import FINISHED, JobManager
 from lstm_core.pipeline import prepare
+from lstm_core.theory_jobs import CurveRecorder
 from lstm_core.wordspace import DEFAULT_MAP_WORDS, polarity_class, project, word_polarity
 
 _DONE: dict[str, tuple] = {}
+
+
+def recorder_for(spec, should_stop=lambda: False):
+    return CurveRecorder(spec.variants, spec.config.train.max_epochs, should_stop=should_stop)
 
 
 @pytest.fixture
@@ -25,7 +30,7 @@ def done(data_dir, vectors):
     the tests below (every test's tiny data is the same)."""
     if "done" not in _DONE:
         spec = CompareSpec(compare_config(data_dir, vectors, max_epochs=3), target=0.5, sizes=(4, 100))
-        recorder = Recorder(spec)
+        recorder = recorder_for(spec)
         _DONE["done"] = compare(spec, recorder=recorder), recorder
     return _DONE["done"]
 
@@ -109,11 +114,12 @@ def test_learning_curve_has_every_variant_at_every_size(done):
 def test_recorder_holds_every_variant_s_curves(done):
     _, recorder = done
     snap = recorder.snapshot()
-    assert snap["current"] is None and len(snap["curve"]) == 6 and snap["fraction"] == 1.0
-    for key, s in snap["series"].items():
-        assert s["status"] == "done" and s["label"] == VARIANTS[key].label
-        assert len(s["history"]["val_accuracy"]) >= 1 and s["batches_per_epoch"] == 2  # 8 reviews, batch 4
-        assert len(s["batches"]["loss"]) == s["batches_per_epoch"] * len(s["history"]["loss"])
+    assert snap.current is None and len(snap.records) == 6 and snap.fraction == 1.0
+    assert list(snap.curves) == list(VARIANTS)
+    for c in snap.curves.values():
+        assert c.status == "done" and c.fraction == 1.0
+        assert len(c.history["val_accuracy"]) >= 1 and c.batches_per_epoch == 2  # 8 reviews, batch 4
+        assert len(c.batches["loss"]) == c.batches_per_epoch * len(c.history["loss"])
 
 
 def test_neighbours_before_and_after_training(done):
@@ -188,10 +194,10 @@ def test_a_stop_keeps_finished_variants_and_skips_the_rest(data_dir, vectors):
     def after_one_batch():
         calls.append(1)
         return len(calls) > 2  # asked before the first variant and after its first batch
-    result = compare(spec, recorder=Recorder(spec, after_one_batch))
+    result = compare(spec, recorder=recorder_for(spec, after_one_batch))
     assert list(result.results) == ["random"] and result.stopped and not result.curve
     assert result.results["random"].run.info.stopped_by_user
-    assert compare(spec, recorder=Recorder(spec, lambda: True)) is None
+    assert compare(spec, recorder=recorder_for(spec, lambda: True)) is None
 
 
 def test_bad_vector_files_fail_before_training_with_clear_messages(data_dir, vectors, tmp_path):
@@ -223,7 +229,7 @@ def test_the_task_runs_as_a_background_job(data_dir, vectors):
         assert job.wait(120)
         assert job.snapshot().status == FINISHED, job.snapshot().error
         assert list(job.run.results) == ["random", "word2vec_frozen"]
-        assert task.snapshot()["series"]["word2vec_frozen"]["status"] == "done"
+        assert task.snapshot().curves["word2vec_frozen"].status == "done"
         failing = ComparisonTask(CompareSpec(spec.config.replace(model={"embedding_path": "/nowhere.bin"})))
         bad = manager.submit(spec.config, "alice", "compare", runner=failing)
         assert bad.wait(60) and "does not exist" in bad.snapshot().error

@@ -27,8 +27,8 @@ def test_a_race_trains_each_cell_with_only_the_cell_changed(tiny_imdb_dir):
     rows = result.table()
     assert [r["cell"] for r in rows] == ["SimpleRNN", "GRU"] and rows[0]["epochs run"] == 1
     snap = recorder.snapshot()
-    assert snap["fraction"] == 1.0 and snap["curves"]["gru"]["batches_per_epoch"] >= 1
-    assert snap["curves"]["rnn"]["history"]["val_accuracy"] and len(snap["records"]) == 2
+    assert snap.fraction == 1.0 and snap.curves["gru"].batches_per_epoch >= 1
+    assert snap.curves["rnn"].history["val_accuracy"] and len(snap.records) == 2
 
 
 def test_a_stopped_race_keeps_nothing_it_did_not_train(tiny_imdb_dir):

@@ -107,9 +107,9 @@ def test_a_tiny_sweep_trains_every_cell_at_every_distance_and_records_the_curves
     for r in result.records:
         assert 0.0 <= r.accuracy <= 1.0 and r.chance == 0.5 and r.epochs_run == 1
     snap = recorder.snapshot()
-    assert snap["fraction"] == 1.0 and snap["current"] is None and len(snap["records"]) == 2
-    assert len(snap["curves"][("lstm", 3)]["batches"]["loss"]) == 2
-    assert snap["curves"][("rnn", 3)]["history"]["val_accuracy"]
+    assert snap.fraction == 1.0 and snap.current is None and len(snap.records) == 2
+    assert len(snap.curves[("lstm", 3)].batches["loss"]) == 2
+    assert snap.curves[("rnn", 3)].history["val_accuracy"]
     assert set(result.models) == set(spec.runs)
     assert result.accuracy("lstm", 3) == result.records[1].accuracy and result.accuracy("gru", 3) is None
     assert "SimpleRNN: k=3" in result.summary() and result.records[0].to_dict()["cell"] == "rnn"
@@ -135,7 +135,7 @@ def test_the_sweep_runs_as_a_background_job():
         job = manager.submit(ExperimentConfig().replace(train={"max_epochs": 1}), "me", "memory", runner=task)
         assert job.wait(60)
         assert job.status == FINISHED, job.snapshot().error
-        assert [r.cell for r in job.run.records] == ["gru"] and task.snapshot()["records"]
+        assert [r.cell for r in job.run.records] == ["gru"] and task.snapshot().records
     finally:
         manager.close()
 

@@ -30,7 +30,7 @@ PAGES = {TRAINING: "pages/train.py", COMPARISON: "pages/compare.py", SWEEP: "pag
 def fraction(job: Job, snap: Snapshot) -> float:
     """The share of the job done: its runner's own count when it trains several models."""
     task_snapshot = getattr(job.runner, "snapshot", None)
-    return float(task_snapshot()["fraction"]) if callable(task_snapshot) else snap.fraction
+    return float(task_snapshot().fraction) if callable(task_snapshot) else snap.fraction
 
 
 def live_job(kind: str, *, stop_key: str, what: str, progress: Callable[[Job, Snapshot], None],
