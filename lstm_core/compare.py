@@ -350,6 +350,9 @@ class ComparisonTask(RecordedTask):
         super().__init__(functools.partial(_compare_work, spec), spec.variants, spec.config.train.max_epochs)
         self.spec = spec
 
+    def __reduce__(self):  # to a worker process as its spec
+        return ComparisonTask, (self.spec,)
+
 
 def check_vectors(cfg: ExperimentConfig, path: str, prepared: Any = None) -> dict[str, Any]:
     """Read the vector file at ``path`` for ``cfg``'s vocabulary (as a comparison would) and return

@@ -1,27 +1,33 @@
-"""Training as a background job: one worker thread, a bounded queue, progress snapshots.
+"""Background jobs for every session: a bounded queue, a pool of worker processes, live snapshots.
 
-A Streamlit page cannot run ``fit`` itself: every widget click reruns the page
-script and would abort it, and a closed tab would leave it running. So the app
-keeps one :class:`JobManager` for all sessions; a page ``submit``\\ s a config
-and polls the job's :meth:`Job.snapshot` (about once a second) to draw live
-charts. On 2 cores one training at a time is fastest, so the manager has a
-single worker; other jobs wait in a bounded queue and know their position.
+A Streamlit page cannot run ``fit`` itself: every widget click reruns the page script and would
+abort it, and a closed tab would leave it running. So the app keeps one :class:`JobManager` for
+all sessions; a page ``submit``\\ s a config and polls the job's :meth:`Job.snapshot` (about once a
+second) to draw live charts. The trainings themselves run in worker processes
+(:mod:`lstm_core.workers`), so pages stay fast while models train; their listener calls come
+back through a pipe and land on the :class:`Job`.
 
 Rules the manager enforces:
 
-- one owner (a browser session), one job at a time: a second submit while the
-  first is queued or running raises :class:`JobRefused`, never trains twice;
-- at most ``max_queued`` jobs wait; beyond that :class:`JobRefused` too;
-- :meth:`Job.stop` is honoured within one batch and keeps the model trained so
-  far (the run is still tested and returned); a queued job is simply dropped;
-- a failed job says why in ``snapshot().error`` and keeps the exception in
-  ``Job.exception``; nothing is swallowed;
-- a job whose owner has gone (``owner_alive`` false for ``grace`` seconds: the
-  tab was closed) stops as if the owner had pressed Stop.
+- one owner (a browser session), one job at a time: a second submit while the first is queued
+  or running raises :class:`JobRefused`, never trains twice;
+- at most ``max_queued`` jobs wait for a worker; beyond that :class:`JobRefused` too; a queued
+  job knows its position and when it should start (``Snapshot.starts_in``);
+- the same training is computed once: a training already in the run store
+  (:mod:`lstm_core.run_store`) is served at once, its curves replayed; one submitted while the
+  same is queued or running joins it (``Snapshot.shared``);
+- :meth:`Job.stop` is honoured within one batch and keeps the model trained so far (the run is
+  still tested and returned); a queued job is simply dropped; a job others share goes on for
+  them; :meth:`JobManager.cancel` does the same for a teacher, by job id;
+- a failed job says why in ``snapshot().error`` and keeps the exception in ``Job.exception``;
+  a worker that dies fails its job with a clear message and is replaced; others go on;
+- a job whose owner has gone (``owner_alive`` false for ``grace`` seconds: the tab was closed)
+  stops as if the owner had pressed Stop; a job over ``wall_seconds`` is stopped too, and its
+  worker killed if it does not stop within :data:`KILL_AFTER` seconds;
+- a worker is replaced after ``jobs_per_worker`` jobs, which bounds what TensorFlow keeps.
 
-The trainer reports to the job itself: :class:`Job` implements the listener
-protocol of :mod:`lstm_core.training`. No Streamlit here; tests drive the
-manager with a fake runner or the real pipeline on tiny data.
+No Streamlit here; tests drive the manager with fake runners (``in_process=True``: a worker
+thread, for runners that cannot be pickled) or the real pipeline on tiny data.
 """
 
 from __future__ import annotations
@@ -30,30 +36,38 @@ import atexit
 import collections
 import itertools
 import logging
+import math
+import shutil
+import tempfile
 import threading
 import time
-import traceback
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .config import ExperimentConfig
 from .errors import LstmLabError
-from .limits import LIMITS, Limits
+from .limits import LIMITS, Limits, estimate_training, training_reviews
 from .pipeline import PipelineRunner
+from .run_store import RunStore, run_key
+from .runs import read_run_docs
 from .training import BatchUpdate, Curves, EpochUpdate, NullListener, TrainInfo
+from .workers import Failure, JobSpec, RunRef, Worker, apply_recorder_message, land, machine_pool, rss_bytes
 
 log = logging.getLogger(__name__)
 
 QUEUED, RUNNING, FINISHED, STOPPED, FAILED = "queued", "running", "finished", "stopped", "failed"
 TRAINING = "training"  # a Job's kind when it trains one model (the runners' tasks name their own)
 WARM_UP_WAIT = 120.0  # seconds close() waits for a warm-up in progress (TensorFlow's import, loaded)
+KILL_AFTER = 60.0  # seconds a job over its wall time has to stop before its worker is killed
+MONITOR_EVERY = 0.25  # seconds between two checks of owners and wall times
 DONE = frozenset({FINISHED, STOPPED, FAILED})
 
 # A job's runner: trains job.config reporting to the job (its listener and its
 # progress(what, fraction)), returns a lstm_core.runs.Run, or None when it was
-# asked to stop before any training happened.
+# asked to stop before any training happened. Runs in a worker: a task must pickle.
 Runner = Callable[["Job"], Any]
 OwnerAlive = Callable[[str], bool]
 
@@ -82,6 +96,10 @@ class Snapshot:
     history: dict[str, tuple[float, ...]]  # per epoch: loss, accuracy, val_loss, val_accuracy
     stop_requested: bool
     error: str | None  # why it failed
+    kind: str = TRAINING
+    starts_in: float | None = None  # queued: seconds until a worker should take it (an estimate)
+    shared: int = 1  # how many jobs this training serves (the same training asked for by others)
+    replayed: bool = False  # served from the run store: trained before, not again
 
     @property
     def done(self) -> bool:
@@ -103,11 +121,22 @@ class Snapshot:
         return min(1.0, self.steps_done / total) if total else 0.0
 
 
-class Job(NullListener):
-    """One training: its config, its progress, its result (``run``) or error.
+@dataclass(frozen=True)
+class WorkerInfo:
+    """One worker as a teacher's view or a benchmark sees it."""
 
-    Created by :meth:`JobManager.submit`. Thread-safe: the worker writes through
-    the listener methods, pages read through :meth:`snapshot`.
+    pid: int
+    ready: bool
+    jobs_done: int
+    running: str | None  # the job id it runs
+    rss_bytes: int
+
+
+class Job(NullListener):
+    """One owner's job: its config, its progress, its result (``run``) or error.
+
+    Created by :meth:`JobManager.submit`. Thread-safe: the worker's messages write through the
+    listener methods, pages read through :meth:`snapshot`.
     """
 
     _ids = itertools.count(1)
@@ -119,10 +148,14 @@ class Job(NullListener):
         self.owner = owner
         self.name = name
         self.kind = kind  # what the job does (TRAINING, or the kind of the runner's work): which page shows it
-        self.runner = runner  # None: the manager's runner
-        self.run: Any = None  # lstm_core.runs.Run once finished or stopped after training began
+        self.runner = runner  # None: the worker's runner; a task: the server's copy, fed the worker's curves
         self.exception: BaseException | None = None
         self.traceback: str | None = None
+        self.replayed = False
+        self._result: Any = None  # what the worker sent: RunRefs until ``run`` loads them
+        self._run: Any = None
+        self._landed = False
+        self._run_lock = threading.Lock()
         self._manager = manager
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -133,7 +166,6 @@ class Job(NullListener):
         self._t0: float | None = None
         self._t_end: float | None = None
         self._info: TrainInfo | None = None
-        self._train_t0 = 0.0  # job clock at on_train_begin
         self._epoch_elapsed: list[float] = []  # trainer clock at each epoch end
         self._curves = Curves()
         self._last_batch_elapsed = 0.0
@@ -145,18 +177,42 @@ class Job(NullListener):
         with self._lock:
             return self._status
 
+    @property
+    def run(self) -> Any:
+        """The result: a ``lstm_core.runs.Run`` for a training (loaded from its folder on first use),
+        a task's own result, or None (stopped before training, failed, still running)."""
+        with self._run_lock:
+            if not self._landed and self._result is not None:
+                unpack = getattr(self.runner, "unpack", None)
+                self._run = unpack(self._result) if callable(unpack) else land(self._result)
+                if self.kind == TRAINING and hasattr(self._run, "info"):
+                    self._run.info.name = self.name
+                self._landed = True
+            return self._run
+
+    @run.setter
+    def run(self, value: Any) -> None:
+        with self._run_lock:
+            self._run, self._result, self._landed = value, None, True
+
+    @property
+    def run_path(self) -> Path | None:
+        """The finished training's folder (a complete ``save_run`` folder), to copy without loading
+        the model; None for other results."""
+        result = self._result
+        return Path(result.path) if isinstance(result, RunRef) else None
+
     def stop(self) -> None:
         """Ask the job to stop: within one batch when training, at once when queued."""
         self._stop.set()
-        if self._manager._drop_queued(self):
-            self._finish(STOPPED, "stopped before it started")
+        self._manager._stop_job(self)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the job is done (or ``timeout`` seconds pass); True if done."""
         return self._done.wait(timeout)
 
     def snapshot(self) -> Snapshot:
-        position = self._manager.position(self)
+        position, starts_in, shared = self._manager._place(self)
         with self._lock:
             now = self._t_end if self._t_end is not None else time.perf_counter()
             elapsed = now - self._t0 if self._t0 is not None else 0.0
@@ -165,8 +221,12 @@ class Job(NullListener):
             batches, history = self._curves.frozen()
             phase = self._phase
             if self._status == QUEUED:
-                phase = (f"waiting in the queue: number {position}" if position else phase) + (
-                    "" if self._manager.warmed else " (the trainer is still starting: loading TensorFlow)")
+                if position:
+                    phase = f"waiting in the queue: number {position}"
+                    if starts_in is not None:
+                        phase += f", starting in about {_duration(starts_in)}"
+                if not self._manager.warmed:
+                    phase += " (the trainer is still starting: loading TensorFlow)"
             elif self._status == RUNNING and self._stop.is_set():
                 phase = "stopping after this batch, then testing the model trained so far"
             return Snapshot(
@@ -177,7 +237,12 @@ class Job(NullListener):
                 batches_per_epoch=info.batches_per_epoch if info else 0,
                 steps_done=steps, elapsed=elapsed, eta=self._eta(steps) if self._status == RUNNING else None,
                 batches=batches, history=history,
-                stop_requested=self._stop.is_set(), error=self._error)
+                stop_requested=self._stop.is_set(), error=self._error, kind=self.kind,
+                starts_in=starts_in if self._status == QUEUED else None, shared=shared, replayed=self.replayed)
+
+    def _eta_now(self) -> float | None:
+        with self._lock:
+            return self._eta(self._curves.steps)
 
     def _eta(self, steps: int) -> float | None:
         info = self._info
@@ -190,7 +255,7 @@ class Job(NullListener):
             per_step = self._last_batch_elapsed / steps
         return max(0.0, (total - steps) * per_step)
 
-    # ---- the trainer's listener protocol (called on the worker thread)
+    # ---- the trainer's listener protocol (the worker's calls, from the pipe's reader thread)
     def on_train_begin(self, info: TrainInfo) -> None:
         with self._lock:
             self._info = info
@@ -207,7 +272,7 @@ class Job(NullListener):
             self._epoch_elapsed.append(update.elapsed)
 
     def should_stop(self) -> bool:
-        return self._stop.is_set() or self._owner_gone()
+        return self._stop.is_set()
 
     def progress(self, what: str, fraction: float) -> None:
         """Preparation progress (``lstm_core.pipeline.Progress``)."""
@@ -215,18 +280,14 @@ class Job(NullListener):
             self._phase = f"{what} ({fraction:.0%})" if 0.0 < fraction < 1.0 else what
 
     # ---- the manager's side
-    def _owner_gone(self) -> bool:
+    def _owner_gone(self, now: float) -> bool:
         alive, grace = self._manager.owner_alive, self._manager.grace
         if alive is None or alive(self.owner):
             self._gone_since = None
             return False
-        now = time.monotonic()
         if self._gone_since is None:
             self._gone_since = now
-        if now - self._gone_since > grace:
-            self._stop.set()
-            return True
-        return False
+        return now - self._gone_since > grace
 
     def _start(self) -> None:
         with self._lock:
@@ -234,26 +295,29 @@ class Job(NullListener):
             self._phase = "starting"
             self._t0 = time.perf_counter()
 
-    def _execute(self, runner: Runner) -> None:
-        self._start()
-        try:
-            run = runner(self)
-        except Exception as e:  # the worker must survive any failure and report it
-            self.exception = e
-            self.traceback = traceback.format_exc()
-            log.warning("training job %s (%s) failed:\n%s", self.id, self.name, self.traceback)
-            # A user's mistake says what it was; anything else may hold server paths: the log has it.
-            message = (str(e) if isinstance(e, ValueError)
-                       else f"an internal error ({type(e).__name__}); the server's log has the details")
-            self._finish(FAILED, "failed", message)
-            return
-        self.run = run
-        if run is None:
-            self._finish(STOPPED, "stopped before training began")
-        elif self._stop.is_set():
-            self._finish(STOPPED, "stopped; the model trained so far is kept")
-        else:
-            self._finish(FINISHED, "finished")
+    def _join(self, other: "Job") -> None:
+        """Take ``other``'s progress so far: this job now follows the same training."""
+        with other._lock:
+            status, phase, t0, info = other._status, other._phase, other._t0, other._info
+            epochs, curves, last = list(other._epoch_elapsed), other._curves.frozen(), other._last_batch_elapsed
+        with self._lock:
+            self._status, self._phase, self._t0, self._info = status, phase, t0, info
+            self._epoch_elapsed, self._last_batch_elapsed = epochs, last
+            self._curves = _curves_of(*curves)
+
+    def _replay(self, path: Path) -> None:
+        """Finish at once with the stored run at ``path``: its curves, then the run itself."""
+        docs = read_run_docs(path, where="a stored run")
+        batches_per_epoch = math.ceil(docs.info.train_size / docs.config.train.batch_size) if docs.info.train_size else 0
+        with self._lock:
+            self._info = TrainInfo(docs.config.train.max_epochs, batches_per_epoch, docs.info.train_size,
+                                   docs.info.val_size)
+            self._curves = _curves_of(docs.batches, docs.history)
+            self._epoch_elapsed = [0.0] * len(docs.history.get("loss", ()))
+            self._t0 = self._t_end = time.perf_counter()
+        self.replayed = True
+        self._result = RunRef(str(path))
+        self._finish(FINISHED, "finished: the same training was done before, so it is served at once")
 
     def _finish(self, status: str, phase: str, error: str | None = None) -> None:
         with self._lock:
@@ -264,12 +328,56 @@ class Job(NullListener):
         self._done.set()
 
 
-class JobManager:
-    """One worker thread training queued jobs one after the other.
+def _curves_of(batches: dict, history: dict) -> Curves:
+    c = Curves()
+    for key, values in batches.items():
+        c.batches[key] = list(values)
+    for key, values in history.items():
+        c.history[key] = list(values)
+    return c
 
-    ``runner`` trains a job (default :class:`lstm_core.pipeline.PipelineRunner`); ``owner_alive``
-    tells whether an owner is still there (None: always); ``warm_up``, a config, has the worker
-    call ``runner.warm_up(warm_up)`` before the first job (TensorFlow's start-up, that config's data).
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
+class _Execution:
+    """One computation in a worker and the jobs waiting for it (several when they asked the same)."""
+
+    _ids = itertools.count(1)
+
+    def __init__(self, job: Job, key: str | None):
+        self.id = f"exe-{next(self._ids)}"
+        self.config, self.runner, self.kind, self.name = job.config, job.runner, job.kind, job.name
+        self.key = key
+        self.jobs: list[Job] = [job]
+        self.worker: Worker | None = None
+        self.started: float | None = None  # monotonic
+        self.stop_sent = False
+        self.over_time = False
+        self.estimate = _estimate(job)
+
+    def live(self) -> list[Job]:
+        return [j for j in self.jobs if not j._done.is_set()]
+
+
+def _estimate(job: Job) -> float:
+    """Seconds a job should take before one like it has been timed (the caps' upper bound)."""
+    try:
+        return estimate_training(job.config, training_reviews(job.config)).seconds
+    except ValueError:
+        return 60.0
+
+
+class JobManager:
+    """A pool of worker processes running queued jobs, one job per owner.
+
+    ``runner`` trains a job in a worker (default :class:`lstm_core.pipeline.PipelineRunner`);
+    ``owner_alive`` tells whether an owner is still there (None: always); ``warm_up``, a config, has
+    each worker call ``runner.warm_up(warm_up)`` before its first job (TensorFlow's start-up, that
+    config's data). ``processes`` and ``threads`` default to :func:`lstm_core.workers.machine_pool`;
+    ``store`` (a :class:`RunStore`) serves trainings done before; ``in_process`` runs one worker in
+    a thread instead (tests with runners that cannot be pickled).
     """
 
     _live: "weakref.WeakSet[JobManager]" = weakref.WeakSet()
@@ -280,35 +388,66 @@ class JobManager:
         for manager in list(cls._live):
             manager.close()
 
-    def __init__(self, *, max_queued: int = 4, runner: Runner | None = None,
+    @classmethod
+    def from_settings(cls, settings: Any, *, owner_alive: OwnerAlive | None = None,
+                      warm_up: ExperimentConfig | None = None, store: RunStore | None = None) -> "JobManager":
+        """The app's manager: sized, capped and stored as ``settings`` (``lstm_core.settings``) say."""
+        w = settings.workers
+        return cls(max_queued=w.queue_size, owner_alive=owner_alive, warm_up=warm_up, limits=settings.limits,
+                   processes=w.processes or None, threads=w.threads or None, wall_seconds=w.wall_minutes * 60,
+                   jobs_per_worker=w.jobs_per_process, store=store or RunStore(max_runs=w.stored_runs))
+
+    def __init__(self, *, max_queued: int = 40, runner: Runner | None = None,
                  owner_alive: OwnerAlive | None = None, grace: float = 30.0,
-                 warm_up: ExperimentConfig | None = None, limits: Limits = LIMITS):
+                 warm_up: ExperimentConfig | None = None, limits: Limits = LIMITS,
+                 processes: int | None = None, threads: int | None = None, wall_seconds: float = 3600.0,
+                 jobs_per_worker: int = 25, store: RunStore | None = None, in_process: bool = False):
         if not isinstance(max_queued, int) or max_queued < 0:
             raise ValueError(f"max_queued must be an integer >= 0, got {max_queued!r}")
+        sized_processes, sized_threads = machine_pool()
+        self.processes = 1 if in_process else (processes or sized_processes)
+        if not isinstance(self.processes, int) or self.processes < 1:
+            raise ValueError(f"processes must be an integer >= 1, got {processes!r}")
+        self.threads = threads or max(1, sized_threads * sized_processes // self.processes)
         self.max_queued = max_queued
         self.owner_alive = owner_alive
         self.grace = grace
-        self._runner = runner or PipelineRunner(limits)
-        self._cond = threading.Condition()
-        self._queue: collections.deque[Job] = collections.deque()
-        self._running: Job | None = None
-        self._closed = False
+        self.wall_seconds = wall_seconds
+        self.jobs_per_worker = jobs_per_worker
+        self.in_process = in_process
         self.warm_up_error: str | None = None
+        self._runner = runner or PipelineRunner(limits)
+        self._warm_up = warm_up
+        self._store = store
+        self._cond = threading.Condition()
+        self._queue: collections.deque[_Execution] = collections.deque()
+        self._running: dict[str, _Execution] = {}
+        self._workers: list[Worker] = []
+        self._pace: dict[str, float] = {}  # kind -> the last such job's seconds over its estimate
+        self._closed = False
         self._warmed = threading.Event()
+        self._folder = Path(tempfile.mkdtemp(prefix="lstm-lab-jobs-"))
         JobManager._live.add(self)
-        self._thread = threading.Thread(target=self._work, args=(warm_up,), name="lstm-lab-trainer",
-                                        daemon=True)
-        self._thread.start()
+        with self._cond:
+            for _ in range(self.processes):
+                self._spawn()
+        self._monitor = threading.Thread(target=self._watch, name="lstm-lab-job-monitor", daemon=True)
+        self._monitor.start()
         atexit.register(self.close, 5.0)  # never leave TensorFlow running while Python shuts down
 
+    # ------------------------------------------------------------------------------ the pages' API
     def submit(self, config: ExperimentConfig, owner: str, name: str | None = None,
                runner: Runner | None = None, kind: str = TRAINING) -> Job:
         """Queue a training of ``config`` for ``owner``; :class:`JobRefused` says why not.
-        ``runner`` trains this job instead of the manager's runner (a comparison, a memory sweep, a
-        race train several models in one job); its result becomes ``job.run``; ``kind`` names
-        what it does. Every background task of an owner goes through here: one at a time."""
+        ``runner`` trains this job instead of the workers' runner (a comparison, a memory sweep, a
+        race train several models in one job): a picklable task, whose result becomes
+        ``job.run`` and whose recorder, in this process, receives the worker's curves; ``kind``
+        names what it does. Every background task of an owner goes through here: one at a time.
+        A training done before is served at once (``job.snapshot().replayed``)."""
         if not isinstance(config, ExperimentConfig):
             raise ValueError(f"config must be an ExperimentConfig, got {type(config).__name__}")
+        key = run_key(config) if self._store is not None and runner is None and kind == TRAINING else None
+        stored = self._store.get(key) if key else None
         with self._cond:
             if self._closed:
                 raise JobRefused("the trainer has shut down; restart the app")
@@ -316,80 +455,275 @@ class JobManager:
             if mine is not None:
                 raise JobRefused(f"'{mine.name}' is still {mine.status}: stop it or wait for it "
                                  f"to finish before starting another")
-            if self._running is not None and len(self._queue) >= self.max_queued:
+            job = Job(config, owner, name or f"run {config.model.cell}", self, runner, kind)
+            if stored is not None:
+                job._replay(stored)
+                return job
+            same = next((e for e in self._executions() if key and e.key == key and not e.stop_sent and e.live()),
+                        None)
+            if same is not None:  # the same training is queued or running: follow it
+                job._join(same.live()[0])
+                same.jobs.append(job)
+                return job
+            if len(self._queue) >= self.max_queued:
                 raise JobRefused(f"the trainer is busy and {len(self._queue)} trainings are already "
                                  f"waiting; try again in a minute")
-            job = Job(config, owner, name or f"run {config.model.cell}", self, runner, kind)
-            self._queue.append(job)
-            self._cond.notify_all()
+            self._queue.append(_Execution(job, key))
+            self._dispatch()
         return job
 
     def active_job(self, owner: str) -> Job | None:
         """The owner's queued or running job, if any."""
         with self._cond:
-            if self._running is not None and self._running.owner == owner:
-                return self._running
-            return next((j for j in self._queue if j.owner == owner), None)
+            return next((j for e in self._executions() for j in e.live() if j.owner == owner), None)
 
     def position(self, job: Job) -> int | None:
         """1-based place of a queued job (1 = starts next); None when not queued."""
+        return self._place(job)[0]
+
+    def jobs(self) -> list[Snapshot]:
+        """Every queued and running job (running first, then in queue order): the teacher's view."""
         with self._cond:
-            for i, queued in enumerate(self._queue, 1):
-                if queued is job:
-                    return i
-        return None
+            jobs = [j for e in self._executions() for j in e.live()]
+        return [j.snapshot() for j in jobs]
+
+    def cancel(self, job_id: str) -> bool:
+        """Stop the queued or running job ``job_id`` as its owner's Stop would (a teacher's
+        Cancel); False when there is no such job (any more)."""
+        with self._cond:
+            job = next((j for e in self._executions() for j in e.live() if j.id == job_id), None)
+        if job is None:
+            return False
+        job.stop()
+        return True
+
+    def workers(self) -> list[WorkerInfo]:
+        with self._cond:
+            return [WorkerInfo(w.pid, w.ready, w.jobs_done, w.current.id if w.current else None,
+                               rss_bytes(w.pid) if not w.in_process else 0) for w in self._workers]
 
     @property
     def warmed(self) -> bool:
-        """Whether the worker has finished its warm-up (TensorFlow loaded) and takes jobs."""
+        """Whether a worker has finished its warm-up (TensorFlow loaded) and takes jobs."""
         return self._warmed.is_set()
 
     @property
     def busy(self) -> bool:
         with self._cond:
-            return self._running is not None or bool(self._queue)
+            return bool(self._running) or bool(self._queue)
 
     def close(self, timeout: float | None = 10.0) -> None:
-        """Stop the running job, drop the queue, end the worker."""
+        """Stop the running jobs, drop the queue, end the workers."""
         with self._cond:
+            if self._closed and not self._workers:
+                return
             self._closed = True
             queued, self._queue = list(self._queue), collections.deque()
-            running = self._running
+            running = list(self._running.values())
+            workers = list(self._workers)
             self._cond.notify_all()
-        for job in queued:
-            job._stop.set()
-            job._finish(STOPPED, "stopped before it started: the trainer shut down")
-        if running is not None:
-            running.stop()
-        # A warm-up cannot be interrupted (it imports TensorFlow and fits a tiny model): let it end,
-        # or the interpreter exits under TensorFlow's threads and crashes.
-        self._warmed.wait(WARM_UP_WAIT)
-        self._thread.join(timeout)
+        for e in queued:
+            for job in e.live():
+                job._stop.set()
+                job._finish(STOPPED, "stopped before it started: the trainer shut down")
+        for e in running:
+            for job in e.live():
+                job._stop.set()
+            if e.worker is not None:
+                e.worker.send(("stop", e.id))
+        # A warm-up cannot be interrupted (it imports TensorFlow and fits a tiny model): let it
+        # end, or an in-process worker leaves the interpreter exiting under TensorFlow's threads.
+        if self.in_process:
+            self._warmed.wait(WARM_UP_WAIT)
+        end = time.monotonic() + (timeout or 0)
+        for e in running:
+            for job in e.jobs:
+                job.wait(max(0.0, end - time.monotonic()))
+        for w in workers:
+            w.send(("exit",))
+        for w in workers:
+            w.join(max(0.1, end - time.monotonic()))
+            w.kill()
+        for e in running:
+            for job in e.live():
+                job._finish(STOPPED, "stopped: the trainer shut down")
+        shutil.rmtree(self._folder, ignore_errors=True)
 
-    def _drop_queued(self, job: Job) -> bool:
+    # --------------------------------------------------------------------------------- scheduling
+    def _executions(self) -> list[_Execution]:
+        return list(self._running.values()) + list(self._queue)
+
+    def _spawn(self) -> None:
+        self._workers.append(Worker(self._runner, threads=self.threads, warm_up=self._warm_up,
+                                    on_message=self._on_message, on_exit=self._on_exit,
+                                    in_process=self.in_process))
+
+    def _dispatch(self) -> None:
+        """Hand queued executions to idle, warmed workers (called with the lock held)."""
+        for w in self._workers:
+            if not self._queue:
+                return
+            if not w.ready or w.current is not None or w.retiring:
+                continue
+            e = self._queue.popleft()
+            e.worker, e.started = w, time.monotonic()
+            w.current = e
+            self._running[e.id] = e
+            folder = self._folder / e.id
+            for job in e.live():
+                job._start()
+            spec = JobSpec(e.id, e.config, e.name, e.kind, e.runner, e.key,
+                           str(self._store.root) if self._store and e.key else None,
+                           self._store.max_runs if self._store else 200, str(folder))
+            if not w.send(("job", spec)):
+                log.warning("worker %s could not take %s; it is being replaced", w.id, e.id)
+
+    def _place(self, job: Job) -> tuple[int | None, float | None, int]:
+        """(queue position, seconds until it should start, jobs sharing its training)."""
         with self._cond:
-            if job in self._queue:
-                self._queue.remove(job)
-                return True
-        return False
+            ahead: list[float] = []
+            for e in self._queue:
+                if job in e.jobs:
+                    free = sorted(self._remaining(r) for r in self._running.values())
+                    free += [0.0] * (self.processes - len(free))
+                    for seconds in ahead:  # each job ahead takes the worker that frees first
+                        free[0] += seconds
+                        free.sort()
+                    return len(ahead) + 1, free[0], len(e.live())
+                ahead.append(self._expected(e))
+            e = next((e for e in self._running.values() if job in e.jobs), None)
+            return None, None, len(e.live()) if e else 1
 
-    def _work(self, warm_up: ExperimentConfig | None) -> None:
-        if warm_up is not None and hasattr(self._runner, "warm_up"):
-            try:
-                self._runner.warm_up(warm_up)
-            except Exception as e:  # a failed warm-up only costs speed; the first job will say why
-                self.warm_up_error = f"{type(e).__name__}: {e}"
-                log.warning("trainer warm-up failed: %s", self.warm_up_error)
-        self._warmed.set()
+    def _expected(self, e: _Execution) -> float:
+        """Seconds ``e`` should take: its estimate, scaled by how the last job of its kind compared
+        with its own estimate (the caps' estimate is an upper bound: every epoch run)."""
+        return e.estimate * self._pace.get(e.kind, 1.0)
+
+    def _remaining(self, e: _Execution) -> float:
+        live = e.live()
+        eta = live[0]._eta_now() if live else None
+        if eta is not None:
+            return eta
+        return max(0.0, self._expected(e) - (time.monotonic() - (e.started or time.monotonic())))
+
+    def _stop_job(self, job: Job) -> None:
+        with self._cond:
+            e = next((e for e in self._executions() if job in e.jobs), None)
+            if e is None:
+                return
+            others = [j for j in e.live() if j is not job]
+            if e in self._queue:
+                e.jobs.remove(job)
+                if not others:
+                    self._queue.remove(e)
+                job._finish(STOPPED, "stopped before it started")
+            elif others:
+                e.jobs.remove(job)
+                job._finish(STOPPED, f"stopped; the same training goes on for {len(others)} other"
+                                     f"{'s' if len(others) > 1 else ''} who asked for it")
+            elif not e.stop_sent and e.worker is not None:
+                e.stop_sent = True
+                e.worker.send(("stop", e.id))
+
+    # ----------------------------------------------------------------------- the workers' messages
+    def _on_message(self, worker: Worker, message: tuple) -> None:
+        what = message[0]
+        if what == "ready":
+            with self._cond:
+                worker.ready = True
+                if message[1] is not None:
+                    self.warm_up_error = message[1]
+                self._warmed.set()
+                self._dispatch()
+            return
+        with self._cond:
+            e = self._running.get(message[1])
+        if e is None:
+            return
+        if what == "event":
+            _, _, method, args = message
+            for job in e.live():
+                getattr(job, method)(*args)
+        elif what == "task":
+            if e.runner is not None and hasattr(e.runner, "recorder"):
+                apply_recorder_message(e.runner.recorder, message[2])
+        elif what == "done":
+            self._finished(worker, e, result=message[2], stopped=message[3])
+        elif what == "failed":
+            self._finished(worker, e, failure=message[2])
+
+    def _finished(self, worker: Worker, e: _Execution, *, result: Any = None, stopped: bool = False,
+                  failure: Failure | None = None) -> None:
+        for job in e.live():
+            if failure is not None:
+                job.exception = failure.exception or RuntimeError(failure.type_name)
+                job.traceback = failure.traceback
+                log.warning("job %s (%s) failed:\n%s", job.id, job.name, failure.traceback)
+                job._finish(FAILED, "failed", failure.message)
+                continue
+            if self.in_process:
+                job.run = result  # never packed: the worker's own object
+            else:
+                job._result = result  # loaded by job.run on first use
+                weakref.finalize(job, shutil.rmtree, self._folder / e.id, True)  # its folder (not the store's)
+            if result is None:
+                job._finish(STOPPED, "stopped before training began")
+            elif e.over_time:
+                job._finish(STOPPED, f"stopped at the wall-time limit of {_duration(self.wall_seconds)}; "
+                                     f"the model trained so far is kept")
+            elif stopped or job._stop.is_set():
+                job._finish(STOPPED, "stopped; the model trained so far is kept")
+            else:
+                job._finish(FINISHED, "finished")
+        with self._cond:
+            self._running.pop(e.id, None)
+            if failure is None and not stopped and e.started is not None and e.estimate > 0:
+                self._pace[e.kind] = (time.monotonic() - e.started) / e.estimate
+            worker.current = None
+            worker.jobs_done += 1
+            if worker.jobs_done >= self.jobs_per_worker and not self._closed:
+                worker.retiring = True  # it exits; _on_exit starts its replacement
+                worker.send(("exit",))
+            self._dispatch()
+
+    def _on_exit(self, worker: Worker, exitcode: int | None) -> None:
+        with self._cond:
+            if worker in self._workers:
+                self._workers.remove(worker)
+            e = worker.current
+            worker.current = None
+            if e is not None:
+                self._running.pop(e.id, None)
+            replace = not self._closed
+            if replace:
+                self._spawn()
+        if e is not None:
+            why = (f"stopped at the wall-time limit of {_duration(self.wall_seconds)} and did not end"
+                   if e.over_time else f"the training process stopped unexpectedly (exit code {exitcode})")
+            for job in e.live():
+                job.exception = RuntimeError(why)
+                job._finish(FAILED, "failed", f"{why}; nothing was kept. Other students' jobs go on; "
+                                              f"try again, perhaps with fewer reviews or a smaller model")
+            log.warning("worker %s (pid %s) exited with %s while running %s", worker.id, worker.pid, exitcode, e.id)
+
+    def _watch(self) -> None:
+        """Every quarter second: stop jobs whose owners left and jobs over their wall time."""
         while True:
             with self._cond:
-                while not self._queue and not self._closed:
-                    self._cond.wait()
+                self._cond.wait(MONITOR_EVERY)
                 if self._closed:
                     return
-                job = self._running = self._queue.popleft()
-            try:
-                job._execute(job.runner or self._runner)
-            finally:
-                with self._cond:
-                    self._running = None
+                executions = self._executions()
+            now = time.monotonic()
+            for e in executions:
+                for job in e.live():
+                    if job._owner_gone(now):
+                        job.stop()
+                if e.started is None or e.worker is None:
+                    continue
+                elapsed = now - e.started
+                if elapsed > self.wall_seconds and not e.over_time:
+                    e.over_time = e.stop_sent = True
+                    e.worker.send(("stop", e.id))
+                elif e.over_time and elapsed > self.wall_seconds + KILL_AFTER:
+                    e.worker.kill()

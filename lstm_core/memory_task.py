@@ -27,9 +27,12 @@ from :mod:`lstm_core.theory_jobs`).
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -368,6 +371,31 @@ class MemoryTask(RecordedTask):
         super().__init__(lambda recorder, progress: memory_sweep(spec, recorder=recorder, progress=progress),
                          spec.runs, spec.epochs, math.ceil(spec.n_train / spec.batch_size))
         self.spec = spec
+
+    def __reduce__(self):  # to a worker process as its spec
+        return MemoryTask, (self.spec,)
+
+    def pack(self, result: SweepResult, folder: str) -> SweepResult:
+        """In the worker: the trained models as weights files in ``folder`` (Keras models do not
+        cross processes; their architecture is the spec's)."""
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        paths = {}
+        for (cell, k), model in result.models.items():
+            paths[(cell, k)] = str(Path(folder) / f"{cell}-{k}.weights.h5")
+            model.save_weights(paths[(cell, k)])
+        return dataclasses.replace(result, models=paths)
+
+    def unpack(self, packed: SweepResult) -> SweepResult:
+        """In the server: each model rebuilt from the spec, with the weights the worker trained."""
+        models = {}
+        for (cell, k), path in packed.models.items():
+            model = build_memory_model(self.spec.model(cell), self.spec.task(k),
+                                       learning_rate=self.spec.learning_rate, seed=self.spec.seed)
+            with warnings.catch_warnings():  # the optimizer's state is not needed, only the weights
+                warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+                model.load_weights(path)
+            models[(cell, k)] = model
+        return dataclasses.replace(packed, models=models)
 
 
 def parse_list(text: str, name: str, kind: type = str) -> tuple[Any, ...]:

@@ -17,11 +17,18 @@ server listens on a loopback address only (``server.address`` ``localhost`` or
 it, and "server" otherwise (``--server.address 0.0.0.0`` for a class). A server
 behind a reverse proxy on the same machine listens on loopback too: set
 ``mode = "server"`` there.
+
+A class. ``[workers]`` sizes the training processes (:mod:`lstm_core.workers`) and the queue
+(:mod:`lstm_core.jobs`); ``idle_minutes`` is how long a student's work is kept after their
+last visit; ``teacher_password`` opens the teacher's view (the queue, a Cancel for any job). The
+password is stored as written, so keep this file readable by the teacher only (``chmod 600``); it
+is compared in constant time (:meth:`Settings.is_teacher`) and an empty one keeps the view closed.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hmac
 import ipaddress
 import os
 import tomllib
@@ -40,17 +47,66 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
+class WorkerSettings:
+    """The training processes and the queue (``[workers]`` in the file)."""
+
+    # Training processes; 0 sizes the pool to the machine (lstm_core.workers.machine_pool: on 2
+    # cores 1 process, so the Streamlit server keeps a core for the pages).
+    processes: int = 0
+    # TensorFlow's CPU threads in each process; 0: the machine's cores minus one, shared.
+    threads: int = 0
+    # Jobs waiting for a process: a whole class (30) each with one, and room to spare.
+    queue_size: int = 40
+    # One job's wall time: it is stopped (keeping what it trained) after this, and its process
+    # replaced if it does not stop within a minute. The estimate refused before queueing is
+    # [caps] job_minutes; this bounds what the estimate missed.
+    wall_minutes: float = 60.0
+    # A process is replaced after this many jobs, so that whatever TensorFlow keeps between
+    # trainings (graphs, allocator pools) cannot grow the server's memory without bound.
+    jobs_per_process: int = 25
+    # Finished trainings kept for replay (lstm_core.run_store); the least recently used beyond.
+    stored_runs: int = 200
+
+    def __post_init__(self) -> None:
+        for name, low in (("processes", 0), ("threads", 0), ("queue_size", 1), ("jobs_per_process", 1),
+                          ("stored_runs", 1)):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= 1024 * 1024:
+                raise SettingsError(f"workers.{name} must be an integer >= {low}, got {value!r}")
+        w = self.wall_minutes
+        if not isinstance(w, (int, float)) or isinstance(w, bool) or not w > 0:
+            raise SettingsError(f"workers.wall_minutes must be a positive number, got {w!r}")
+
+
+@dataclass(frozen=True)
 class Settings:
     mode: str = "auto"
     # Folders under which typed paths are allowed in server mode; none by default.
     data_roots: tuple[str, ...] = ()
     limits: Limits = field(default_factory=lambda: LIMITS)
+    workers: WorkerSettings = field(default_factory=WorkerSettings)
+    # A student's runs and uploads are removed this long after their last visit.
+    idle_minutes: float = 60.0
+    # Opens the teacher's view; empty keeps it closed. Never shown (repr=False), never logged.
+    teacher_password: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise SettingsError(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
         if not all(isinstance(r, str) and os.path.isabs(r) for r in self.data_roots):
             raise SettingsError(f"data_roots must be absolute folder paths, got {list(self.data_roots)!r}")
+        i = self.idle_minutes
+        if not isinstance(i, (int, float)) or isinstance(i, bool) or not i > 0:
+            raise SettingsError(f"idle_minutes must be a positive number, got {i!r}")
+        if not isinstance(self.teacher_password, str):
+            raise SettingsError("teacher_password must be a string (in quotes)")
+
+    def is_teacher(self, given: object) -> bool:
+        """Whether ``given`` is the teacher's password: compared in constant time, never true while
+        the file sets none."""
+        if not self.teacher_password or not isinstance(given, str):
+            return False
+        return hmac.compare_digest(given.encode("utf-8"), self.teacher_password.encode("utf-8"))
 
     def is_local(self, server_address: str | None) -> bool:
         """Whether typed paths are unrestricted: the mode, or for "auto" the listening address."""
@@ -83,9 +139,10 @@ def parse_settings(text: str, source: str = "settings") -> Settings:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise SettingsError(f"{source} is not valid TOML: {e}") from None
-    unknown = set(doc) - {"mode", "data_roots", "caps"}
+    unknown = set(doc) - {"mode", "data_roots", "caps", "workers", "idle_minutes", "teacher_password"}
     if unknown:
-        raise SettingsError(f"{source}: unknown keys {sorted(unknown)}; known: mode, data_roots, [caps]")
+        raise SettingsError(f"{source}: unknown keys {sorted(unknown)}; known: mode, data_roots, idle_minutes, "
+                            f"teacher_password, [caps], [workers]")
     caps = doc.get("caps", {})
     bad = set(caps) - set(_CAPS) if isinstance(caps, dict) else {"caps"}
     if bad:
@@ -99,8 +156,18 @@ def parse_settings(text: str, source: str = "settings") -> Settings:
     roots = doc.get("data_roots", [])
     if not isinstance(roots, list):
         raise SettingsError(f"{source}: data_roots must be a list of folders, got {roots!r}")
-    return Settings(mode=doc.get("mode", "auto"), data_roots=tuple(roots),
-                    limits=dataclasses.replace(LIMITS, **changes))
+    workers = doc.get("workers", {})
+    known = {f.name for f in dataclasses.fields(WorkerSettings)}
+    bad = set(workers) - known if isinstance(workers, dict) else {"workers"}
+    if bad:
+        raise SettingsError(f"{source}: unknown [workers] keys {sorted(bad)}; known: {', '.join(sorted(known))}")
+    try:
+        return Settings(mode=doc.get("mode", "auto"), data_roots=tuple(roots),
+                        limits=dataclasses.replace(LIMITS, **changes), workers=WorkerSettings(**workers),
+                        idle_minutes=doc.get("idle_minutes", 60.0),
+                        teacher_password=doc.get("teacher_password", ""))
+    except SettingsError as e:
+        raise SettingsError(f"{source}: {e}") from None
 
 
 def load_settings() -> Settings:

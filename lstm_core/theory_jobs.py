@@ -136,7 +136,9 @@ Work = Callable[[CurveRecorder, Callable[[str, float], None]], Any]
 class RecordedTask:
     """A background job's runner (``JobManager.submit(..., runner=task)``): ``work(recorder, progress)``
     does the trainings, reporting to ``self.recorder``; a stop asked of the job reaches the trainer.
-    Its result becomes ``job.run``."""
+    Its result becomes ``job.run``. A task runs in a worker process (``lstm_core.workers``): a
+    subclass pickles as the arguments that make it (``__reduce__``), and the worker sends every
+    recorder call back to this copy's recorder."""
 
     def __init__(self, work: Work, keys: Sequence[Hashable], epochs: int, batches_per_epoch: int | None = None):
         self._work = work

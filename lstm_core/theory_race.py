@@ -123,3 +123,6 @@ class RaceTask(RecordedTask):
         self.config, self.cells = cfg, tuple(cells)
         super().__init__(lambda recorder, progress: race(cfg, self.cells, recorder=recorder, progress=progress),
                          self.cells, cfg.train.max_epochs)
+
+    def __reduce__(self):  # to a worker process as its config and cells
+        return RaceTask, (self.config, self.cells)

@@ -1,11 +1,14 @@
 """The background trainer without Streamlit: queueing, progress, stop, errors, abandoned owners.
 
 Most tests drive the manager with a fake runner that reports like the real trainer (fast and
-deterministic); the last ones train a tiny real model through ``PipelineRunner``.
+deterministic), in a worker thread (``in_process=True``: the fake holds events); the last ones
+train a tiny real model through ``PipelineRunner`` in a worker process. Worker processes, their
+faults and the run store: ``tests/test_workers.py``.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from types import SimpleNamespace
@@ -14,6 +17,7 @@ import pytest
 
 from lstm_core.config import ExperimentConfig
 from lstm_core.jobs import FAILED, FINISHED, QUEUED, RUNNING, STOPPED, JobManager, JobRefused
+from lstm_core.pipeline import PipelineRunner
 from lstm_core.training import BatchUpdate, EpochUpdate, TrainInfo
 from helpers import tiny_config  # the same tiny model the pipeline tests train
 
@@ -54,7 +58,7 @@ def managers():
     made = []
 
     def make(**kwargs):
-        made.append(JobManager(**kwargs))
+        made.append(JobManager(**{"in_process": True, **kwargs}))
         return made[-1]
 
     yield make
@@ -165,8 +169,8 @@ def test_errors_are_surfaced_and_the_worker_goes_on(managers, error, message):
     snap = job.snapshot()
     assert snap.status == FAILED and snap.error == message and job.run is None
     assert job.exception is error and "Traceback" in job.traceback
-    manager._runner = FakeRunner()
-    assert manager.submit(CFG, "alice").wait(10)
+    assert manager.submit(CFG, "alice", runner=FakeRunner()).wait(10)
+    assert manager.active_job("alice") is None
 
 
 def test_a_job_whose_owner_left_stops(managers):
@@ -183,7 +187,7 @@ def test_a_job_whose_owner_left_stops(managers):
 
 
 def test_close_stops_the_running_job_and_refuses_new_ones():
-    manager = JobManager(runner=FakeRunner(epochs=100, batches=10, delay=0.005))
+    manager = JobManager(runner=FakeRunner(epochs=100, batches=10, delay=0.005), in_process=True)
     job = manager.submit(CFG, "alice")
     assert wait_for(lambda: job.snapshot().steps_done >= 1)
     manager.close()
@@ -199,9 +203,26 @@ def test_submit_checks_its_config(managers):
 
 # ---------------------------------------------------------------------------------------- real trainer
 
+class StopAfterFirstBatch:
+    """A job's runner (pickled to the worker) that asks its job to stop once the first batch is in."""
+
+    def __init__(self):
+        self.inner = PipelineRunner()
+
+    def __call__(self, job):
+        original = job.on_batch_end
+
+        def on_batch_end(update):
+            original(update)
+            job.stop()
+
+        job.on_batch_end = on_batch_end
+        return self.inner(job)
+
+
 def test_real_training_reports_stops_and_fails_clearly(managers, tiny_imdb_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("LSTM_LAB_CACHE", str(tmp_path / "cache"))
-    manager = managers(warm_up=tiny_config(tiny_imdb_dir))
+    manager = managers(warm_up=tiny_config(tiny_imdb_dir), in_process=False)
     job = manager.submit(tiny_config(tiny_imdb_dir), "alice", "tiny")
     assert job.wait(120), job.snapshot()
     snap = job.snapshot()
@@ -209,29 +230,14 @@ def test_real_training_reports_stops_and_fails_clearly(managers, tiny_imdb_dir, 
     assert snap.epochs_done == 2 and snap.steps_done == 2 * snap.batches_per_epoch
     assert job.run.name == "tiny" and job.run.metrics.test and job.run.metrics.baseline
     assert list(job.run.batches["loss"]) == list(snap.batches["loss"])
-    assert manager.warm_up_error is None and manager._runner._prepared.config == tiny_config(tiny_imdb_dir)
+    assert manager.warm_up_error is None and manager.workers()[0].pid != os.getpid()
 
-    class StopAfterFirstBatch:  # stop as soon as the first batch is in
-        def __init__(self, inner):
-            self.inner = inner
-
-        def __call__(self, job):
-            original = job.on_batch_end
-
-            def on_batch_end(update):
-                original(update)
-                job.stop()
-
-            job.on_batch_end = on_batch_end
-            return self.inner(job)
-
-    manager._runner = StopAfterFirstBatch(manager._runner)
-    stopped = manager.submit(tiny_config(tiny_imdb_dir, max_epochs=50), "alice", "stopped")
+    stopped = manager.submit(tiny_config(tiny_imdb_dir, max_epochs=50), "alice", "stopped",
+                             runner=StopAfterFirstBatch())
     assert stopped.wait(120)
     assert stopped.status == STOPPED and stopped.snapshot().steps_done == 1
     assert stopped.run.info.stopped_by_user and stopped.run.metrics.test is not None
 
-    manager._runner = manager._runner.inner
     missing = manager.submit(tiny_config(tmp_path / "nowhere"), "alice", "missing")
     assert missing.wait(60)
     assert missing.status == FAILED and "nowhere" in missing.snapshot().error
