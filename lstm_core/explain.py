@@ -21,11 +21,14 @@ marked ``unsure`` (``?`` in :meth:`Explanation.labels`) rather than silently rea
 
 What the gates say — units ordered, saturation, one unit's equations — is computed from an
 Explanation by :mod:`lstm_core.gate_analysis`; :meth:`Explanation.to_csv` writes the traces.
+:func:`replay` redoes an Explanation with other weights (a snapshot of an earlier epoch,
+:mod:`lstm_core.snapshots`) in NumPy only: the same tokens, the gates and P(positive) then.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import functools
 import io
 import re
@@ -36,7 +39,7 @@ import numpy as np
 
 from .config import ExperimentConfig, PreprocessConfig
 from .errors import LstmLabError
-from .gates import ACTIVATIONS, _keras_activation_name, trace_layer
+from .gates import ACTIVATIONS, _keras_activation_name, trace_cell, trace_layer
 from .limits import LIMITS
 from .preprocessing import Cleaner, CleaningRecipe
 from .vocabulary import OOV, OOV_TOKEN, Vocabulary, kept_window
@@ -93,6 +96,7 @@ class Explanation:
     notices: tuple[str, ...] = ()
     text_chars: int = 0
     unsure: np.ndarray | None = None  # (T,) bool, True where training may have read another token
+    head: "HeadWeights | None" = None  # the classifier head P(positive) was computed with
 
     def __post_init__(self) -> None:
         if self.unsure is None:
@@ -164,6 +168,33 @@ class CellWeights:
     activation: str
     recurrent_activation: str | None  # None for SimpleRNN
     reset_after: bool = True
+
+
+@dataclass(frozen=True, eq=False)
+class HeadWeights:
+    """The classifier head: dense (activation) → (dropout: off at inference) → two-class softmax."""
+
+    dense_kernel: np.ndarray  # (units, dense_units)
+    dense_bias: np.ndarray | None  # (dense_units,)
+    activation: str  # the dense layer's, a lstm_core.gates.ACTIVATIONS name
+    output_kernel: np.ndarray  # (dense_units, 2)
+    output_bias: np.ndarray | None  # (2,)
+
+    def p_positive(self, states: np.ndarray) -> np.ndarray:
+        """P(positive) for every row of ``states`` (T, units) → (T,)."""
+        a = ACTIVATIONS[self.activation](states @ self.dense_kernel + (0.0 if self.dense_bias is None
+                                                                         else self.dense_bias))  # (T, dense)
+        z = a @ self.output_kernel + (0.0 if self.output_bias is None else self.output_bias)  # (T, 2)
+        z = z - z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        p = e[:, 1] / e.sum(axis=1)  # (T,)
+        p.setflags(write=False)
+        return p
+
+
+def pooled(h: np.ndarray, pooling: str) -> np.ndarray:
+    """The state the head reads after every token (T, units): h_t, or the mean of h_1 .. h_t."""
+    return h if pooling == "last" else np.cumsum(h, axis=0) / np.arange(1, len(h) + 1)[:, None]
 
 
 # ------------------------------------------------------------------------------------ cleaning
@@ -248,22 +279,17 @@ def _dense_numpy(layer: Any) -> tuple[np.ndarray, np.ndarray | None]:
     return kernel, bias
 
 
-def _head(model: Any, states: np.ndarray) -> np.ndarray:
-    """P(positive) for every row of ``states`` (T, units): dense → (dropout: off) → output softmax."""
+def _head(model: Any) -> HeadWeights:
+    """The model's head in NumPy: dense → (dropout: off) → output softmax."""
     import keras  # TensorFlow is imported lazily, here and below: only once a model is explained
 
     dense, output = model.get_layer("dense"), model.get_layer("output")
-    act = ACTIVATIONS[_keras_activation_name(dense.activation, "activation", dense)]
     w, b = _dense_numpy(dense)
-    a = act(states @ w + (0.0 if b is None else b))  # (T, dense_units)
-    w, b = _dense_numpy(output)
-    z = a @ w + (0.0 if b is None else b)  # (T, 2)
-    if output.activation is not keras.activations.softmax or z.shape[1] != 2:
+    w_out, b_out = _dense_numpy(output)
+    if output.activation is not keras.activations.softmax or w_out.shape[1] != 2:
         raise ValueError("explain needs a two-class softmax output layer named 'output' "
                          "(a model built by lstm_core.model.build_model)")
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e[:, 1] / e.sum(axis=1)  # (T,)
+    return HeadWeights(w, b, _keras_activation_name(dense.activation, "activation", dense), w_out, b_out)
 
 
 def _cell_weights(layer: Any) -> CellWeights:
@@ -347,14 +373,36 @@ def explain(run: Any, text: str, *, vocab: Vocabulary | None = None,
     layer = model.get_layer("rnn")
     trace = trace_layer(layer, x)
     pooling = "mean" if "pool" in _layer_names(model) else "last"
-    states = trace.h if pooling == "last" else np.cumsum(trace.h, axis=0) / np.arange(1, len(ids) + 1)[:, None]
-    p = _head(model, states)
-    p.setflags(write=False)
+    head = _head(model)
+    p = head.p_positive(pooled(trace.h, pooling))
     known = ids != OOV
     unsure = np.array([words[i].unsure for i in read], dtype=bool)  # (T,)
     notices = _notices(text, words, tokens, known, n_tokens, config, cleaner, len(vocab.words_))
     return Explanation(tuple(words), tokens, ids, known, x, trace, p, trace.cell, pooling, _cell_weights(layer),
-                       seq.max_len, seq.keep, n_tokens, tuple(notices), len(text), unsure)
+                       seq.max_len, seq.keep, n_tokens, tuple(notices), len(text), unsure, head)
+
+
+def replay(ex: Explanation, weights: list[np.ndarray | None]) -> Explanation:
+    """``ex`` (the same tokens) through other weights of the same network, in NumPy only: ``weights``
+    in ``lstm_core.limits.weight_shapes`` order (embedding, kernel, recurrent_kernel, bias, dense
+    kernel and bias, output kernel and bias), the embedding None to keep ``ex``'s embedded words (a
+    frozen embedding). What a time-lapse (``lstm_core.snapshots``) shows at each epoch."""
+    if ex.head is None:
+        raise ValueError("replay needs an Explanation made by explain() (it records the head's activation)")
+    if len(weights) != 8:
+        raise ValueError(f"weights must hold the network's 8 arrays (embedding, 3 recurrent, 4 head), "
+                         f"got {len(weights)}")
+    embedding, kernel, recurrent_kernel, bias, dense_k, dense_b, out_k, out_b = weights
+    x = ex.x if embedding is None else np.asarray(embedding, dtype=np.float64)[ex.ids]  # (T, E)
+    w = ex.weights
+    cell = CellWeights(np.asarray(kernel, np.float64), np.asarray(recurrent_kernel, np.float64),
+                       np.asarray(bias, np.float64), w.activation, w.recurrent_activation, w.reset_after)
+    trace = trace_cell(ex.cell, x, cell.kernel, cell.recurrent_kernel, cell.bias, activation=cell.activation,
+                       recurrent_activation=cell.recurrent_activation, reset_after=cell.reset_after)
+    head = HeadWeights(*(np.asarray(a, np.float64) for a in (dense_k, dense_b)), ex.head.activation,
+                       *(np.asarray(a, np.float64) for a in (out_k, out_b)))
+    p = head.p_positive(pooled(trace.h, ex.pooling))
+    return dataclasses.replace(ex, x=x, trace=trace, p_positive=p, weights=cell, head=head)
 
 
 def _notices(text: str, words: list[Word], tokens: tuple[str, ...], known: np.ndarray, n_tokens: int,

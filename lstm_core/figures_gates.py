@@ -292,6 +292,40 @@ def saturation_bars(shares: Mapping[str, tuple[float, float]], *, before: Mappin
                    yaxis=dict(autorange="reversed", showgrid=False))
 
 
+def timelapse_lines(epochs: Sequence[str], p_last: Sequence[float], open_shares: Mapping[str, Sequence[float]], *,
+                    selected: int | None = None, final: int | None = None, high: float = 0.9,
+                    title: str | None = None, height: int = 260) -> go.Figure:
+    """One text over training, one point per snapshot (``epochs`` their labels): P(positive) after
+    its last word, and per sigmoid gate the share of its values above ``high`` (open); the
+    ``selected`` snapshot marked by a line, the ``final`` model's by a star."""
+    n = len(epochs)
+    x = [safe(e) for e in epochs]
+    p = np.asarray(p_last, dtype=np.float64)
+    if p.shape != (n,):
+        raise ValueError(f"p_last must have one value per snapshot ({n}), got shape {p.shape}")
+    traces = [go.Scatter(x=x, y=p, name="P(positive) after the last word", mode="lines+markers",
+                         line=dict(color="#333333", width=2.5), marker=dict(size=8, color=p, colorscale=P_SCALE,
+                                                                            cmin=0, cmax=1),
+                         hovertemplate="%{x}: P(positive) = %{y:.4f}<extra></extra>")]
+    for gate, values in open_shares.items():
+        v = np.asarray(values, dtype=np.float64)
+        if v.shape != (n,):
+            raise ValueError(f"open_shares[{gate!r}] must have one value per snapshot ({n}), got shape {v.shape}")
+        name = f"{gate} gates open (> {high:g})"  # not NAMES': pages find the heatmaps by "forget gate f"
+        traces.append(go.Scatter(x=x, y=v, name=safe(name), mode="lines+markers",
+                                 line=dict(color=LINE_COLORS.get(gate), width=1.8, dash="dot"),
+                                 hovertemplate=f"%{{x}}: {safe(name)} %{{y:.1%}}<extra></extra>"))
+    if final is not None:
+        traces.append(go.Scatter(x=[x[final]], y=[p[final]], name="the final model", mode="markers",
+                                 marker=dict(symbol="star", size=16, color="#FFD23F", line=dict(color="black", width=1)),
+                                 hovertemplate="the final model: %{x}<extra></extra>"))
+    shapes = [] if selected is None else [dict(type="line", x0=x[selected], x1=x[selected], xref="x", y0=0, y1=1,
+                                               yref="y domain", line=dict(color="black", width=1.5, dash="dash"))]
+    return _figure(traces, title, height, hovermode="closest", shapes=shapes, legend=SIDE_LEGEND,
+                   xaxis=dict(type="category", showgrid=False), margin=dict(l=60, r=20, t=50 if title else 30, b=40),
+                   yaxis=_grid(range=[-0.02, 1.02], tickformat=".0%"))
+
+
 def p_overlaid(labels: Sequence[str], p_original: Sequence[float], p_edited: Sequence[float], *,
                names: tuple[str, str] = ("as typed", "edited"), title: str | None = None,
                height: int = 280) -> go.Figure:

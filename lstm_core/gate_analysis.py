@@ -5,7 +5,9 @@
 - :func:`saturation`: the share of each sigmoid gate's values nearly closed or nearly open (Karpathy,
   Johnson and Fei-Fei 2015), and :func:`compare_saturation`, the same text through the trained network
   and through the same network before training (:func:`lstm_core.model.untrained_copy`);
-- :func:`unit_terms`: one unit's update at one word, every term of its equations as a number.
+- :func:`unit_terms`: one unit's update at one word, every term of its equations as a number;
+- :func:`timelapse`: the same text through every snapshot of training (``lstm_core.snapshots``),
+  replayed in NumPy, and :func:`saturation_by_epoch`, how the gates' saturation moved over training.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .explain import Explanation, explain
+from .explain import Explanation, explain, replay
 from .preprocessing import CleaningRecipe
 
 # Gate values below/above these count as saturated (closed/open), as in Karpathy et al. 2015.
@@ -93,6 +95,26 @@ def compare_saturation(run: Any, text: str, fresh: Any, explanation: Explanation
     recipe = CleaningRecipe.of_run(run.config.preprocess, run.info)
     before = explain(fresh, text, vocab=run.vocab, config=run.config, recipe=recipe)
     return SaturationComparison(saturation(ex.trace), saturation(before.trace))
+
+
+def saturation_against(explanation: Explanation, before: Explanation) -> SaturationComparison:
+    """The saturation of ``explanation`` beside ``before``'s, the same text through the network's
+    weights before training (a time-lapse's step 0)."""
+    return SaturationComparison(saturation(explanation.trace), saturation(before.trace))
+
+
+def timelapse(explanation: Explanation, snapshots: Any) -> list[Explanation]:
+    """``explanation`` (from the run's final model) replayed at every snapshot of
+    ``snapshots`` (a :class:`lstm_core.snapshots.WeightSnapshots`); the final one is
+    ``explanation`` itself (the run's float32 weights)."""
+    return [explanation if s == snapshots.final else replay(explanation, snapshots.at(s))
+            for s in range(len(snapshots))]
+
+
+def saturation_by_epoch(explanations: list[Explanation]) -> dict[str, tuple[list[float], list[float]]]:
+    """Per sigmoid gate, (share < low, share > high) at each snapshot of :func:`timelapse`."""
+    per = [saturation(e.trace) for e in explanations]
+    return {g: ([p[g][0] for p in per], [p[g][1] for p in per]) for g in (per[0] if per else {})}
 
 
 @dataclass(frozen=True)

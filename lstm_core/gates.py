@@ -30,7 +30,8 @@ Traces are inference-mode (no dropout), start from zero states unless ``h0``/``c
 agree with Keras' float32 output to about 1e-6 (``tests/test_gates.py`` checks 1e-5).
 
 Sections: trace dataclasses · activations · argument checks · ``trace_lstm`` / ``trace_gru`` /
-``trace_simple_rnn`` · ``trace_layer`` (a built Keras layer). The text entry point is
+``trace_simple_rnn`` · ``trace_layer`` (a built Keras layer) and ``trace_cell`` (weights alone, e.g. a
+snapshot of an earlier epoch). The text entry point is
 ``lstm_core.explain.explain(run, text)``: tokens as the model saw them, dropped words, traces, P(positive)
 per token.
 TensorFlow is imported only inside ``trace_layer``; the NumPy tracing needs none of it.
@@ -458,11 +459,25 @@ def trace_layer(layer: Any, x: Any, mask: Any = None) -> LSTMTrace | GRUTrace | 
     bias = cell.bias.numpy() if cell.use_bias else None
     activation = _keras_activation_name(cell.activation, "activation", layer)
     if isinstance(cell, keras.layers.SimpleRNNCell):
-        return trace_simple_rnn(x, kernel, recurrent_kernel, bias, mask=mask, activation=activation)
+        return trace_cell("rnn", x, kernel, recurrent_kernel, bias, mask=mask, activation=activation)
     recurrent_activation = _keras_activation_name(cell.recurrent_activation, "recurrent_activation", layer)
-    if isinstance(cell, keras.layers.GRUCell):
-        return trace_gru(x, kernel, recurrent_kernel, bias, reset_after=cell.reset_after, mask=mask,
+    kind = "gru" if isinstance(cell, keras.layers.GRUCell) else "lstm"
+    return trace_cell(kind, x, kernel, recurrent_kernel, bias, mask=mask, activation=activation,
+                      recurrent_activation=recurrent_activation, reset_after=getattr(cell, "reset_after", True))
+
+
+def trace_cell(cell: str, x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, *, mask: Any = None,
+               activation: str | None = "tanh", recurrent_activation: str | None = "sigmoid",
+               reset_after: bool = True) -> LSTMTrace | GRUTrace | RNNTrace:
+    """The trace of ``cell`` ("lstm", "gru" or "rnn") from its weights alone (NumPy; what a
+    time-lapse replays at every epoch without Keras)."""
+    if cell == "rnn":
+        return trace_simple_rnn(x, kernel, recurrent_kernel, bias, mask=mask, activation=activation)
+    if cell == "gru":
+        return trace_gru(x, kernel, recurrent_kernel, bias, reset_after=reset_after, mask=mask,
                          activation=activation, recurrent_activation=recurrent_activation)
-    return trace_lstm(x, kernel, recurrent_kernel, bias, mask=mask, activation=activation,
-                      recurrent_activation=recurrent_activation)
+    if cell == "lstm":
+        return trace_lstm(x, kernel, recurrent_kernel, bias, mask=mask, activation=activation,
+                          recurrent_activation=recurrent_activation)
+    raise ValueError(f"cell must be one of lstm, gru, rnn, got {cell!r}")
 

@@ -35,6 +35,10 @@ class Limits:
     bundle_json_bytes: int = 16 * MiB
     # The weights file: model_parameters float32 values plus Adam's two moments, plus HDF5's headers.
     bundle_weights_bytes: int = 3 * 4 * 30_000_000 + 4 * MiB
+    # A run's time-lapse of weights (lstm_core.snapshots): 12 snapshots of a trainable 20,000 x 128
+    # embedding in float16 (5.1 MB each) with its 64-unit LSTM; with the run's own ~11 MB of weights a
+    # bundle stays under upload_bytes. More epochs are thinned evenly to fit.
+    snapshot_bytes: int = 64 * MiB
     # Words in a vocabulary (the Data page offers 100,000 at most).
     vocab_words: int = 200_000
     # All weights of one model: 30M float32 values are 120 MB (the tutorial's model has ~12M).

@@ -28,6 +28,7 @@ from .corpus_cache import clean_corpus
 from .preprocessing import Cleaner, CleaningRecipe
 from .runs import BaselineMetrics, Run, RunInfo, RunMetrics
 from .sampling import stratified_cut
+from .snapshots import SnapshotRecorder
 from .training import seed_everything, train
 from .vocabulary import PadStats, Vocabulary
 
@@ -124,8 +125,10 @@ def train_run(cfg: ExperimentConfig, listener=None, *, prepared: Prepared | None
     seed_everything(cfg.train.seed)
     model = build_model(cfg.model, prepared.vocab.size, embedding_matrix=embedding_matrix,
                         train_cfg=cfg.train)
+    recorder = SnapshotRecorder(cfg.model.embedding_trainable)  # the time-lapse: weights per epoch
     result = train(model, prepared.x_train, prepared.y_train, prepared.x_val, prepared.y_val,
-                   cfg.train, listener)
+                   cfg.train, listener, callbacks=[recorder.callback()])
+    snapshots = recorder.finish(model, result.epochs_run)
     if progress:
         progress(f"testing on {len(prepared.x_test):,} test reviews", 1.0)
     test = classification_metrics(prepared.y_test, predict_proba(model, prepared.x_test))
@@ -154,7 +157,8 @@ def train_run(cfg: ExperimentConfig, listener=None, *, prepared: Prepared | None
         cleaning=(prepared.recipe or Cleaner(cfg.preprocess).recipe).to_dict(),
         embedding_coverage=coverage.to_dict() if coverage is not None else None,
     )
-    return Run(cfg, prepared.vocab, model, result.history, result.batches, RunMetrics(test, baseline), info)
+    return Run(cfg, prepared.vocab, model, result.history, result.batches, RunMetrics(test, baseline), info,
+               snapshots=snapshots)
 
 
 

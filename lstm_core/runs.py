@@ -8,6 +8,9 @@ Layout of a run directory (all JSON is ours; nothing in it is ever executed):
     model.weights.h5   Keras weights only (no architecture, no code)
     history.json       per-epoch and per-batch curves, training facts
     metrics.json       test metrics and the TF-IDF baseline
+    snapshots.npz      optional: the trainable weights before training and after each epoch
+                       (lstm_core.snapshots); a run without it (older ones) loads, and a bad one
+                       only loses the time-lapse (``Run.snapshot_problem`` says why)
 
 Saving writes a sibling temporary directory and renames it into place, so a
 crash never leaves a half run under the run's name. Loading rebuilds the model
@@ -45,6 +48,7 @@ from .encoding import TextEncoder
 from .errors import RunError
 from .evaluation import Metrics
 from .limits import LIMITS, Limits, LimitExceeded, check_model_size, weight_shapes
+from .snapshots import SNAPSHOTS, WeightSnapshots, read_snapshots, save_snapshots
 from .vocabulary import Vocabulary
 
 FORMAT = "lstm-lab-run"
@@ -52,6 +56,7 @@ FORMAT_VERSION = 1
 WEIGHTS = "model.weights.h5"
 JSON_FILES = ("meta.json", "config.json", "vocabulary.json", "history.json", "metrics.json")
 FILES = JSON_FILES + (WEIGHTS,)
+OPTIONAL = (SNAPSHOTS,)  # read when present; never required
 
 
 @dataclass
@@ -159,6 +164,8 @@ class Run:
     batches: dict[str, list[float]] = field(default_factory=dict)  # per batch: step, epoch, loss, accuracy
     metrics: RunMetrics = field(default_factory=RunMetrics)
     info: RunInfo = field(default_factory=RunInfo)
+    snapshots: WeightSnapshots | None = None  # the time-lapse; None for runs trained without one
+    snapshot_problem: str = ""  # why a run's snapshots.npz could not be read (the run itself loads)
 
     @property
     def name(self) -> str:
@@ -191,6 +198,8 @@ def save_run(run: Run, path: str | Path) -> Path:
         for name, doc in docs.items():
             (tmp / name).write_text(json.dumps(doc, indent=1, default=_json_default), encoding="utf-8")
         run.model.save_weights(str(tmp / WEIGHTS))
+        if run.snapshots is not None:
+            save_snapshots(run.snapshots, tmp / SNAPSHOTS)
         _replace_dir(tmp, path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -396,7 +405,20 @@ def load_run(path: str | Path, where: str | None = None, limits: Limits = LIMITS
                and ("weight" in str(w.message).lower() or "skipping" in str(w.message).lower())]
     if skipped:
         raise RunError(f"{WEIGHTS} in {where} does not fit its config")
-    return Run(config, vocab, model, docs.history, docs.batches, docs.metrics, docs.info)
+    snapshots, problem = _read_optional_snapshots(path, config, vocab.size, where, limits)
+    return Run(config, vocab, model, docs.history, docs.batches, docs.metrics, docs.info, snapshots, problem)
+
+
+def _read_optional_snapshots(path: Path, config: ExperimentConfig, vocab_size: int, where: str,
+                             limits: Limits) -> tuple[WeightSnapshots | None, str]:
+    """(the run's snapshots or None, why they could not be read or ""): a missing or bad
+    snapshots.npz costs the time-lapse only, never the run."""
+    if not (path / SNAPSHOTS).is_file():
+        return None, ""
+    try:
+        return read_snapshots(path / SNAPSHOTS, config, vocab_size, where, limits), ""
+    except RunError as e:
+        return None, f"{e} The run itself is fine; it has no time-lapse."
 
 
 def export_bundle(path: str | Path) -> bytes:
@@ -405,7 +427,7 @@ def export_bundle(path: str | Path) -> bytes:
     read_meta(path)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for name in FILES:
+        for name in FILES + tuple(n for n in OPTIONAL if (path / n).is_file()):
             zf.write(path / name, arcname=name)
     return buf.getvalue()
 
@@ -414,6 +436,8 @@ BUNDLE = "the bundle"
 
 
 def _member_limit(name: str, limits: Limits) -> int:
+    if name == SNAPSHOTS:
+        return limits.snapshot_bytes + 2**16  # the arrays plus their npz headers
     return limits.bundle_weights_bytes if name == WEIGHTS else limits.bundle_json_bytes
 
 
@@ -433,6 +457,23 @@ def _unpack_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, out: Path, limit:
         if isinstance(e, RunError):
             raise
         raise RunError(f"{info.filename} in {BUNDLE} is damaged ({type(e).__name__})") from None
+
+
+def _unpack_snapshots(zf: zipfile.ZipFile, info: zipfile.ZipInfo | None, out: Path, limits: Limits) -> str:
+    """Unpack the optional time-lapse; one that is too large or damaged is left out (the run
+    still imports) and the message says why."""
+    if info is None:
+        return ""
+    limit = _member_limit(SNAPSHOTS, limits)
+    try:
+        if info.file_size > limit:
+            raise RunError(f"{SNAPSHOTS} in {BUNDLE} would unpack to {info.file_size / 2**20:,.0f} MB; the "
+                           f"limit is {limit / 2**20:.0f} MB")
+        _unpack_member(zf, info, out / SNAPSHOTS, limit)
+    except RunError as e:
+        (out / SNAPSHOTS).unlink(missing_ok=True)
+        return f"{e} The run itself is fine; it has no time-lapse."
+    return ""
 
 
 def import_bundle(data: bytes, dest: str | Path, limits: Limits = LIMITS) -> Run:
@@ -467,7 +508,11 @@ def import_bundle(data: bytes, dest: str | Path, limits: Limits = LIMITS) -> Run
             _unpack_member(zf, infos[name], tmp / name, limits.bundle_json_bytes)
         _model_size(_read_config(tmp, BUNDLE), _read_vocabulary(tmp, BUNDLE, limits), BUNDLE, limits)
         _unpack_member(zf, infos[WEIGHTS], tmp / WEIGHTS, limits.bundle_weights_bytes)
+        problem = _unpack_snapshots(zf, infos.get(SNAPSHOTS), tmp, limits)
         run = load_run(tmp, BUNDLE, limits)
+        run.snapshot_problem = run.snapshot_problem or problem
+        if run.snapshot_problem:  # a time-lapse that did not read is not kept with the run
+            (tmp / SNAPSHOTS).unlink(missing_ok=True)
         _replace_dir(tmp, dest)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

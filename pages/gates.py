@@ -12,8 +12,8 @@ import streamlit as st
 from lstm_core import figures_gates as fg
 from lstm_core.errors import LstmLabError
 from lstm_core.explain import NothingToExplain, explain
-from lstm_core.gate_analysis import SIGMOID_GATES, UNIT_ORDERS, compare_saturation, top_units, unit_order, \
-    unit_terms
+from lstm_core.gate_analysis import SIGMOID_GATES, UNIT_ORDERS, compare_saturation, saturation_against, \
+    saturation_by_epoch, timelapse, top_units, unit_order, unit_terms
 from lstm_core.limits import LIMITS
 from lstm_core.model import untrained_copy
 from lstm_core.pipeline import prepare
@@ -55,6 +55,7 @@ TEXT, UNIT, STEP, ORDER = "gates_text", "gates_unit", "gates_step", "gates_order
 ALL_UNITS, EDIT, EDIT_KIND, EDIT_STEP, EDIT_WORD = "gates_all", "gates_edit", "gates_edit_kind", "gates_edit_step", \
     "gates_edit_word"
 PROBE_TABLE = "gates_probe_table"
+EPOCH = "gates_epoch"
 
 
 def run_key(entry: Any, run: Any) -> str:
@@ -87,6 +88,12 @@ def example_report(key: str, _run: Any) -> ProbeReport:
 def baseline_report(key: str, _cfg: Any) -> ProbeReport:
     """The same-split bag of words on the probes (one per data and cleaning setting, shared by sessions)."""
     return score_baseline(prepare(_cfg), probe_set(), _cfg.train.seed)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def lapse(key: str, text: str, _ex: Any, _snapshots: Any) -> list[Any]:
+    """The text through every snapshot of the run's training (NumPy replays, read-only, shared)."""
+    return timelapse(_ex, _snapshots)
 
 
 def baseline_for(run: Any) -> ProbeReport:
@@ -147,7 +154,10 @@ st.caption((f"Type a review and see what the current model's gates do at every w
             "(a Simple RNN has no gates).")
            + f" The current model, **{plain(run.name)}**, learned from {plain(info.data or 'its data')}: "
              f"{info.train_size:,} training reviews (+{info.val_size:,} for validation), tested on "
-             f"{info.test_size:,}.")
+             f"{info.test_size:,}."
+           + (" It is the model shipped with LSTM Lab, trained on IMDB's full training split: more reviews than "
+              "the Train page's default, the bundled 5,000 + 5,000 sample of the tutorial's size."
+              if entry is not None and entry.source == "default" and run.config.data.source != "bundled" else ""))
 
 st.session_state.setdefault(TEXT, EXAMPLES["Contrast"][0])
 st.markdown("**Try an example**")
@@ -175,10 +185,45 @@ st.html(sentence_html(ex.words))
 for notice in ex.notices:
     st.info(plain(notice), icon=":material/info:")
 
+# ---------------------------------------------------------------------------------- over training
+final_ex, snaps, at_final = ex, run.snapshots, True
+if snaps is not None and len(snaps) > 1:
+    st.markdown("#### Over training")
+    if st.session_state.get("gates_epoch_for") != key or st.session_state.get(EPOCH) not in range(len(snaps)):
+        st.session_state[EPOCH] = snaps.final
+    st.session_state["gates_epoch_for"] = key
+    shown_at = st.select_slider("Epoch", options=list(range(len(snaps))), key=EPOCH, format_func=snaps.label,
+                                help="The model's weights before training and after each epoch: everything below "
+                                     "(but the what-if and the probes, which use the final model) is this text read "
+                                     "with them.")
+    replays = lapse(key, text, ex, snaps)
+    at_final = shown_at == snaps.final
+    ex = final_ex if at_final else replays[shown_at]
+    opened = {g: shares[1] for g, shares in saturation_by_epoch(replays).items() if g == "f"}
+    st.plotly_chart(fg.timelapse_lines([snaps.label(s, final_mark=False) for s in range(len(snaps))],
+                                       [e.prediction for e in replays], opened, selected=shown_at, final=snaps.final,
+                                       title="This text at every epoch of training"), key="gates_timelapse")
+    last = int(snaps.epochs[-1])
+    why = (f"early stopping restored the weights of {snaps.label(snaps.final, False)}, the best on validation "
+           f"({run.config.train.monitor}); the later epochs were trained and are shown, but not kept"
+           if snaps.final_epoch != last else "the last epoch trained")
+    st.caption(f"The final model is **{snaps.label(snaps.final, False)}**: {why}. "
+               + ("The embedding was trained too; its snapshots are kept in float16 (the final model is the run's own "
+                  "weights). " if snaps.embedding_trained else "The embedding is frozen: the same words at every epoch. ")
+               + (f"Only {len(snaps)} snapshots are kept, evenly spaced, to stay small. "
+                  if len(snaps) < last + 1 else ""))
+elif run.snapshot_problem:
+    st.warning(plain(run.snapshot_problem), icon=":material/warning:")
+else:
+    st.caption("No time-lapse for this run: it was saved without weight snapshots (trained before LSTM Lab kept "
+               "them), so only its final weights are shown. Train a model to watch its gates over the epochs.")
+
 labels = ex.labels()
 verdict = "positive" if ex.prediction >= 0.5 else "negative"
 flip = f" It last crossed 0.5 at **{plain(labels[ex.flips[-1]])}**." if ex.flips else ""
-st.markdown(f"After the last word the current model, **{plain(run.name)}**, says **{verdict}**: "
+who = (f"the current model, **{plain(run.name)}**," if at_final else
+       f"the current model at **{snaps.label(st.session_state[EPOCH], False)}** of its training")
+st.markdown(f"After the last word {who} says **{verdict}**: "
             f"P(positive) = **{percent(ex.prediction)}** "
             f"({len(ex.tokens)} tokens, {ex.cell.upper()} with {ex.units} units, head reads "
             f"{'the last state h_T' if ex.pooling == 'last' else 'the mean of h_t'}).{flip}")
@@ -214,13 +259,13 @@ if st.toggle("What if one word were different?", key=EDIT,
     steps = list(range(len(ex.tokens) + (kind == "insert")))
     if st.session_state.get(EDIT_STEP) not in steps:
         st.session_state[EDIT_STEP] = ex.tokens.index("not") if "not" in ex.tokens else (ex.flips or (0,))[-1]
-    at = word_col.selectbox("Word", steps, key=EDIT_STEP,
+    at_word = word_col.selectbox("Word", steps, key=EDIT_STEP,
                             format_func=lambda t: f"{t}: {labels[t]}" if t < len(labels) else "(after the last word)")
     new_word = "" if kind == "remove" else new_col.text_input(
         "New word", key=EDIT_WORD, max_chars=50, placeholder="e.g. yet, bad, truly")
     try:
-        cmp = compare_edit(run, text, WordEdit(kind, at, new_word), ex) if kind == "remove" or new_word.strip() \
-            else None
+        cmp = compare_edit(run, text, WordEdit(kind, at_word, new_word), final_ex) \
+            if kind == "remove" or new_word.strip() else None
     except NothingToExplain as e:
         st.warning(plain(str(e)), icon=":material/warning:")
         cmp = None
@@ -228,14 +273,16 @@ if st.toggle("What if one word were different?", key=EDIT,
         st.error(plain(str(e)), icon=":material/error:")
         cmp = None
     if cmp is None and kind != "remove" and not new_word.strip():
-        st.caption(f"Type the word to {EDIT_NAMES[kind]} {plain(labels[at]) if at < len(labels) else 'the end'}.")
+        st.caption(f"Type the word to {EDIT_NAMES[kind]} "
+                   f"{plain(labels[at_word]) if at_word < len(labels) else 'the end'}.")
     elif cmp is not None and all(s == "both" for s in cmp.source):
         st.info("The edit changes nothing the model reads (cleaning drops that word, or it is the same token).",
                 icon=":material/info:")
     elif cmp is not None:
         changed, change = cmp.changed_units()
         named = ", ".join(f"unit {u} ({change[u]:.2f})" for u in changed[:5])
-        st.markdown(f"As typed: P(positive) = **{percent(cmp.original.prediction)}**; edited: "
+        st.markdown(("The final model reads both versions. " if not at_final else "")
+                    + f"As typed: P(positive) = **{percent(cmp.original.prediction)}**; edited: "
                     f"**{percent(cmp.edited.prediction)}** ({cmp.shift:+.1%}). Units whose state the head reads "
                     f"changed most: {named}.")
         st.plotly_chart(fg.p_overlaid(list(cmp.labels), cmp.p_original, cmp.p_edited,
@@ -293,13 +340,17 @@ st.latex(fg.equations_aligned(unit_terms(ex, unit, step)))
 # ---------------------------------------------------------------------------------- saturation
 if has_gates:
     st.markdown("#### Saturation")
-    sat = compare_saturation(run, text, untrained(key, run), ex)
+    sat = (saturation_against(ex, replays[0]) if snaps is not None and len(snaps) > 1
+           else compare_saturation(run, text, untrained(key, run), ex))
     st.plotly_chart(fg.saturation_bars(sat.trained, before=sat.before, low=sat.low, high=sat.high,
                                        title="How often each gate is nearly closed or nearly open"),
                     key="gates_saturation")
     st.caption(f"Share of all (word, unit) gate values below {sat.low} and above {sat.high} in this text, for "
-               "this model and for the same network before training (fresh recurrent and dense weights, the same "
-               "embedding). Karpathy, Johnson and Fei-Fei (2015) found that training pushes many forget gates "
+               + ("this model at the epoch chosen above and before training (its own weights at step 0). "
+                  if snaps is not None and len(snaps) > 1 else
+                  "this model and for the same network before training (fresh recurrent and dense weights, the same "
+                  "embedding). ")
+               + "Karpathy, Johnson and Fei-Fei (2015) found that training pushes many forget gates "
                "to stay open (> 0.9): those units carry information across many words.")
 
 # ---------------------------------------------------------------------------------- probes

@@ -59,12 +59,12 @@ def test_first_open_traces_the_contrast_example_with_every_figure(page):
     assert page.text_area(key="gates_text").value.startswith("The acting was wonderful but")
     body = html_of(page)
     assert "lab-removed" in body and 'title="dropped: stopword (as &#x27;be&#x27;)"' in body
-    assert len(charts(page)) == 6  # ribbon, heatmaps, means, unit story, saturation, probes
+    assert len(charts(page)) == 7  # time-lapse, ribbon, heatmaps, means, unit story, saturation, probes
     assert any("After the last word the current model" in m.value for m in page.markdown)
     (latex,) = page.get("latex")  # i, f, g, o, c, h of the selected unit, aligned
     assert latex.value.count("&=") == 12 and r"\sigma" in latex.value
     assert page.get("download_button")
-    saturation = [c for c in charts(page) if "before training" in c.proto.spec][0]  # trained and untrained bars
+    (saturation,) = [c for c in charts(page) if c.key == "gates_saturation"]  # trained and untrained bars
     assert saturation.proto.spec.count("before training") >= 3
 
 
@@ -73,7 +73,7 @@ def test_examples_fill_the_box_and_trace(page, example):
     page.button[[b.label for b in page.button].index(example)].click().run()
     assert not page.exception, page.exception
     text = page.text_area(key="gates_text").value
-    assert text and len(charts(page)) == 6
+    assert text and len(charts(page)) == 7
     if example == "Negation":
         assert "not good at all" in text and ">not</span>" in html_of(page)
 
@@ -100,7 +100,7 @@ def test_sorting_and_selecting_a_unit_and_a_word_fill_in_the_equations(page):
     assert r"\sigma(0.000 + 0.000" not in latex  # the unit's own numbers (the recurrent term is 0 at word 0)
     assert any("Unit 2 reading word 0" in m.value for m in page.markdown)
     page.multiselect(key="gates_panels").set_value(["f"]).run()
-    assert not page.exception and len(charts(page)) == 6
+    assert not page.exception and len(charts(page)) == 7
 
 
 @pytest.mark.parametrize("text,kind,message", [
@@ -263,3 +263,56 @@ def test_the_shipped_model_shows_its_16_units_most_tied_to_the_prediction_until_
     (heatmaps,) = [c for c in charts(at) if c.key == "gates_heatmaps"]
     spec = json.loads(heatmaps.proto.spec)
     assert all(len(trace["y"]) == 64 for trace in spec["data"]) and "Every unit" in spec["layout"]["title"]["text"]
+
+
+# ------------------------------------------------------------------------------------ time-lapse
+
+
+def _heatmap_cells(at) -> list:
+    (heatmaps,) = [c for c in charts(at) if c.key == "gates_heatmaps"]
+    return [trace["z"] for trace in json.loads(heatmaps.proto.spec)["data"]]
+
+
+def test_the_epoch_slider_redraws_the_same_sentence_at_that_epoch(page):
+    type_text(page, "A wonderful film but the plot was dull.")
+    slider = page.select_slider(key="gates_epoch")
+    from lstm_core.runs import load_run
+
+    snaps = load_run(ui.state.DEFAULT_RUN).snapshots
+    assert slider.value == snaps.final and len(slider.options) == len(snaps) >= 3  # step 0 and 2 epochs
+    assert "gates_timelapse" in [c.key for c in charts(page)]
+    captions = " ".join(c.value for c in page.caption)
+    assert f"The final model is **{snaps.label(snaps.final, False)}**" in captions
+    final_cells = _heatmap_cells(page)
+    slider.set_value(0).run()
+    assert not page.exception, page.exception
+    assert _heatmap_cells(page) != final_cells
+    assert any("the current model at **before training** of its training says" in m.value for m in page.markdown)
+    # the saturation bars at step 0 compare the weights with themselves: trained == before
+    (bars,) = [c for c in charts(page) if c.key == "gates_saturation"]
+    data = json.loads(bars.proto.spec)["data"]
+    assert all(trace["x"][0::2] == trace["x"][1::2] for trace in data)
+
+
+def test_a_run_without_snapshots_says_it_has_no_time_lapse(tiny_imdb_dir, out_root, tmp_path, monkeypatch):
+    import shutil
+
+    from lstm_core.snapshots import SNAPSHOTS
+
+    old = shutil.copytree(trained_run(tiny_imdb_dir, out_root), tmp_path / "old-run")
+    (old / SNAPSHOTS).unlink()
+    monkeypatch.setattr(ui.state, "DEFAULT_RUN", old)
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    assert "No time-lapse for this run" in " ".join(c.value for c in at.caption)
+    assert not at.get("select_slider") or all(s.key != "gates_epoch" for s in at.select_slider)
+    (old / SNAPSHOTS).write_bytes(b"garbage")  # a damaged one: a clear message, the page still works
+    shutil.copytree(old, tmp_path / "bad-run")
+    monkeypatch.setattr(ui.state, "DEFAULT_RUN", tmp_path / "bad-run")
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    said = alerts(at).replace("\\", "")  # markdown escapes undone
+    assert "snapshots.npz in" in said and "no time-lapse" in said and str(tmp_path) not in said
+    assert "gates_heatmaps" in [c.key for c in charts(at)]

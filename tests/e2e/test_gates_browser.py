@@ -1,7 +1,8 @@
 """The Gates page end to end in headless Chromium: upload a tiny trained run on the Train page, open
 Gates from the navigation, type a sentence, see the sentence as the model reads it and the gate
 heatmaps; typed HTML stays text; one word edited shows both versions and their difference; a probe
-row clicked opens its review in the text box; the page fits a 1024×768 screen. (The app's own
+row clicked opens its review in the text box; the page fits a 1024×768 screen; the epoch slider
+redraws the heatmaps with the weights of another epoch. (The app's own
 ``assets/default_run`` is never shown: the upload makes the tiny run current for the session, and the
 sidebar says so.)
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from app_driver import goto_page, wait_idle
+from app_driver import goto_page, slider_to, wait_idle
 from helpers import trained_run  # the tiny run the explain tests train (tests/helpers.py)
 
 from lstm_core.runs import export_bundle
@@ -139,3 +140,20 @@ def test_the_page_follows_typing_without_ctrl_enter(app_server, page, tiny_imdb_
     wait_idle(page)
     expect(page.get_by_text(re.compile(r"says (positive|negative): P\(positive\) = [\d.]+% \(4 tokens,"))).to_be_visible()
     expect(box).to_be_focused()  # typing goes on in the box
+
+
+def test_moving_the_epoch_slider_redraws_the_gates_at_that_epoch(app_server, page, tiny_imdb_dir, tmp_path):
+    from playwright.sync_api import expect
+
+    _gates_with_tiny_run(app_server, page, tiny_imdb_dir, tmp_path, "A wonderful film but the plot was dull.")
+    expect(page.get_by_role("heading", name="Over training")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"The final model is epoch \d"))).to_be_visible()
+    heatmaps = page.locator(".js-plotly-plot").filter(has_text="forget gate f").first
+    cells = "el => JSON.stringify(el.data.map(t => t.z))"
+    final = heatmaps.evaluate(cells)
+    slider_to(page, "Epoch", ["Home"], "before training")
+    expect(page.get_by_text(re.compile(r"the current model at before training of its training says"))).to_be_visible(
+        timeout=30_000)
+    before = heatmaps.evaluate(cells)
+    assert before != final  # the same sentence, other weights: other gate values
+    assert page.get_by_text("Traceback").count() == 0
