@@ -337,6 +337,11 @@ def _curves_of(batches: dict, history: dict) -> Curves:
     return c
 
 
+def _first_id(e: "_Execution | None") -> str | None:
+    live = e.live() if e is not None else []
+    return live[0].id if live else None
+
+
 def _duration(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
 
@@ -499,8 +504,8 @@ class JobManager:
 
     def workers(self) -> list[WorkerInfo]:
         with self._cond:
-            return [WorkerInfo(w.pid, w.ready, w.jobs_done, w.current.id if w.current else None,
-                               rss_bytes(w.pid) if not w.in_process else 0) for w in self._workers]
+            return [WorkerInfo(w.pid, w.ready, w.jobs_done, _first_id(w.current), rss_bytes(w.pid) if not w.in_process else 0)
+                    for w in self._workers]
 
     @property
     def warmed(self) -> bool:
