@@ -25,6 +25,7 @@ its pipe end and exits too, so no training outlives its server.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
 import logging
@@ -32,9 +33,11 @@ import multiprocessing
 import os
 import pickle
 import queue
+import sys
 import threading
 import time
 import traceback
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,6 +171,25 @@ def land(obj: Any) -> Any:
 
 
 # ------------------------------------------------------------------------------------ worker side
+
+
+_MAIN_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _no_script_main():
+    """Start a spawned process without making it run the app's script again. Streamlit runs a page
+    script as the module ``__main__`` (``streamlit run`` and AppTest alike), and "spawn" re-runs
+    ``__main__``'s file in the child before the target (which would start the app, and a pool, in
+    every worker). While the process starts, ``__main__`` is a bare module with no file."""
+    with _MAIN_LOCK:
+        main = sys.modules.get("__main__")
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            if main is not None:
+                sys.modules["__main__"] = main
 
 
 class WorkerJob(NullListener):
@@ -395,7 +417,8 @@ class Worker:
             self._conn, child = ctx.Pipe()
             self.process = ctx.Process(target=worker_main, args=(child, runner, threads, warm_up, False),
                                        name=f"lstm-lab-worker-{self.id}", daemon=True)
-            self.process.start()
+            with _no_script_main():
+                self.process.start()
             child.close()  # only the worker holds its end: its death ends our reads
         self._reader = threading.Thread(target=self._read, name=f"lstm-lab-worker-{self.id}-reader", daemon=True)
         self._reader.start()
