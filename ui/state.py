@@ -1,18 +1,28 @@
 """What a browser session owns, and what all sessions share, on the Streamlit side.
 
-Per session (``st.session_state``): the experiment config the widgets edit, the
-runs trained or uploaded in this session (saved under a per-session temporary
-directory), which one is current, and the training job. Shared by everyone
+Per browser (its :class:`Workspace`, below): the experiment config the widgets
+edit, the runs trained or uploaded (saved under the workspace's temporary
+directory), which one is current, and the one job slot. Shared by everyone
 (``st.cache_resource``): the one trainer (:class:`lstm_core.jobs.JobManager`),
 the default run in ``assets/default_run/``, the temporary root directory and
 the teacher's settings (``lstm_core.settings``).
 
-A session is known by a random token of its own (:func:`owner_id`), never by
+A session is bound to the browser that opened it (:func:`bind_browser`), known
+by a digest of the browser's XSRF cookie (Streamlit sets it in every browser; no
+other site and no other browser can read it): Streamlit lets a browser that
+presents a session id take that session over, so a session presented by another
+browser shows it nothing. The same key finds the browser's :class:`Workspace`:
+what the session owns (config, runs, uploads, the job slot) lives there, not in
+the session, so a reload or a second tab of the same browser finds it all again,
+a running training included (reattached, never trained twice). The choice of
+the cookie over a token in the URL: a copied link never carries a student's
+work to someone else. A workspace and its folder are removed once no session
+of that browser has been seen for the teacher's ``idle_minutes``. Without the
+cookie (AppTest, XSRF protection off) the session itself is the workspace.
+
+A workspace is known by a random token of its own (:func:`owner_id`), never by
 Streamlit's session id: the token names its folder (under a root only the
 server's user can open, mode 0700) and its jobs, and appears in no message.
-A session is bound to the browser that opened it (:func:`bind_browser`):
-Streamlit lets a browser that presents a session id take that session over,
-so a session presented by another browser shows it nothing.
 
 TensorFlow is imported only by :func:`current_run` and :func:`add_run` callers'
 paths that need a model; everything the sidebar shows is read from JSON.
@@ -29,6 +39,7 @@ import os
 import secrets
 import shutil
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +63,7 @@ _CONFIG, _CONFIG_ERROR = "lab_config", "lab_config_error"
 _RUNS, _CURRENT, _CURRENT_RUN = "lab_runs", "lab_current", "lab_current_run"
 _JOB, _COLLECTED, _OWNER, _UPLOADS = "lab_job", "lab_collected", "lab_owner", "lab_uploads"
 _BROWSER = "lab_browser"
+_COLLECTING = threading.Lock()
 XSRF_COOKIE = "_streamlit_xsrf"  # set by Streamlit for every browser (server.enableXsrfProtection)
 
 
@@ -115,30 +127,60 @@ def path_policy() -> PathPolicy:
     return PathPolicy.from_settings(settings(), st.get_option("server.address"))
 
 
+@dataclass
+class Workspace:
+    """What one browser owns across its sessions (reloads, tabs): the keys ``ui.state`` keeps."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+    seen: float = field(default_factory=time.time)  # the last script run of any of its sessions
+
+
 @st.cache_resource(show_spinner=False)
-def _sessions() -> dict[str, str]:
-    """Owner token -> Streamlit session id, for every session that has had a script run."""
+def _workspaces() -> dict[str, Workspace]:
+    """Browser key -> its workspace."""
+    return {}
+
+
+@st.cache_resource(show_spinner=False)
+def _sessions() -> dict[str, set[str]]:
+    """Owner token -> the Streamlit session ids that have had a script run with it."""
     return {}
 
 
 def _session_alive(owner: str) -> bool:
+    """Whether a session of this owner is open now, or was within the teacher's idle time (a closed
+    tab's training goes on and waits for the student to come back)."""
     from streamlit.runtime import Runtime
 
     if not Runtime.exists():
         return True
-    session_id = _sessions().get(owner)
-    return session_id is not None and Runtime.instance().is_active_session(session_id)
+    sessions = _sessions().get(owner, set())
+    if any(Runtime.instance().is_active_session(sid) for sid in list(sessions)):
+        return True
+    idle = settings().idle_minutes * 60
+    return any(ws.data.get(_OWNER) == owner and time.time() - ws.seen < idle for ws in list(_workspaces().values()))
+
+
+def _store() -> dict[str, Any] | Any:
+    """Where this session's things live: its browser's workspace, or the session state when the
+    browser is unknown."""
+    key = st.session_state.get(_BROWSER)
+    if key is None:
+        return st.session_state
+    workspace = _workspaces().setdefault(key, Workspace())
+    workspace.seen = time.time()
+    return workspace.data
 
 
 @st.cache_resource(show_spinner=False)
 def job_manager() -> JobManager:
-    """The one trainer of the app; as it starts it warms TensorFlow up and prepares the default data
-    in the background."""
+    """The one job manager of the app, sized by the teacher's settings (its worker processes, queue,
+    caps); as it starts its workers warm TensorFlow up and prepare the default data."""
     # Keras imports pandas in the warm-up thread, pages import it through plotly: two threads
     # importing one module at once can hand one of them a half-initialised module. Import it first.
     import pandas  # noqa: F401
 
-    return JobManager(max_queued=6, owner_alive=_session_alive, warm_up=ExperimentConfig(), limits=limits())
+    return JobManager.from_settings(settings(), owner_alive=_session_alive, warm_up=ExperimentConfig())
 
 
 @st.cache_resource(show_spinner=False)
@@ -187,14 +229,12 @@ def _default_run(path: str) -> Any:
 def owner_id() -> str:
     """This session's secret token: it names the session's folder and jobs (the trainer stops a
     job when its session goes away). Unguessable, and shown nowhere."""
-    if _OWNER not in st.session_state:
-        st.session_state[_OWNER] = secrets.token_urlsafe(18)
-    owner = st.session_state[_OWNER]
+    owner = _store().setdefault(_OWNER, secrets.token_urlsafe(18))
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     ctx = get_script_run_ctx()
     if ctx is not None:
-        _sessions()[owner] = ctx.session_id
+        _sessions().setdefault(owner, set()).add(ctx.session_id)
     return owner
 
 
@@ -230,17 +270,18 @@ def bind_browser() -> bool:
 
 
 def session_dir() -> Path:
-    """Where this session's runs are saved: removed when the server stops, or once the session
-    has been gone for an hour (checked whenever a session saves its first run)."""
+    """Where this workspace's runs are saved: removed when the server stops, or once its browser
+    has been gone for the teacher's idle time (checked whenever a workspace saves its first run)."""
     path = _temp_root() / owner_id()
     if not path.is_dir():
-        prune_session_dirs(_temp_root())
+        prune_session_dirs(_temp_root(), settings().idle_minutes * 60)
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
 
 
 def prune_session_dirs(root: Path, older_than: float = 3600.0) -> list[Path]:
-    """Remove the run directories of sessions that ended (unchanged for ``older_than`` seconds)."""
+    """Remove the run directories and workspaces of browsers that left (their folder unchanged for
+    ``older_than`` seconds and no session of theirs seen within the idle time)."""
     removed = []
     cutoff = time.time() - older_than
     for path in root.iterdir():
@@ -248,16 +289,20 @@ def prune_session_dirs(root: Path, older_than: float = 3600.0) -> list[Path]:
             shutil.rmtree(path, ignore_errors=True)
             _sessions().pop(path.name, None)
             removed.append(path)
+    gone = {p.name for p in removed}
+    for key, workspace in list(_workspaces().items()):
+        if workspace.data.get(_OWNER) in gone:
+            _workspaces().pop(key, None)
     return removed
 
 
 def config() -> ExperimentConfig:
-    return st.session_state.setdefault(_CONFIG, ExperimentConfig())
+    return _store().setdefault(_CONFIG, ExperimentConfig())
 
 
 def set_config(cfg: ExperimentConfig) -> None:
-    st.session_state[_CONFIG] = cfg
-    st.session_state.pop(_CONFIG_ERROR, None)
+    _store()[_CONFIG] = cfg
+    _store().pop(_CONFIG_ERROR, None)
 
 
 def update_config(**sections: Any) -> str | None:
@@ -265,24 +310,24 @@ def update_config(**sections: Any) -> str | None:
     try:
         set_config(config().replace(**sections))
     except ValueError as e:
-        st.session_state[_CONFIG_ERROR] = str(e)
+        _store()[_CONFIG_ERROR] = str(e)
         return str(e)
     return None
 
 
 def config_error() -> str | None:
     """The last invalid setting a widget tried (shown by the page; the config kept its old value)."""
-    return st.session_state.get(_CONFIG_ERROR)
+    return _store().get(_CONFIG_ERROR)
 
 
 def runs() -> list[RunEntry]:
     """This session's runs, oldest first."""
-    return st.session_state.setdefault(_RUNS, [])
+    return _store().setdefault(_RUNS, [])
 
 
 def current_entry() -> RunEntry | None:
     """The session's current run, else the default run, else None."""
-    return st.session_state.get(_CURRENT) or default_entry()
+    return _store().get(_CURRENT) or default_entry()
 
 
 def current_run() -> Any:
@@ -292,18 +337,18 @@ def current_run() -> Any:
         return None
     if entry.source == "default":
         return _default_run(str(entry.path))
-    cached = st.session_state.get(_CURRENT_RUN)
+    cached = _store().get(_CURRENT_RUN)
     if cached is None or cached[0] != entry.path:
         from lstm_core.runs import load_run
 
         cached = (entry.path, load_run(entry.path))
-        st.session_state[_CURRENT_RUN] = cached
+        _store()[_CURRENT_RUN] = cached
     return cached[1]
 
 
 def make_current(entry: RunEntry, run: Any = None) -> None:
-    st.session_state[_CURRENT] = entry
-    st.session_state[_CURRENT_RUN] = (entry.path, run) if run is not None else None
+    _store()[_CURRENT] = entry
+    _store()[_CURRENT_RUN] = (entry.path, run) if run is not None else None
 
 
 def _unique_name(name: str) -> str:
@@ -345,7 +390,7 @@ def import_upload(data: bytes, file_id: str) -> tuple[bool, str, bool]:
     the first time."""
     from lstm_core.runs import import_bundle
 
-    done = st.session_state.setdefault(_UPLOADS, {})
+    done = _store().setdefault(_UPLOADS, {})
     new = file_id not in done
     if new:
         dest = _new_run_dir("uploaded")
@@ -362,7 +407,7 @@ def import_upload(data: bytes, file_id: str) -> tuple[bool, str, bool]:
 def job(kind: str | None = None) -> Job | None:
     """This session's latest background job (queued, running or done) — of ``kind`` only, if given.
     A session has one slot for all of them: a training, a comparison, a sweep or a race."""
-    current = st.session_state.get(_JOB)
+    current = _store().get(_JOB)
     return current if current is not None and (kind is None or current.kind == kind) else None
 
 
@@ -379,7 +424,7 @@ def submit_task(kind: str, name: str, cfg: ExperimentConfig, runner: Any = None,
     est = check_training(cfg, training_reviews(cfg), limits())
     check_limit(f"this {kind}'s estimated time", est.seconds * trainings, limits().job_seconds, "seconds")
     new = job_manager().submit(cfg, owner_id(), name, runner=runner, kind=kind)
-    st.session_state[_JOB] = new
+    _store()[_JOB] = new
     return new
 
 
@@ -387,10 +432,11 @@ def collect_finished_job() -> RunEntry | None:
     """Once the session's training is done, move its run into the history (once); the new entry
     or None. (Other kinds of job keep their results on their own page.)"""
     current = job(TRAINING)
-    collected = st.session_state.setdefault(_COLLECTED, set())
-    if current is None or not current.wait(0) or current.id in collected:
-        return None
-    collected.add(current.id)
+    with _COLLECTING:  # two tabs of one browser rerun at once: one of them collects
+        collected = _store().setdefault(_COLLECTED, set())
+        if current is None or not current.wait(0) or current.id in collected:
+            return None
+        collected.add(current.id)
     return add_run(current.run, "trained") if current.run is not None else None
 
 
