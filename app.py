@@ -8,6 +8,8 @@ from pathlib import Path
 import streamlit as st
 
 from ui.boot import keep_keras_state
+from ui.lesson import apply_link, show_notices
+from ui.presenter import initial_sidebar
 from ui.sidebar import render_sidebar
 from ui.state import bind_browser, job_manager, settings
 
@@ -17,7 +19,8 @@ keep_keras_state()  # Streamlit would reset Keras after every run, under the bac
 
 # The tab icon is our own file (scripts/make_favicon.py): a ":material/…" page icon makes the browser
 # fetch it from Google's servers. (The st.Page icons below are drawn with the font Streamlit serves.)
-st.set_page_config(page_title="LSTM Lab", page_icon=str(FAVICON), layout="wide")
+st.set_page_config(page_title="LSTM Lab", page_icon=str(FAVICON), layout="wide",
+                   initial_sidebar_state=initial_sidebar())
 
 if not bind_browser():  # another browser presented this session's id: it sees nothing of it
     st.error("This page belongs to a session opened in another browser. Reload the page to start your own.")
@@ -37,8 +40,12 @@ PAGES = [
     st.Page("pages/gates.py", title="Gates", icon=":material/tune:"),
     st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
 ]
+if settings().teacher_password:  # the teacher's view exists only when the settings file opens it
+    PAGES.append(st.Page("pages/teacher.py", title="Teacher", icon=":material/school:"))
 
+apply_link()  # a lesson link's settings, hidden and locked controls, read once per session
 page = st.navigation(PAGES)
+show_notices()  # what a link asked for that could not be applied
 render_sidebar(page.url_path)  # the page that shows the session's job draws it, the sidebar elsewhere
 page.run()
 

@@ -209,3 +209,21 @@ def run_overlay(runs: Sequence[tuple[str, Mapping[str, Sequence[float]]]], *,
     fig.update_xaxes(title_text="epoch", range=[0, longest + 0.3])
     fig.update_yaxes(tickformat=".0%", row=1, col=2)
     return fig
+
+
+def queue_chart(jobs: Sequence[tuple[str, str, str, float, float | None]], *,
+                title: str | None = "The class's jobs", height: int | None = None) -> go.Figure:
+    """One bar per job, running first then queued in order: (name, who, status, fraction done,
+    seconds left or until it starts, None if unknown). A bar's length is the share done."""
+    names = [f"{safe(who)}: {safe(name)}" for name, who, *_ in jobs]
+    done = [float(frac) for *_, frac, _ in jobs]
+    colors = [TRAIN_COLOR if status == "running" else BASELINE_COLOR for _, _, status, *_ in jobs]
+    text = [("running" if status == "running" else "waiting") + (f", {left:.0f} s" if left is not None else "")
+            for _, _, status, _, left in jobs]
+    fig = go.Figure(go.Bar(x=done, y=names, orientation="h", marker_color=colors, text=text,
+                           textposition="outside", name="share done", hovertemplate="%{y}: %{x:.0%}<extra></extra>"))
+    _layout(fig, title, height or 120 + 28 * len(jobs))
+    fig.update_xaxes(range=[0, 1.25], tickformat=".0%", title="share done")
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(hovermode="closest", showlegend=False)
+    return fig
