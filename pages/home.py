@@ -19,8 +19,12 @@ with left:
     st.markdown(prose("home"))
     st.markdown("#### Where to start")
     st.markdown(prose("start"))
-    st.page_link("pages/data.py", label="Look at the data", icon=":material/article:")
-    st.page_link("pages/train.py", label="Train a model", icon=":material/model_training:")
+    for path, label, icon in (("pages/why_lstm.py", "Why an LSTM, measured", ":material/psychology:"),
+                              ("pages/data.py", "Look at the data", ":material/article:"),
+                              ("pages/train.py", "Train a model", ":material/model_training:"),
+                              ("pages/gates.py", "Read the gates", ":material/tune:"),
+                              ("pages/compare.py", "Random against word2vec", ":material/compare_arrows:")):
+        st.page_link(path, label=label, icon=icon)
 with right:
     st.image(str(ASSETS / "lstm_cell.svg"), caption="One LSTM cell reading word x at step t",
              width="stretch")

@@ -32,13 +32,13 @@ def test_home_renders_without_tensorflow():
     script = f"""
 import sys
 import ui.state
-ui.state.JobManager = lambda **kwargs: None
+ui.state.JobManager.from_settings = lambda *args, **kwargs: None
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 at = AppTest.from_file({APP!r}, default_timeout=30).run()
 assert not at.exception, at.exception
 assert at.title[0].value == "LSTM Lab" and len(at.get("image")) == 1
-assert [l.proto.page for l in at.get("page_link")] == ["data", "train"]
+assert [l.proto.page for l in at.get("page_link")] == ["why_lstm", "data", "train", "gates", "compare"]
 heavy = sorted(m for m in ("tensorflow", "keras", "sklearn") if m in sys.modules)
 assert not heavy, heavy
 print("ok")

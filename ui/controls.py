@@ -14,7 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from ui import state
+from ui import lesson, state
 from ui.format import plain
 
 
@@ -35,8 +35,13 @@ def _apply(field: str, from_widget: Callable[[Any], Any]) -> None:
 def bound(widget: Callable[..., Any], label: str, field: str, *,
           to_widget: Callable[[Any], Any] = lambda v: v, from_widget: Callable[[Any], Any] = lambda v: v,
           **kwargs: Any) -> Any:
-    """``widget(label, **kwargs)`` showing and editing config field ``field`` ("model.units")."""
+    """``widget(label, **kwargs)`` showing and editing config field ``field`` ("model.units"); not drawn
+    when a lesson link hides the field, drawn disabled when it locks it (``ui.lesson``)."""
+    if lesson.hidden(field):
+        return value(field)
     st.session_state[_key(field)] = to_widget(value(field))
+    if lesson.locked(field):
+        kwargs = {**kwargs, "disabled": True, "help": "Locked by the lesson link."}
     return widget(label, key=_key(field), on_change=_apply, args=(field, from_widget), **kwargs)
 
 

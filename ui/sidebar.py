@@ -6,7 +6,9 @@ import streamlit as st
 
 from ui import state
 from ui.format import percent, plain
+from ui.lesson import link_box
 from ui.live import sidebar_progress
+from ui.presenter import presenter_switch
 
 
 def render_sidebar(url_path: str) -> None:
@@ -18,6 +20,8 @@ def render_sidebar(url_path: str) -> None:
     with st.sidebar:
         _current_model()
         sidebar_progress(url_path)
+        link_box(url_path)
+        presenter_switch()
 
 
 def _current_model() -> None:
