@@ -1,0 +1,280 @@
+"""A class on one server: N students in headless Chromium at once, the classroom path, measured.
+
+Starts a fresh ``streamlit run app.py`` in server mode (``--server.address 127.0.0.1`` with a
+settings file saying ``mode = "server"``: what a class gets), opens N browser contexts (one per
+student: their own cookies, so their own workspace) and has each, all at the same time:
+
+1. open the Train page (navigation: the URL → the page's title shown);
+2. press Train: with the defaults, except every tenth student, who first sets Max epochs to 2, 3, …
+   (different settings: trained separately); click → the live line or the result shown;
+3. go to the Gates page through the sidebar (navigation) and type a sentence there (Gates update:
+   the last key → the page's token line redrawn for the new text);
+4. every fifth student reloads the page once mid-training (reload → the page back, the live training
+   or its result in view);
+5. go back to Train and wait for the result (the time from the Train click to the run's test
+   metrics).
+
+Reported: errors (an exception box, a Streamlit error), refusals (the queue refused a job), runs
+seen in another student's browser (cross-session leaks: each student must see exactly their own
+one run), p50/p95 of every interaction, time until every student has a result after the last Train
+click, and the peak RSS of the server with its training processes (sampled every 0.5 s).
+
+    python bench/bench_classroom.py              # 30 students
+    python bench/bench_classroom.py --students 10 --no-write
+
+Writes the "Classroom" section of bench/results.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO / "bench"), str(REPO / "tests" / "e2e")]
+
+from _results import update_section  # noqa: E402
+from app_driver import CHROMIUM, CHROMIUM_ARGS, AppServer  # noqa: E402
+
+LIVE_OR_RESULT = re.compile(r"^(Epoch \d+/\d+ · batch|run 1: LSTM)")
+RESULT = re.compile(r"^run 1: LSTM")
+TOKENS = re.compile(r"\(\d+ tokens, ")
+REFUSED = re.compile(r"already waiting|try again|is still (queued|running)")
+SENTENCES = ("the acting was not good at all", "a warm funny film that I loved", "boring and far too long",
+             "I expected it to be great, it was not", "not bad at all, I enjoyed it")
+
+
+@dataclass
+class Student:
+    index: int
+    times: dict[str, list[float]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    refused: bool = False
+    clicked_at: float | None = None
+    result_at: float | None = None
+    runs_seen: int = 0
+
+    def took(self, what: str, seconds: float) -> None:
+        self.times.setdefault(what, []).append(seconds)
+
+
+class RssSampler(threading.Thread):
+    """Peak resident memory of a process and its children (the server and its training workers)."""
+
+    def __init__(self, pid: int, every: float = 0.5):
+        super().__init__(daemon=True)
+        self.pid, self.every, self.peak, self.last = pid, every, 0, 0
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop.wait(self.every):
+            self.last = tree_rss(self.pid)
+            self.peak = max(self.peak, self.last)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def tree_rss(pid: int) -> int:
+    """Bytes resident in ``pid`` and every process below it (from /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+        rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        total += rss.get(p, 0)
+        todo += children.get(p, [])
+    return total
+
+
+async def idle(page, timeout: float = 120_000) -> None:
+    await page.wait_for_timeout(300)
+    await page.get_by_test_id("stStatusWidget").wait_for(state="hidden", timeout=timeout)
+
+
+async def timed(student: Student, what: str, action) -> None:
+    t0 = time.perf_counter()
+    await action()
+    student.took(what, time.perf_counter() - t0)
+
+
+async def check_errors(page, student: Student) -> None:
+    for test_id in ("stException", "stAlertContentError"):
+        boxes = page.get_by_test_id(test_id)
+        for i in range(await boxes.count()):
+            text = (await boxes.nth(i).inner_text())[:200]
+            if REFUSED.search(text):
+                student.refused = True
+            else:
+                student.errors.append(text)
+
+
+async def set_epochs(page, epochs: int) -> None:
+    box = page.get_by_test_id("stSlider").filter(has=page.get_by_text("Max epochs", exact=True))
+    for key in ["Home"] + ["ArrowRight"] * (epochs - 1):
+        await box.get_by_role("slider").press(key)
+        await idle(page)
+    await box.get_by_test_id("stSliderThumbValue").filter(has_text=re.compile(rf"^{epochs}$")).wait_for()
+
+
+async def go(page, title: str) -> None:
+    await page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
+    await page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=120_000)
+    await idle(page)
+
+
+async def gates_update(page, sentence: str) -> None:
+    box = page.get_by_label("Review")
+    await box.wait_for(timeout=120_000)
+    line = page.get_by_text(TOKENS).first
+    before = await line.inner_text() if await line.count() else ""
+    await box.fill(sentence)
+    await box.press("Control+Enter")
+    await page.wait_for_function(
+        "([before]) => [...document.querySelectorAll('[data-testid=stCaptionContainer]')]"
+        ".some(e => / tokens, /.test(e.innerText) && e.innerText !== before)", arg=[before], timeout=120_000)
+    await idle(page)
+
+
+async def classroom_path(browser, url: str, student: Student, start: asyncio.Event) -> None:
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    try:
+        await start.wait()
+        await timed(student, "open a page", lambda: open_train(page, url))
+        if student.index % 10 == 9:
+            await set_epochs(page, 2 + student.index // 10)
+        student.clicked_at = time.perf_counter()
+        await page.get_by_role("button", name="Train", exact=True).click()
+        await timed(student, "Train click → live line", lambda: page.get_by_text(LIVE_OR_RESULT).first.wait_for(
+            timeout=300_000))
+        await check_errors(page, student)
+        if student.refused:
+            return
+        await timed(student, "page navigation", lambda: go(page, "Gates"))
+        await timed(student, "Gates update", lambda: gates_update(page, SENTENCES[student.index % len(SENTENCES)]))
+        if student.index % 5 == 0:
+            await timed(student, "reload", lambda: reload_train(page, url))
+        else:
+            await timed(student, "page navigation", lambda: go(page, "Train"))
+        await page.get_by_role("heading", name=RESULT).wait_for(timeout=900_000)
+        student.result_at = time.perf_counter()
+        await idle(page)
+        await check_errors(page, student)
+        student.runs_seen = await page.get_by_test_id("stSidebar").locator("text=/^run \\d+:/").count() + \
+            await page.get_by_test_id("stMain").get_by_text(re.compile(r"^run [2-9]\d*:")).count()
+    except Exception as e:  # a bench reports a student's failure and goes on with the others
+        student.errors.append(f"{type(e).__name__}: {str(e).splitlines()[0][:160]}")
+    finally:
+        await context.close()
+
+
+async def open_train(page, url: str) -> None:
+    await page.goto(f"{url}/train")
+    await page.get_by_role("heading", name="Train", exact=True).wait_for(timeout=120_000)
+    await idle(page)
+
+
+async def reload_train(page, url: str) -> None:
+    await page.goto(f"{url}/train")
+    await page.get_by_role("heading", name="Train", exact=True).wait_for(timeout=120_000)
+    await page.get_by_text(LIVE_OR_RESULT).first.wait_for(timeout=300_000)
+
+
+async def run_class(url: str, n: int) -> tuple[list[Student], float]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        students = [Student(i) for i in range(n)]
+        start = asyncio.Event()
+        tasks = [asyncio.create_task(classroom_path(browser, url, s, start)) for s in students]
+        await asyncio.sleep(2)  # every context open before anyone starts
+        t0 = time.perf_counter()
+        start.set()
+        await asyncio.gather(*tasks)
+        await browser.close()
+    return students, t0
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else float("nan")
+
+
+def report(students: list[Student], peak_rss: int, rss_idle: int, load: tuple[float, float]) -> str:
+    kinds = sorted({k for s in students for k in s.times}, key=lambda k: min(
+        (i for s in students for i, key in enumerate(s.times) if key == k), default=0))
+    rows = ["| interaction | count | p50 | p95 | max |", "|---|---:|---:|---:|---:|"]
+    for k in kinds:
+        v = [t for s in students for t in s.times.get(k, [])]
+        rows.append(f"| {k} | {len(v)} | {statistics.median(v):.2f} s | {pct(v, 0.95):.2f} s | {max(v):.2f} s |")
+    clicks = [s.clicked_at for s in students if s.clicked_at]
+    results = [s.result_at for s in students if s.result_at]
+    last_click = max(clicks) if clicks else float("nan")
+    done_after = (max(results) - last_click) if results and len(results) == len(students) else float("nan")
+    errors = [f"student {s.index}: {e}" for s in students for e in s.errors]
+    leaks = sum(1 for s in students if s.result_at and s.runs_seen != 1)
+    lines = [
+        f"{len(students)} students in headless Chromium against one fresh `streamlit run app.py` (server mode), "
+        f"2 CPU cores; every tenth student changed Max epochs, every fifth reloaded once mid-training.",
+        "",
+        *rows,
+        "",
+        f"- errors: **{len(errors)}**; refusals: **{sum(s.refused for s in students)}**; students seeing another's "
+        f"run: **{leaks}**; students with a result: **{len(results)} of {len(students)}**.",
+        f"- every student with a result **{done_after:.0f} s** after the last Train click.",
+        f"- memory of the server and its training processes: {rss_idle / 2**20:,.0f} MB before, peak "
+        f"**{peak_rss / 2**20:,.0f} MB**.",
+        f"- load average (1 min) before / after: {load[0]:.1f} / {load[1]:.1f}.",
+    ]
+    if errors:
+        lines += ["", "Errors:", *[f"- {e}" for e in errors[:20]]]
+    return "\n".join(lines) + "\n\nMade by `python bench/bench_classroom.py`.\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--students", type=int, default=30)
+    parser.add_argument("--no-write", action="store_true", help="print only; leave bench/results.md alone")
+    args = parser.parse_args()
+    settings = Path(tempfile.mkdtemp(prefix="lstm-lab-bench-")) / "lab_settings.toml"
+    settings.write_text('mode = "server"\n')
+    log = REPO / "bench" / "out" / "bench_classroom_server.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    load_before = os.getloadavg()[0]
+    with AppServer(log=log, env={"LSTM_LAB_SETTINGS": str(settings)}, timeout=120) as app:
+        time.sleep(5)
+        rss_idle = tree_rss(app.proc.pid)
+        sampler = RssSampler(app.proc.pid)
+        sampler.start()
+        students, _ = asyncio.run(run_class(app.url, args.students))
+        sampler.stop()
+    text = report(students, sampler.peak, rss_idle, (load_before, os.getloadavg()[0]))
+    print(text)
+    if not args.no_write:
+        update_section("Classroom", text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
