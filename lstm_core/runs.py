@@ -131,10 +131,14 @@ class BaselineMetrics:
 
 @dataclass(frozen=True)
 class RunMetrics:
-    """How good a run is (metrics.json): on its test reviews, and the baseline's on the same ones."""
+    """How good a run is (metrics.json): on its test reviews, and the baseline's on the same ones.
+    ``baseline_probes`` (probe text → the baseline's P(positive)) records the bag of words on the
+    teaching probes when the run was made, for where its training reviews are not at hand (the
+    shipped default run, trained on the full IMDB tarball)."""
 
     test: Metrics | None = None
     baseline: BaselineMetrics | None = None
+    baseline_probes: dict[str, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {}
@@ -142,15 +146,23 @@ class RunMetrics:
             d["test"] = self.test.to_dict()
         if self.baseline is not None:
             d["baseline"] = self.baseline.to_dict()
+        if self.baseline_probes is not None:
+            d["baseline_probes"] = dict(self.baseline_probes)
         return d
 
     @classmethod
     def from_dict(cls, d: Any) -> "RunMetrics":
         if not isinstance(d, dict):
             raise RunError(f"metrics.json must hold a JSON object, got {type(d).__name__}")
+        probes = d.get("baseline_probes")
+        if probes is not None and not (isinstance(probes, dict) and len(probes) <= 10_000 and all(
+                isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1
+                for k, v in probes.items())):
+            raise RunError("metrics.json: baseline_probes must map probe texts to probabilities in [0, 1]")
         try:
             return cls(Metrics.from_dict(d["test"]) if d.get("test") else None,
-                       BaselineMetrics.from_dict(d["baseline"]) if d.get("baseline") else None)
+                       BaselineMetrics.from_dict(d["baseline"]) if d.get("baseline") else None,
+                       {k: float(v) for k, v in probes.items()} if probes is not None else None)
         except (KeyError, TypeError, ValueError, IndexError) as e:
             raise RunError(f"metrics.json does not hold valid metrics ({type(e).__name__}: {e})"[:200]) from None
 

@@ -178,6 +178,7 @@ def save_snapshots(snapshots: WeightSnapshots, path: str | Path) -> Path:
     arrays.update({f"w{k}": w for k, w in enumerate(snapshots.weights) if w is not None})
     with atomic_path(path, suffix=".npz") as tmp:
         np.savez(tmp, **arrays)
+        tmp.chmod(0o644)  # an ordinary file of the run's folder, as its others (mkstemp made it private)
     return Path(path)
 
 

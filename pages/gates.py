@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -17,7 +18,7 @@ from lstm_core.gate_analysis import SIGMOID_GATES, UNIT_ORDERS, compare_saturati
 from lstm_core.limits import LIMITS
 from lstm_core.model import untrained_copy
 from lstm_core.pipeline import prepare
-from lstm_core.probes import CATEGORIES, Probe, ProbeReport, load_probes, score_baseline, score_run
+from lstm_core.probes import BASELINE_NAME, CATEGORIES, Probe, ProbeReport, load_probes, score_baseline, score_run
 from lstm_core.what_if import KINDS, WordEdit, compare_edit
 from ui import state
 from ui.boot import ensure_app_navigation
@@ -103,6 +104,14 @@ def baseline_for(run: Any) -> ProbeReport:
         cfg = cfg.replace(data={"source": str(state.path_policy().resolve(cfg.data.source))})
     key = json.dumps([asdict(cfg.data), asdict(cfg.preprocess), cfg.train.seed], sort_keys=True, default=str)
     return baseline_report(key, cfg)
+
+
+def recorded_baseline(run: Any, probes: tuple[Probe, ...]) -> ProbeReport | None:
+    """The bag of words' answers recorded with the run when they cover every probe, else None."""
+    answers = run.metrics.baseline_probes or {}
+    if not all(p.text in answers for p in probes):
+        return None
+    return ProbeReport(BASELINE_NAME, probes, np.array([answers[p.text] for p in probes]))
 
 
 def use_example(name: str) -> None:
@@ -358,11 +367,15 @@ st.markdown("#### Where a bag of words fails")
 probes = probe_set()
 mine = probe_report(key, run)
 reports = {"this model": mine}
-try:
-    reports["bag of words"] = baseline_for(run)
-except LstmLabError as e:  # the run's training data is not here, or not allowed on this server
-    st.info("The bag of words is fitted on this model's own training reviews, which this server cannot open: "
-            f"{plain(str(e))}", icon=":material/info:")
+recorded = recorded_baseline(run, probes)
+if recorded is not None:  # answers kept with the run (the shipped model's 25,000 reviews are not refitted here)
+    reports["bag of words"] = recorded
+else:
+    try:
+        reports["bag of words"] = baseline_for(run)
+    except LstmLabError as e:  # the run's training data is not here, or not allowed on this server
+        st.info("The bag of words is fitted on this model's own training reviews, which this server cannot open: "
+                f"{plain(str(e))}", icon=":material/info:")
 st.plotly_chart(fg.probe_bars(CATEGORIES, {name: [(s.correct, s.total) for s in r.categories()]
                                            for name, r in reports.items()},
                               title="Short teaching reviews right, per kind"), key="gates_probes")

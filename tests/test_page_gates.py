@@ -316,3 +316,26 @@ def test_a_run_without_snapshots_says_it_has_no_time_lapse(tiny_imdb_dir, out_ro
     said = alerts(at).replace("\\", "")  # markdown escapes undone
     assert "snapshots.npz in" in said and "no time-lapse" in said and str(tmp_path) not in said
     assert "gates_heatmaps" in [c.key for c in charts(at)]
+
+
+def test_the_bag_of_words_answers_recorded_with_a_run_are_shown_without_its_data(tiny_imdb_dir, out_root, tmp_path,
+                                                                                 monkeypatch, server_settings):
+    """The shipped model's 25,000 training reviews are not on a fresh clone: its run carries the bag of
+    words' answers to the probes, shown even where its data may not be opened."""
+    import shutil
+
+    from lstm_core.probes import load_probes
+
+    server_settings()  # the run's data folder may not be opened
+    run = shutil.copytree(trained_run(tiny_imdb_dir, out_root), tmp_path / "with-answers")
+    metrics = json.loads((run / "metrics.json").read_text())
+    metrics["baseline_probes"] = {p.text: 0.75 for p in load_probes()}
+    (run / "metrics.json").write_text(json.dumps(metrics))
+    monkeypatch.setattr(ui.state, "DEFAULT_RUN", run)
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    assert "which this server cannot open" not in alerts(at)
+    (chart,) = [c for c in charts(at) if "share of the probes right" in c.proto.spec]
+    assert "bag of words" in chart.proto.spec
+    assert set(at.dataframe[0].value["BoW P"]) == {0.75}
