@@ -178,6 +178,22 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 @pytest.fixture
+def job_managers():
+    """``make(**kwargs)``: a ``JobManager``, closed (its workers ended) after the test."""
+    from lstm_core.jobs import JobManager
+
+    made = []
+
+    def make(**kwargs):
+        made.append(JobManager(**kwargs))
+        return made[-1]
+
+    yield make
+    for m in made:
+        m.close()
+
+
+@pytest.fixture
 def data_dir(tiny_imdb_dir) -> Path:
     return tiny_imdb_dir
 

@@ -5,6 +5,7 @@ for the pages."""
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import numpy as np
@@ -121,3 +122,13 @@ def write_vectors(path: Path, dim: int = VECTOR_DIM, words=POSITIVE + NEGATIVE +
 def compare_config(data_dir: Path, vectors: Path, **train) -> ExperimentConfig:
     """The tiny model, starting from ``vectors`` when a variant uses word2vec."""
     return tiny_config(data_dir, **train).replace(model={"embedding_path": str(vectors)})
+
+
+def wait_for(predicate, timeout: float = 60.0) -> bool:
+    """Poll ``predicate`` until it holds (True) or ``timeout`` seconds pass (False)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return False

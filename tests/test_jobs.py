@@ -19,7 +19,7 @@ from lstm_core.config import ExperimentConfig
 from lstm_core.jobs import FAILED, FINISHED, QUEUED, RUNNING, STOPPED, JobManager, JobRefused
 from lstm_core.pipeline import PipelineRunner
 from lstm_core.training import BatchUpdate, EpochUpdate, TrainInfo
-from helpers import tiny_config  # the same tiny model the pipeline tests train
+from helpers import tiny_config, wait_for  # the same tiny model the pipeline tests train
 
 CFG = ExperimentConfig()
 
@@ -54,25 +54,9 @@ class FakeRunner:
 
 
 @pytest.fixture
-def managers():
-    made = []
-
-    def make(**kwargs):
-        made.append(JobManager(**{"in_process": True, **kwargs}))
-        return made[-1]
-
-    yield make
-    for m in made:
-        m.close()
-
-
-def wait_for(predicate, timeout=10.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.005)
-    return False
+def managers(job_managers):
+    """Managers whose one worker is a thread: the fake runners hold events."""
+    return lambda **kwargs: job_managers(**{"in_process": True, **kwargs})
 
 
 def test_progress_is_reported_and_the_run_is_kept(managers):
@@ -102,7 +86,7 @@ def test_snapshot_is_a_copy(managers):
 
 
 def test_stop_is_honoured_within_one_batch_and_keeps_the_model(managers):
-    job = managers(runner=FakeRunner(epochs=50, batches=10, delay=0.01)).submit(CFG, "alice")
+    job = managers(runner=FakeRunner(epochs=50, batches=10, delay=0.05)).submit(CFG, "alice")  # the stop crosses a pipe
     assert wait_for(lambda: job.snapshot().steps_done >= 3)
     job.stop()
     at_stop = job.snapshot().steps_done

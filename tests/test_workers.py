@@ -19,12 +19,12 @@ from pathlib import Path
 import pytest
 
 from lstm_core import jobs
-from lstm_core.jobs import FAILED, FINISHED, QUEUED, RUNNING, STOPPED, JobManager
+from lstm_core.jobs import FAILED, FINISHED, QUEUED, RUNNING, STOPPED
 from lstm_core.config import ExperimentConfig
 from lstm_core.run_store import RunStore, run_key
 from lstm_core.training import BatchUpdate, EpochUpdate, TrainInfo
 from lstm_core.workers import machine_pool
-from helpers import tiny_config
+from helpers import tiny_config, wait_for
 
 CFG = ExperimentConfig()
 
@@ -62,25 +62,8 @@ class Fake:
 
 
 @pytest.fixture
-def managers():
-    made = []
-
-    def make(**kwargs):
-        made.append(JobManager(**kwargs))
-        return made[-1]
-
-    yield make
-    for m in made:
-        m.close()
-
-
-def wait_for(predicate, timeout=60.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
+def managers(job_managers):
+    return job_managers
 
 
 def test_the_pool_is_sized_so_that_the_server_keeps_a_core():
@@ -131,7 +114,7 @@ def test_a_killed_worker_fails_its_job_while_another_worker_goes_on(managers):
 
 
 def test_a_job_over_its_wall_time_is_stopped_and_a_deaf_one_killed(managers, monkeypatch):
-    monkeypatch.setattr(jobs, "KILL_AFTER", 1.0)
+    monkeypatch.setattr(jobs, "KILL_AFTER", 4.0)
     manager = managers(wall_seconds=1.0)
     polite = manager.submit(CFG, "alice", "polite", runner=Fake(epochs=1, batches=10_000))
     assert polite.wait(30)
