@@ -245,6 +245,16 @@ def cmd_baseline(args) -> int:
     return 0
 
 
+def cmd_precompute(args) -> int:
+    from .run_store import RunStore, precompute, read_lesson
+
+    configs = read_lesson(args.file)
+    done = precompute(configs, RunStore(args.store), listener=ProgressBar(),
+                      say=lambda text: print(text, file=sys.stderr, flush=True))
+    print(json.dumps({"runs": [{"run": str(path), "trained": trained} for path, trained in done]}, indent=2))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m lstm_core",
@@ -320,6 +330,14 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--data", default=None, help="data source (default: bundled)")
     _add_train_flags(b)
     b.set_defaults(func=cmd_baseline)
+
+    pc = sub.add_parser("precompute", help="train a lesson's configs into the run store, for the class to replay",
+                        description="Train every config of a JSON list (each like a run's config.json; "
+                                    "omitted fields take the defaults) not stored yet, into the store the "
+                                    "app serves identical trainings from (lstm_core.run_store).")
+    pc.add_argument("file", help="the lesson file: a JSON list of configs")
+    pc.add_argument("--store", default=None, help="the run store (default: $LSTM_LAB_RUNS or ~/.cache/lstm_lab/runs)")
+    pc.set_defaults(func=cmd_precompute)
 
     add_theory_commands(sub)  # memory, gradients (lstm_core.theory_cli)
     return p

@@ -159,3 +159,52 @@ def _mtime(path: Path) -> float:
         return path.stat().st_mtime
     except OSError:
         return 0.0
+
+
+LESSON_BYTES = 1 * 2**20  # a lesson file: hundreds of configs fit in a few kB each
+
+
+def read_lesson(path: str | Path) -> list[ExperimentConfig]:
+    """A teacher's lesson file: a JSON list of configs, each written like a run's ``config.json``
+    (sections and fields left out take the defaults; ``[{}]`` is the default training)."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"the lesson file {path} does not exist")
+    if path.stat().st_size > LESSON_BYTES:
+        raise DataError(f"the lesson file {path} is over {LESSON_BYTES // 2**20} MB; it holds configs only")
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise DataError(f"the lesson file {path} is not JSON: {e}") from None
+    if not isinstance(doc, list) or not doc:
+        raise DataError(f"the lesson file {path} must hold a non-empty JSON list of configs")
+    configs = []
+    for i, item in enumerate(doc, 1):
+        try:
+            configs.append(ExperimentConfig.from_dict(item))
+        except ValueError as e:
+            raise DataError(f"config {i} of the lesson file: {e}") from None
+    return configs
+
+
+def precompute(configs: list[ExperimentConfig], store: RunStore, *, listener=None,
+               say=lambda text: None) -> list[tuple[Path, bool]]:
+    """Train and store every config not stored yet, one after the other in this process, so that a
+    class replays them: [(run folder, trained now?)] in order."""
+    from .pipeline import train_run  # TensorFlow: only when something is trained
+
+    done = []
+    for i, cfg in enumerate(configs, 1):
+        key = run_key(cfg)
+        if key is None:
+            raise DataError(f"config {i}: its data {cfg.data.source!r} cannot be found")
+        stored = store.get(key)
+        if stored is not None:
+            say(f"{i}/{len(configs)}: stored already")
+            done.append((stored, False))
+            continue
+        say(f"{i}/{len(configs)}: training")
+        run = train_run(cfg, listener, name=f"lesson run {i}")
+        done.append((store.put(run, key), True))
+        say(f"{i}/{len(configs)}: trained in {run.info.seconds:.0f} s")
+    return done

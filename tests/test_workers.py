@@ -214,3 +214,22 @@ def test_stopping_a_shared_training_leaves_it_running_for_the_others(managers, t
     alice.stop()
     assert alice.wait(120) and alice.status == STOPPED and alice.run.info.stopped_by_user
     assert store.keys() == []  # a stopped training depends on when: never stored
+
+
+def test_a_teacher_precomputes_a_lesson_into_the_store(tiny_imdb_dir, tmp_path, monkeypatch, capsys):
+    from lstm_core.cli import main
+
+    monkeypatch.setenv("LSTM_LAB_CACHE", str(tmp_path / "cache"))
+    cfg = tiny_config(tiny_imdb_dir, max_epochs=1)
+    lesson = tmp_path / "lesson.json"
+    lesson.write_text(json.dumps([cfg.to_dict()]))
+    store = tmp_path / "runs"
+    assert main(["precompute", str(lesson), "--store", str(store)]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert [r["trained"] for r in first["runs"]] == [True]
+    assert RunStore(store).get(run_key(cfg)) == Path(first["runs"][0]["run"])  # what the app will replay
+    assert main(["precompute", str(lesson), "--store", str(store)]) == 0
+    assert [r["trained"] for r in json.loads(capsys.readouterr().out)["runs"]] == [False]
+    lesson.write_text(json.dumps([{"model": {"units": 0}}]))
+    assert main(["precompute", str(lesson), "--store", str(store)]) == 2
+    assert "config 1 of the lesson file: model.units must be" in capsys.readouterr().err
