@@ -661,7 +661,7 @@ class JobManager:
                   failure: Failure | None = None) -> None:
         for job in e.live():
             if failure is not None:
-                job.exception = failure.exception or RuntimeError(failure.type_name)
+                job.exception = failure.exception
                 job.traceback = failure.traceback
                 log.warning("job %s (%s) failed:\n%s", job.id, job.name, failure.traceback)
                 job._finish(FAILED, "failed", failure.message)

@@ -96,19 +96,37 @@ class RunRef:
 
 @dataclass(frozen=True)
 class Failure:
-    """Why a job failed, as the server reports it: ``message`` is safe to show a student."""
+    """Why a job failed, as the server reports it: ``message`` is safe to show a student. The
+    exception crosses as its class, args and attributes (an exception whose ``__init__`` takes
+    other arguments than its args, such as ``embeddings.WrongDimension``, does not unpickle)."""
 
     message: str
     type_name: str
     traceback: str
-    exception: BaseException | None  # the exception itself when it could cross (a DataError can)
+    error_class: type | None = None
+    error_args: tuple = ()
+    error_state: dict | None = None
+
+    @property
+    def exception(self) -> BaseException:
+        """The exception as raised in the worker (a RuntimeError naming its type if it could not cross)."""
+        if self.error_class is None:
+            return RuntimeError(self.type_name)
+        e = self.error_class.__new__(self.error_class)
+        e.args = self.error_args
+        e.__dict__.update(self.error_state or {})
+        return e
+
+    def bare(self) -> "Failure":
+        """The same without the exception (its class or attributes cannot be pickled)."""
+        return dataclasses.replace(self, error_class=None, error_args=(), error_state=None)
 
 
 def failure(e: Exception) -> Failure:
     # A user's mistake says what it was; anything else may hold server paths: the log has it.
     message = (str(e) if isinstance(e, ValueError)
                else f"an internal error ({type(e).__name__}); the server's log has the details")
-    return Failure(message, type(e).__name__, traceback.format_exc(), e)
+    return Failure(message, type(e).__name__, traceback.format_exc(), type(e), e.args, dict(vars(e)))
 
 
 def map_objects(obj: Any, kind: type, fn: Callable[[Any], Any]) -> Any:
@@ -304,12 +322,12 @@ def run_job(spec: JobSpec, runner: Any, send: Callable[[tuple], None], stops: se
         try:
             send(("failed", spec.id, f))
         except Exception:  # the exception itself cannot be pickled: its message still can
-            send(("failed", spec.id, dataclasses.replace(f, exception=None)))
+            send(("failed", spec.id, f.bare()))
         return
     try:
         send(("done", spec.id, result, job.should_stop()))
     except (TypeError, AttributeError, pickle.PicklingError) as e:  # a result that cannot cross
-        send(("failed", spec.id, dataclasses.replace(failure(e), exception=None)))
+        send(("failed", spec.id, failure(e).bare()))
 
 
 def worker_main(conn: Any, runner: Any, threads: int, warm_up: ExperimentConfig | None, in_process: bool) -> None:

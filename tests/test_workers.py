@@ -21,6 +21,7 @@ import pytest
 from lstm_core import jobs
 from lstm_core.jobs import FAILED, FINISHED, QUEUED, RUNNING, STOPPED
 from lstm_core.config import ExperimentConfig
+from lstm_core.embeddings import WrongDimension
 from lstm_core.run_store import RunStore, run_key
 from lstm_core.training import BatchUpdate, EpochUpdate, TrainInfo
 from lstm_core.workers import machine_pool
@@ -50,6 +51,8 @@ class Fake:
                         os._exit(3)
                     if self.how == "raise":
                         raise ValueError("batch 2 of epoch 1 had no reviews")
+                    if self.how == "dimension":  # an exception whose __init__ is not its args
+                        raise WrongDimension("the vectors have 3 dimensions, the model 8", 3, 8)
                     time.sleep(3600)  # "hang"
                 time.sleep(self.delay)
                 job.on_batch_end(BatchUpdate(epoch, batch, self.batches, step, 0.5, 0.6, time.perf_counter() - t0))
@@ -96,6 +99,13 @@ def test_a_worker_that_dies_or_raises_mid_epoch_fails_only_its_job(managers, how
     assert after.status == FINISHED and after.run["steps"] == 10  # the next student's job still ran
     assert (after.run["pid"] == before) == (how == "raise")  # a raise keeps its worker; a death, a new one
     assert manager.submit(CFG, "alice", "again", runner=Fake()).wait(60)
+
+
+def test_the_exception_crosses_with_its_attributes_for_the_page_to_offer_a_fix(managers):
+    job = managers().submit(CFG, "alice", "vectors", runner=Fake(fault=1, how="dimension"))
+    assert job.wait(60) and job.status == FAILED
+    assert isinstance(job.exception, WrongDimension) and (job.exception.found, job.exception.expected) == (3, 8)
+    assert job.snapshot().error == "the vectors have 3 dimensions, the model 8"
 
 
 def test_a_killed_worker_fails_its_job_while_another_worker_goes_on(managers):
