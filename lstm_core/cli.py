@@ -18,6 +18,7 @@ from .embeddings import save_npz
 from .encoding import run_cleaner
 from .errors import LstmLabError
 from .evaluation import classification_metrics
+from .limits import estimate_training, training_reviews
 from .pipeline import prepare, train_run
 from .probes import load_probes, score_baseline, score_run
 from .runs import load_run, save_run
@@ -57,6 +58,7 @@ SWITCHES = [  # (flag for off, section, field)
     ("--no-stopwords", "preprocess", "remove_stopwords"),
     ("--no-keep-negations", "preprocess", "keep_negations"),
     ("--no-restore-best", "train", "restore_best"),
+    ("--no-bucketing", "train", "bucketing"),  # every batch padded to max_len: the path before issue 16
 ]
 
 
@@ -125,9 +127,10 @@ class ProgressBar(NullListener):
         done = (u.epoch * u.batches_per_epoch + u.batch + 1) / (self.info.epochs * u.batches_per_epoch)
         width = 30
         bar = "#" * int(width * (u.batch + 1) / u.batches_per_epoch)
+        left = u.elapsed * (1 - done) / done  # at this pace, if every epoch runs
         self.stream.write(f"\repoch {u.epoch + 1}/{self.info.epochs} [{bar:<{width}}] "
                           f"batch {u.batch + 1}/{u.batches_per_epoch} loss {u.loss:.3f} "
-                          f"{u.elapsed:.0f}s ({done:.0%} of max)")
+                          f"{u.elapsed:.0f}s ({done:.0%} of max, at most {left:.0f}s left)")
         self.stream.flush()
 
     def on_epoch_end(self, u) -> None:
@@ -158,6 +161,10 @@ class _StageProgress:
 
 def cmd_train(args) -> int:
     cfg = config_from_args(args)
+    reviews = training_reviews(cfg)
+    est = estimate_training(cfg, reviews)
+    print(f"estimated {est.seconds / cfg.train.max_epochs:.0f}s per epoch on {reviews:,} reviews, at most "
+          f"{est.seconds:.0f}s if all {cfg.train.max_epochs} epochs run (on 2 quiet cores)", file=sys.stderr)
     run = train_run(cfg, ProgressBar(), name=args.name or None, with_baseline=not args.no_baseline,
                     progress=_StageProgress())
     path = save_run(run, args.out)

@@ -168,6 +168,11 @@ class TrainConfig:
     # Taken from the training split, stratified and seeded; never from test.
     validation_split: float = 0.2
     seed: int = 42
+    # Batches of similar-length reviews cut to a few fixed lengths (lstm_core.training): the same
+    # model and reviews per epoch without the ~46% of recurrent steps spent on padding. False is the
+    # path before it (every batch padded to max_len, Keras' shuffle), kept selectable so that
+    # bench/bench_speed.py measures old against new side by side in one process.
+    bucketing: bool = True
 
     def __post_init__(self) -> None:
         _check_float("train.learning_rate", self.learning_rate, 0.0, 1.0, lo_open=True)
@@ -178,6 +183,7 @@ class TrainConfig:
         _check_bool("train.restore_best", self.restore_best)
         _check_float("train.validation_split", self.validation_split, 0.0, 0.5, lo_open=True)
         _check_int("train.seed", self.seed, 0, 2**31 - 1)
+        _check_bool("train.bucketing", self.bucketing)
 
 
 _SECTIONS = {

@@ -180,6 +180,16 @@ def iter_unsup(source: str | os.PathLike) -> Iterator[str]:
     return _unsup_texts(_readable(files), folder)
 
 
+def full_dataset_available() -> bool:
+    """Whether source "full" can be read: ``$LSTM_LAB_IMDB`` names an existing path (the teacher
+    sets it where the server starts; the app then offers the full dataset without a typed path)."""
+    try:
+        _resolve(FULL)
+    except DataError:
+        return False
+    return True
+
+
 def describe_source(source: str) -> str:
     """One line saying what ``source`` is, for the app and the CLI. Never raises on a bad source:
     it says what is wrong with it instead."""

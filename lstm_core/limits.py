@@ -112,9 +112,15 @@ def check_model_size(cfg: ModelConfig, vocab_size: int, limits: Limits = LIMITS)
 
 # Per (review, time step) on 2 CPU cores, fitted to bench/results.md: a fixed ~400 us per
 # recurrent step of a batch (TensorFlow's loop), spread over the batch, plus the step's arithmetic
-# at ~220 GFLOP/s. Default config: 7.6 us estimated (6.0 measured); tutorial: 7.4 us (7.0).
+# at ~220 GFLOP/s. Default config, padded path: 7.6 us estimated (6.0 measured); tutorial: 7.4 us (7.0).
 STEP_OVERHEAD_SECONDS = 400e-6
 SECONDS_PER_FLOP = 4.5e-12
+# Cleaned IMDB review lengths are log-normal: ln(tokens) has mean 4.59 and deviation 0.665 on the
+# bundled training split with the default cleaning (the tutorial's: 4.55, 0.667). It gives the
+# tokens a review keeps at max_len 50 / 100 / 200 / 400 as 48.0 / 81.2 / 109.4 / 121.0 (measured
+# 48.2 / 81.0 / 108.1 / 121.7): what a length-bucketed batch steps through, known before any data
+# is read.
+LOG_LENGTH_MEAN, LOG_LENGTH_SD = 4.59, 0.665
 
 
 @dataclass(frozen=True)
@@ -133,6 +139,29 @@ def step_flops(cfg: ModelConfig) -> float:
     return 3 * 2 * g * cfg.units * (cfg.embedding_dim + cfg.units)
 
 
+def expected_kept_tokens(max_len: int) -> float:
+    """E[min(L, max_len)] for the log-normal review length L above."""
+    mu, sd = LOG_LENGTH_MEAN, LOG_LENGTH_SD
+    z = (math.log(max_len) - mu) / sd
+    below = math.exp(mu + sd * sd / 2) * _normal_cdf(z - sd)  # E[L; L < max_len]
+    return below + max_len * (1 - _normal_cdf(z))
+
+
+def _normal_cdf(z: float) -> float:
+    return 0.5 * (1 + math.erf(z / math.sqrt(2)))
+
+
+def steps_per_review(cfg: ExperimentConfig) -> float:
+    """Recurrent steps one review costs per epoch: max_len when every batch is padded to it; with
+    length buckets (``train.bucketing``) the tokens it keeps plus, on average, half a bucket of padding."""
+    from .training import BUCKETS  # numpy only; TensorFlow stays unloaded
+
+    T = cfg.sequence.max_len
+    if not cfg.train.bucketing:
+        return float(T)
+    return min(float(T), expected_kept_tokens(T) + math.ceil(T / BUCKETS) / 2)
+
+
 def vocabulary_bound(cfg: ExperimentConfig, reviews: int) -> int:
     """How many words the vocabulary of ``reviews`` reviews can hold: Heaps' law fitted with room
     to spare (5,000 cleaned IMDB reviews have 37,700 different words), capped by max_vocab."""
@@ -140,12 +169,19 @@ def vocabulary_bound(cfg: ExperimentConfig, reviews: int) -> int:
 
 
 def estimate_training(cfg: ExperimentConfig, reviews: int) -> Estimate:
-    """An upper-bound estimate of training ``cfg`` on ``reviews`` reviews (validation included)."""
+    """An estimate of training ``cfg`` on ``reviews`` reviews (validation included) on a quiet 2-core
+    machine if every epoch runs (early stopping usually ends sooner)."""
+    from .training import EVAL_BATCH
+
     t, m, T = cfg.train, cfg.model, cfg.sequence.max_len
     vocab = vocabulary_bound(cfg, reviews)
+    steps = steps_per_review(cfg)
     per_step = STEP_OVERHEAD_SECONDS / t.batch_size + SECONDS_PER_FLOP * step_flops(m)
-    val = reviews * t.validation_split  # validated once per epoch, forward only
-    seconds = t.max_epochs * T * per_step * (reviews * (1 - t.validation_split) + val / 3)
+    # validated once per epoch, forward only (a third of a step), in larger batches when bucketed
+    val_batch = max(t.batch_size, EVAL_BATCH) if t.bucketing else t.batch_size
+    val_step = (STEP_OVERHEAD_SECONDS / val_batch + SECONDS_PER_FLOP * step_flops(m)) / 3
+    val = reviews * t.validation_split
+    seconds = t.max_epochs * steps * (reviews * (1 - t.validation_split) * per_step + val * val_step)
     params = model_parameters(m, vocab)
     # weights, gradients and Adam's two moments; the batch's activations kept for backprop
     # (B, T, gates * units) a few times over; the encoded reviews (N, T) int32.

@@ -82,8 +82,15 @@ def compile_model(model, train_cfg: TrainConfig) -> None:
 
 
 def predict_proba(model, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    """P(positive) for padded id sequences x (N, T) → (N,)."""
+    """P(positive) for padded id sequences x (N, T) → (N,). More than one batch of them is read
+    in length-bucketed batches (``lstm_core.training.plan_batches``) when the model masks padding:
+    the same probabilities without stepping through the padding."""
+    from .training import batch_dataset, bucket_lengths, masks_padding, plan_batches, sequence_lengths
+
     if len(x) == 0:
         return np.zeros((0,), dtype=np.float32)
-    probs = model.predict(x, batch_size=batch_size, verbose=0)  # (N, 2)
-    return probs[:, 1]
+    if len(x) <= batch_size or not masks_padding(model):
+        return model.predict(x, batch_size=batch_size, verbose=0)[:, 1]  # (N, 2) → (N,)
+    plan = plan_batches(sequence_lengths(x), batch_size, bucket_lengths(x.shape[1]))
+    probs = model.predict(batch_dataset(x, None, lambda epoch: plan), verbose=0)  # (N, 2), plan's order
+    return probs[np.argsort(np.concatenate(plan.rows)), 1]

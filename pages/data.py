@@ -9,16 +9,18 @@ import streamlit as st
 
 from lstm_core import figures
 from lstm_core.config import ExperimentConfig, PreprocessConfig
-from lstm_core.data import ENV_VAR, describe_source
+from lstm_core.data import ENV_VAR, FULL, describe_source, full_dataset_available
 from lstm_core.limits import BUNDLED_PER_CLASS, FULL_PER_CLASS
 from lstm_core.preprocessing import clean_stages, lemmatization_available
 from lstm_core.pipeline import DataSummary, summarise_data
 from ui import controls, state
 from ui.boot import ensure_app_navigation
-from ui.format import plain
+from ui.format import plain, training_estimate
 from ui.stages import stages_html
 
-SOURCES = {"bundled": "Bundled sample", "full": "Full dataset by path", "folder": "A pos/neg folder"}
+SOURCES = {"bundled": "Bundled sample", "imdb": "Full IMDB dataset", "full": "Full dataset by path",
+           "folder": "A pos/neg folder"}
+TYPED = ("full", "folder")  # the sources read from a path the user types
 PATH_HINTS = {"full": "Path to aclImdb_v1.tar.gz or an extracted aclImdb/ folder",
               "folder": "Path to a folder with pos/ and neg/ subfolders of .txt reviews"}
 EXAMPLES = 300  # reviews offered one by one in the stage view
@@ -32,27 +34,32 @@ def summarise(data: dict, preprocess: dict, sequence: dict) -> DataSummary:
 
 
 def source_kind(source: str) -> str:
-    return "bundled" if source == "bundled" else st.session_state.get("data_kind", "full")
+    if source in ("bundled", FULL):
+        return "bundled" if source == "bundled" else "imdb"
+    return st.session_state.get("data_kind", "full")
 
 
 def choose_source() -> None:
-    """Bundled, or a path that is used only once it loads. (No st.rerun after a config change here:
-    a rerun would replay the config-bound widgets' old values over it.)"""
+    """Bundled, the full IMDB dataset where the teacher put it (``$LSTM_LAB_IMDB``: no typing), or a
+    path that is used only once it loads. (No st.rerun after a config change here: a rerun would
+    replay the config-bound widgets' old values over it.)"""
     cfg = state.config()
-    kind = source_kind(cfg.data.source)
     policy = state.path_policy()
-    if not policy.enabled:  # a server whose teacher allowed no folders: nothing to type
+    offered = [k for k in SOURCES if (k != "imdb" or full_dataset_available()) and (k not in TYPED or policy.enabled)]
+    kind = source_kind(cfg.data.source)
+    if offered == ["bundled"]:  # a server whose teacher allowed no folders: nothing to type
         st.caption("Data: the bundled sample. Reading other data by path is turned off on this server "
                    "(the teacher can allow folders in lab_settings.toml).")
         return
-    choice = st.radio("Data source", list(SOURCES), index=list(SOURCES).index(kind),
+    choice = st.radio("Data source", offered, index=offered.index(kind) if kind in offered else 0,
                       format_func=SOURCES.get, horizontal=True)
-    if choice == "bundled":
-        if cfg.data.source != "bundled":
-            state.update_config(data={"source": "bundled", "per_class": None})
+    if choice in ("bundled", "imdb"):
+        source = "bundled" if choice == "bundled" else FULL
+        if cfg.data.source != source:
+            state.update_config(data={"source": source, "per_class": None})
     else:
         # Only one's own laptop offers the teacher's $LSTM_LAB_IMDB: on a server it is a server path.
-        default = (cfg.data.source if cfg.data.source != "bundled"
+        default = (cfg.data.source if cfg.data.source not in ("bundled", FULL)
                    else os.environ.get(ENV_VAR, "") if policy.local else "")
         path = st.text_input(PATH_HINTS[choice], value=default, placeholder="/path/to/aclImdb_v1.tar.gz",
                              key=f"data_path_{choice}")
@@ -61,7 +68,11 @@ def choose_source() -> None:
                        + ", ".join(plain(str(r)) for r in policy.roots))
         if st.button("Use this data", type="primary", key="use_data"):
             use_source(path, choice)
-    st.caption(plain(describe_source(state.config().data.source)))
+    source = state.config().data.source
+    if source == FULL and not policy.local:  # the teacher's path is the server's business
+        st.caption("The full IMDB dataset on this server: 25,000 training and 25,000 test reviews.")
+    else:
+        st.caption(plain(describe_source(source)))
 
 
 def use_source(path: str, kind: str) -> None:
@@ -170,7 +181,7 @@ for warning in summary.warnings:
 st.subheader("The data at a glance")
 counts = summary.counts
 st.caption(f"{plain(summary.name)}: {sum(counts['train'].values()):,} training and "
-           f"{sum(counts['test'].values()):,} test reviews.")
+           f"{sum(counts['test'].values()):,} test reviews. " + training_estimate(cfg, sum(counts['train'].values())))
 left, right = st.columns([2, 3])
 left.plotly_chart(figures.class_balance(counts), key="balance")
 right.plotly_chart(figures.length_histogram(summary.raw_lengths, summary.clean_lengths,

@@ -9,11 +9,12 @@ import streamlit as st
 
 from lstm_core import figures
 from lstm_core.config import MONITORS, ExperimentConfig
+from lstm_core.data import FULL
 from lstm_core.jobs import FAILED, TRAINING
 from lstm_core.runs import export_bundle
 from ui import controls, state
 from ui.boot import ensure_app_navigation
-from ui.format import percent, plain, seconds
+from ui.format import percent, plain, seconds, training_estimate
 from ui.history import config_differences, curves_csv, history_table
 from ui.live import live_job
 
@@ -100,7 +101,7 @@ def settings() -> None:
 def data_line() -> None:
     cfg = state.config()
     per_class = "all reviews" if cfg.data.per_class is None else f"{cfg.data.per_class:,} reviews per class"
-    source = "bundled sample" if cfg.data.source == "bundled" else plain(cfg.data.source)
+    source = {"bundled": "bundled sample", FULL: "the full IMDB dataset"}.get(cfg.data.source, plain(cfg.data.source))
     negations = "negations kept" if cfg.preprocess.keep_negations else "negations dropped"
     st.caption(f"Data: {source}, {per_class}, {negations}. Change the data and cleaning on the Data page.")
 
@@ -224,6 +225,7 @@ st.markdown("Press **Train** and watch the loss fall and the accuracy climb afte
             "settings below first if you like. You can leave this page and come back; training goes on.")
 data_line()
 actions()
+st.caption(training_estimate(state.config()))
 live_section()
 with st.expander("Settings for the next training", expanded=True):
     settings()

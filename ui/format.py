@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 
+from lstm_core.limits import estimate_training, training_reviews
+
 
 def percent(value: float | None) -> str:
     return "–" if value is None else f"{value:.1%}"
@@ -15,6 +17,18 @@ def seconds(value: float | None) -> str:
         return "–"
     value = int(round(value))
     return f"{value // 60}:{value % 60:02d}" if value >= 60 else f"{value} s"
+
+
+def training_estimate(cfg, reviews: int | None = None) -> str:
+    """What training ``cfg`` (an ExperimentConfig) on ``reviews`` training reviews (by default as
+    many as its data should hold) should take, said before it starts (the Data and Train pages;
+    the live progress measures it once it runs)."""
+    reviews = training_reviews(cfg) if reviews is None else reviews
+    est = estimate_training(cfg, reviews)
+    return (f"Training on {reviews:,} reviews (validation share included): about "
+            f"{seconds(est.seconds / cfg.train.max_epochs)} per epoch, at most {seconds(est.seconds)} if all "
+            f"{cfg.train.max_epochs} epochs run, on 2 quiet cores (early stopping usually ends sooner; "
+            f"longer while others train on this machine).")
 
 
 def plain(text: str) -> str:
