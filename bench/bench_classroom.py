@@ -1,7 +1,7 @@
 """A class on one server: N students in headless Chromium at once, the classroom path, measured.
 
 Starts a fresh ``streamlit run app.py`` in server mode (``--server.address 127.0.0.1`` with a
-settings file saying ``mode = "server"``: what a class gets), opens N browser contexts (one per
+settings file saying ``mode = "server"``: what a class gets) with an empty run store, opens N browser contexts (one per
 student: their own cookies, so their own workspace) and has each, all at the same time:
 
 1. open the Train page (navigation: the URL → the page's title shown);
@@ -262,7 +262,9 @@ def main() -> int:
     log = REPO / "bench" / "out" / "bench_classroom_server.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     load_before = os.getloadavg()[0]
-    with AppServer(log=log, env={"LSTM_LAB_SETTINGS": str(settings)}, timeout=120) as app:
+    store = settings.parent / "runs"  # an empty run store: the class's first trainings are really trained
+    with AppServer(log=log, env={"LSTM_LAB_SETTINGS": str(settings), "LSTM_LAB_RUNS": str(store)},
+                   timeout=120) as app:
         time.sleep(5)
         rss_idle = tree_rss(app.proc.pid)
         sampler = RssSampler(app.proc.pid)

@@ -169,6 +169,14 @@ def app_navigation(monkeypatch):
     monkeypatch.setattr(PagesManager, "__init__", navigation_only)
 
 
+def pytest_configure(config):
+    """A run store of this test run's own (``lstm_core.run_store``): a training stored by an earlier
+    run, or by the developer's app, must not be replayed where a test expects it trained."""
+    import tempfile
+
+    os.environ["LSTM_LAB_RUNS"] = tempfile.mkdtemp(prefix="lstm-lab-test-runs-")
+
+
 def pytest_sessionfinish(session, exitstatus):
     """Let every trainer end (a warm-up in progress imports TensorFlow) while the interpreter is
     whole: a thread still importing it when Python shuts down crashes the process."""

@@ -20,7 +20,7 @@ from lstm_core.jobs import FAILED, QUEUED, TRAINING, Job, Snapshot
 from lstm_core.memory_task import SWEEP
 from lstm_core.theory_race import RACE
 from ui import state
-from ui.format import plain, seconds
+from ui.format import plain
 
 # Which page shows a job of each kind (the sidebar links there; that page draws it itself).
 PAGES = {TRAINING: "pages/train.py", COMPARISON: "pages/compare.py", SWEEP: "pages/why_lstm.py",
@@ -47,9 +47,8 @@ def live_job(kind: str, *, stop_key: str, what: str, progress: Callable[[Job, Sn
         snap = job.snapshot() if job is not None else None
         if job is not None and not snap.done:
             if snap.status == QUEUED:
-                starts = f", starting in about {seconds(snap.starts_in)}" if snap.starts_in else ""
-                st.info(f"**{plain(snap.name)}** is {snap.phase}{starts}. It starts by itself: you can leave "
-                        f"this page, or reload it, and come back.")
+                st.info(f"**{plain(snap.name)}** is {snap.phase}. It starts by itself: you can leave this page, "
+                        f"or reload it, and come back.")
             else:
                 progress(job, snap)
             if snap.shared > 1:

@@ -152,10 +152,11 @@ def _session_alive(owner: str) -> bool:
     tab's training goes on and waits for the student to come back)."""
     from streamlit.runtime import Runtime
 
-    if not Runtime.exists():
+    try:
+        runtime = Runtime.instance()
+    except RuntimeError:  # no Streamlit runtime (a script, or between two AppTests): nobody to lose
         return True
-    sessions = _sessions().get(owner, set())
-    if any(Runtime.instance().is_active_session(sid) for sid in list(sessions)):
+    if any(runtime.is_active_session(sid) for sid in list(_sessions().get(owner, set()))):
         return True
     idle = settings().idle_minutes * 60
     return any(ws.data.get(_OWNER) == owner and time.time() - ws.seen < idle for ws in list(_workspaces().values()))

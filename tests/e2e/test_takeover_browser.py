@@ -77,9 +77,10 @@ def test_a_second_browser_presenting_a_session_id_gets_nothing_of_it(app_server,
         assert attacker.evaluate("window.__protocols[0][2]") == session_id  # it presented the id...
         assert VICTIM_RUN not in attacker.content()  # ...and got none of the victim's session
 
-        victim.reload()  # the victim's browser: a session of its own, as ever
+        victim.reload()  # the victim's browser: a new session of its own, its workspace found again
         victim.get_by_text("Upload a run").wait_for(timeout=60_000)
         expect(victim.get_by_text("belongs to a session opened in another browser")).to_have_count(0)
+        expect(victim.get_by_test_id("stSidebar")).to_contain_text(VICTIM_RUN, timeout=30_000)
     finally:
         victim_ctx.close()
         attacker_ctx.close()
