@@ -22,6 +22,7 @@ from lstm_core import jobs
 from lstm_core.jobs import FAILED, FINISHED, QUEUED, RUNNING, STOPPED
 from lstm_core.config import ExperimentConfig
 from lstm_core.embeddings import WrongDimension
+from lstm_core.pipeline import PipelineRunner
 from lstm_core.run_store import RunStore, run_key
 from lstm_core.training import BatchUpdate, EpochUpdate, TrainInfo
 from lstm_core.workers import machine_pool
@@ -201,6 +202,11 @@ def test_the_same_training_is_computed_once_shared_then_replayed(managers, tiny_
     other = manager.submit(cfg.replace(train={"seed": 1}), "dave", "another seed")  # another training
     assert not other.snapshot().replayed and other.status in (QUEUED, RUNNING)
     other.stop()
+
+    # The same training again in the same worker (bypassing the store), after what it trained before.
+    erin = manager.submit(cfg, "erin", "trained again", runner=PipelineRunner())
+    assert erin.wait(300) and erin.status == FINISHED, erin.snapshot().error
+    assert erin.run.history == alice.run.history and erin.run.batches == alice.run.batches
 
     # A stored run is the run a fresh process trains: same seed, same curves.
     fresh = fresh_process_curves(cfg, manager.threads, dict(os.environ))
