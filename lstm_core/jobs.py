@@ -169,6 +169,7 @@ class Job(NullListener):
         self._epoch_elapsed: list[float] = []  # trainer clock at each epoch end
         self._curves = Curves()
         self._last_batch_elapsed = 0.0
+        self._first_batch_elapsed = 0.0  # the trainer's clock after the first batch (graph tracing included)
         self._gone_since: float | None = None
 
     # ---- what pages call
@@ -249,10 +250,17 @@ class Job(NullListener):
         if info is None or steps == 0:
             return None
         total = info.epochs * info.batches_per_epoch
-        if self._epoch_elapsed:  # measured epochs include their validation pass
-            per_step = self._epoch_elapsed[-1] / (len(self._epoch_elapsed) * info.batches_per_epoch)
+        # The first batch and the first epoch also pay for tracing the graph (seconds on a busy machine,
+        # which made the first estimate hours): measure the pace after them once there is an after.
+        done = self._epoch_elapsed
+        if len(done) >= 2:  # measured epochs include their validation pass
+            per_step = (done[-1] - done[0]) / ((len(done) - 1) * info.batches_per_epoch)
+        elif done:
+            per_step = done[0] / info.batches_per_epoch
+        elif steps >= 2:
+            per_step = (self._last_batch_elapsed - self._first_batch_elapsed) / (steps - 1)
         else:
-            per_step = self._last_batch_elapsed / steps
+            return None
         return max(0.0, (total - steps) * per_step)
 
     # ---- the trainer's listener protocol (the worker's calls, from the pipe's reader thread)
@@ -264,6 +272,8 @@ class Job(NullListener):
     def on_batch_end(self, update: BatchUpdate) -> None:
         with self._lock:
             self._curves.add_batch(update)
+            if self._curves.steps == 1:
+                self._first_batch_elapsed = update.elapsed
             self._last_batch_elapsed = update.elapsed
 
     def on_epoch_end(self, update: EpochUpdate) -> None:
@@ -300,9 +310,10 @@ class Job(NullListener):
         with other._lock:
             status, phase, t0, info = other._status, other._phase, other._t0, other._info
             epochs, curves, last = list(other._epoch_elapsed), other._curves.frozen(), other._last_batch_elapsed
+            first = other._first_batch_elapsed
         with self._lock:
             self._status, self._phase, self._t0, self._info = status, phase, t0, info
-            self._epoch_elapsed, self._last_batch_elapsed = epochs, last
+            self._epoch_elapsed, self._last_batch_elapsed, self._first_batch_elapsed = epochs, last, first
             self._curves = _curves_of(*curves)
 
     def _replay(self, path: Path) -> None:

@@ -16,7 +16,7 @@ from types import SimpleNamespace
 import pytest
 
 from lstm_core.config import ExperimentConfig
-from lstm_core.jobs import FAILED, FINISHED, QUEUED, RUNNING, STOPPED, JobManager, JobRefused
+from lstm_core.jobs import FAILED, FINISHED, QUEUED, RUNNING, STOPPED, Job, JobManager, JobRefused
 from lstm_core.pipeline import PipelineRunner
 from lstm_core.training import BatchUpdate, EpochUpdate, TrainInfo
 from helpers import tiny_config, wait_for  # the same tiny model the pipeline tests train
@@ -243,3 +243,13 @@ def test_a_job_queued_during_the_warm_up_says_the_trainer_is_starting(managers):
     runner.release.set()
     assert job.wait(10) and manager.warmed
     assert "still starting" not in manager.submit(CFG, "bob").snapshot().phase
+
+
+def test_the_time_left_leaves_out_the_first_batch_s_graph_tracing(managers):
+    job = Job(CFG, "alice", "eta", managers(runner=FakeRunner()))
+    job.on_train_begin(TrainInfo(epochs=2, batches_per_epoch=10, train_size=100, val_size=10))
+    job.on_batch_end(BatchUpdate(0, 0, 10, 0, 0.7, 0.5, elapsed=30.0))  # tracing the graph: 30 s
+    assert job._eta_now() is None  # one batch says nothing of the pace yet
+    for step in range(1, 5):
+        job.on_batch_end(BatchUpdate(0, step, 10, step, 0.7, 0.5, elapsed=30.0 + 0.5 * step))
+    assert job._eta_now() == pytest.approx(15 * 0.5)  # 15 batches left at 0.5 s, not at 30 s / 5 each
