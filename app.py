@@ -10,6 +10,7 @@ import streamlit as st
 from ui.boot import keep_keras_state
 from ui.lesson import apply_link, show_notices
 from ui.presenter import initial_sidebar
+from ui.tour import step_banner
 from ui.sidebar import render_sidebar
 from ui.state import bind_browser, job_manager, settings
 
@@ -46,6 +47,7 @@ if settings().teacher_password:  # the teacher's view exists only when the setti
 apply_link()  # a lesson link's settings, hidden and locked controls, read once per session
 page = st.navigation(PAGES)
 show_notices()  # what a link asked for that could not be applied
+step_banner(page.url_path)  # the guided lesson's current step, if one is on
 render_sidebar(page.url_path)  # the page that shows the session's job draws it, the sidebar elsewhere
 page.run()
 

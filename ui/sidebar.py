@@ -9,6 +9,7 @@ from ui.format import percent, plain
 from ui.lesson import link_box
 from ui.live import sidebar_progress
 from ui.presenter import presenter_switch
+from ui.tour import lesson_picker
 
 
 def render_sidebar(url_path: str) -> None:
@@ -20,6 +21,7 @@ def render_sidebar(url_path: str) -> None:
     with st.sidebar:
         _current_model()
         sidebar_progress(url_path)
+        lesson_picker()
         link_box(url_path)
         presenter_switch()
 
