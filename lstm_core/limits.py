@@ -154,12 +154,12 @@ def _normal_cdf(z: float) -> float:
 def steps_per_review(cfg: ExperimentConfig) -> float:
     """Recurrent steps one review costs per epoch: max_len when every batch is padded to it; with
     length buckets (``train.bucketing``) the tokens it keeps plus, on average, half a bucket of padding."""
-    from .training import BUCKETS  # numpy only; TensorFlow stays unloaded
+    from .training import BUCKET_STEP, BUCKETS  # numpy only; TensorFlow stays unloaded
 
     T = cfg.sequence.max_len
     if not cfg.train.bucketing:
         return float(T)
-    return min(float(T), expected_kept_tokens(T) + math.ceil(T / BUCKETS) / 2)
+    return min(float(T), expected_kept_tokens(T) + min(math.ceil(T / BUCKETS), BUCKET_STEP) / 2)
 
 
 def vocabulary_bound(cfg: ExperimentConfig, reviews: int) -> int:

@@ -34,6 +34,8 @@ def test_bucket_lengths_are_a_few_fixed_steps_up_to_max_len():
     b = bucket_lengths(200)
     assert len(b) == 16 and b[-1] == 200 and np.all(np.diff(b) > 0)
     assert bucket_lengths(5).tolist() == [1, 2, 3, 4, 5]
+    long = bucket_lengths(891)  # the tutorial's: steps of 16 tokens, not 16 steps of 56
+    assert long[0] == 16 and long[-1] == 891 and np.diff(long).max() == 16
     with pytest.raises(ValueError, match="max_len must be a positive integer, got 0"):
         bucket_lengths(0)
 
