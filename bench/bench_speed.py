@@ -11,8 +11,10 @@ measured side by side because the machine is shared: the load average is printed
     python bench/bench_speed.py                        # about 5 minutes on 2 quiet cores, <= 10 loaded
     python bench/bench_speed.py --no-full              # without the full dataset
     python bench/bench_speed.py --seeds 42 1 7         # only: test accuracy old vs new per seed
+    python bench/bench_speed.py --command              # only: the whole train command
 
-Writes the "Training speed" section of bench/results.md (with --seeds: "Training speed: accuracy").
+Writes the "Training speed" section of bench/results.md (with --seeds: "Training speed: accuracy",
+with --command: "Training speed: whole command").
 """
 
 from __future__ import annotations
@@ -195,12 +197,37 @@ def side_by_side(prep, old: ExperimentConfig, new: ExperimentConfig,
 
 
 def whole_command(tmp: Path) -> tuple[float, float, dict]:
-    """``python -m lstm_core train`` with the defaults in a child process: wall s, peak RSS MB, its JSON."""
+    """``python -m lstm_core train`` with the defaults in a child process: wall s, peak RSS MB, its JSON.
+    The peak is the child's own VmHWM, polled (getrusage's children figure would count this
+    process's memory, which the child inherits for an instant when it is forked)."""
     t0 = time.perf_counter()
-    out = subprocess.run([sys.executable, "-m", "lstm_core", "train", "--out", str(tmp / "cmd-run")],
-                         cwd=ROOT, capture_output=True, text=True, check=True)
+    child = subprocess.Popen([sys.executable, "-m", "lstm_core", "train", "--out", str(tmp / "cmd-run")],
+                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    status, peak_kb = Path(f"/proc/{child.pid}/status"), 0
+    while child.poll() is None:
+        try:
+            hwm = next(line for line in status.read_text().splitlines() if line.startswith("VmHWM"))
+            peak_kb = max(peak_kb, int(hwm.split()[1]))
+        except (OSError, StopIteration):
+            pass
+        time.sleep(0.1)
     wall = time.perf_counter() - t0
-    return wall, peak_rss_mb(resource.RUSAGE_CHILDREN), json.loads(out.stdout)
+    out = child.stdout.read()
+    if child.returncode:
+        raise SystemExit(f"the train command failed with status {child.returncode}")
+    return wall, peak_kb / 1024, json.loads(out)
+
+
+def command_only() -> None:
+    """Only the whole command, in its own section (quick to rerun)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        wall, rss, out = whole_command(Path(tmp))
+    text = (f"Whole `python -m lstm_core train` (defaults, TF-IDF baseline included, cleaning cache warm): "
+            f"{wall:.1f} s, fit {out['info']['seconds']:.1f} s, test accuracy {out['metrics']['test']['accuracy']:.3f}, "
+            f"peak RSS {rss:.0f} MB. Measured {time.strftime('%Y-%m-%d %H:%M')}, {load()}, by "
+            f"`python bench/bench_speed.py --command`.")
+    print(text)
+    update_section("Training speed: whole command", text)
 
 
 def table(rows: list[Row], gflops: float) -> list[str]:
@@ -303,8 +330,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--no-full", action="store_true", help="leave out the full 25,000-review dataset")
     ap.add_argument("--seeds", type=int, nargs="+", help="only compare test accuracy old vs new for these seeds")
+    ap.add_argument("--command", action="store_true", help="only time the whole train command")
     args = ap.parse_args()
-    if args.seeds:
+    if args.command:
+        command_only()
+    elif args.seeds:
         accuracy(args.seeds)
     else:
         speed(args)
