@@ -45,8 +45,8 @@ def test_settings_accumulate_over_the_steps():
     assert lesson.config_at(1, ExperimentConfig()).train.max_epochs == 3
 
 
-def test_css_keys_are_escaped_for_a_selector():
-    assert css_key("cfg:preprocess.keep_negations") == r"cfg\:preprocess\.keep_negations"
+def test_css_keys_are_written_as_streamlit_writes_them():
+    assert css_key("cfg:preprocess.keep_negations") == "cfg-preprocess-keep_negations"
 
 
 def test_every_highlighted_control_exists_on_its_page(app_navigation):

@@ -33,8 +33,9 @@ def lessons() -> dict[str, Lesson] | str:
 
 
 def css_key(key: str) -> str:
-    """A widget key as it appears in a CSS class selector (":" and "." escaped)."""
-    return re.sub(r"([^A-Za-z0-9_-])", r"\\\1", key)
+    """A widget key as Streamlit writes it into the element's class: every character other than
+    letters, digits, "_" and "-" becomes "-" (its frontend's rule)."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", key.strip())
 
 
 def _go(lesson: Lesson, index: int) -> None:
