@@ -43,6 +43,8 @@ def test_an_oversized_link_is_ignored_whole():
     assert cfg == BASE and "ignored" in notices[0]
     cfg, _, _, notices = read_link({"model.cell": "l" * 10_000}, BASE)
     assert cfg == BASE and "longer than" in notices[0] and "l" * 300 not in notices[0]
+    _, _, _, notices = read_link({"k" * 5000: "1"}, BASE)
+    assert "does not have" in notices[0] and len(notices[0]) < 200  # a long unknown name is not echoed whole
 
 
 def lesson_app(query: dict[str, str], page: str = "pages/train.py") -> AppTest:
@@ -66,6 +68,11 @@ def test_a_lesson_link_opens_the_train_page_set_up_with_controls_hidden_and_lock
     assert units.value == 32 and units.disabled
     labels = {w.label for w in [*at.slider, *at.select_slider, *at.selectbox, *at.number_input]}
     assert not any(label.startswith("Learning rate") for label in labels)
+
+
+def test_a_link_carries_the_gates_sentence(app_navigation):
+    at = lesson_app({"page.gates_text": "not good at all"}, "pages/gates.py")
+    assert at.text_area(key="gates_text").value == "not good at all"
 
 
 def test_a_broken_link_opens_with_the_defaults_and_a_notice(app_navigation):

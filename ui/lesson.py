@@ -1,6 +1,7 @@
 """Lesson links: a URL that opens the app set up, with some controls hidden or locked.
 
     /train?train.max_epochs=2&model.cell=gru&hide=model.units,train.learning_rate&lock=model.cell
+    /gates?page.gates_text=not+good+at+all&presenter=1
 
 Every training setting is a query parameter named as the config field (``section.field``, the names
 of ``lstm_core.config``); ``hide=`` lists controls not to draw, ``lock=`` controls drawn but not
@@ -28,8 +29,10 @@ from ui.presenter import PARAM as PRESENTER
 from ui.presenter import presenter_on
 
 HIDE, LOCK = "hide", "lock"
+GATES_TEXT = "page.gates_text"  # the Gates page's sentence
 OTHER_KEYS = ("presenter", "lang")  # read elsewhere (ui.presenter; the language)
-MAX_PARAMS, MAX_VALUE = 60, 200  # a lesson sets a few dozen fields at most; a value is short
+MAX_PARAMS, MAX_VALUE = 60, 400  # a lesson sets a few dozen fields at most; a value (or hide= list) is short
+MAX_GATES_TEXT = 2000  # a sentence or a short review: what a link can carry
 NO_LINK_FIELDS = ("data.source", "model.embedding_path")  # paths: a link never names a server file
 _APPLIED, _HIDDEN, _LOCKED, _NOTICES = "lesson_applied", "lesson_hidden", "lesson_locked", "lesson_notices"
 
@@ -87,8 +90,8 @@ def read_link(params: dict[str, str], base: ExperimentConfig) -> tuple[Experimen
                 cfg = cfg.replace(**{section: {name: parse_value(key, text)}})
             except ValueError as e:
                 notices.append(f"The link's {key} was not used: {e}.")
-        elif key not in OTHER_KEYS and not key.startswith("page."):  # page.*: a page's own (the Gates text, …)
-            notices.append(f"The link names a setting this version does not have: {key}; it was ignored.")
+        elif key not in OTHER_KEYS and key != GATES_TEXT:  # those two are read elsewhere
+            notices.append(f"The link names a setting this version does not have: {key[:60]}; it was ignored.")
     return cfg, hidden, locked, notices
 
 
@@ -102,6 +105,9 @@ def apply_link() -> None:
     if not params:
         return
     cfg, hidden, locked, notices = read_link(params, ExperimentConfig())
+    text = params.get(GATES_TEXT)
+    if text is not None:  # the Gates page's sentence: plain text, cut to what that page accepts
+        st.session_state["gates_text"] = str(text)[:MAX_GATES_TEXT]
     state.set_config(cfg)
     st.session_state[_HIDDEN], st.session_state[_LOCKED] = hidden, locked
     st.session_state[_NOTICES] = notices
@@ -142,9 +148,12 @@ def _text(value: Any) -> str:
 
 
 def lesson_link(url_path: str) -> str:
-    """The whole URL of this page with this session's settings."""
+    """The whole URL of this page with this session's settings (and on the Gates page its sentence)."""
     url = urlsplit(st.context.url or "http://localhost:8501/")
-    query = urlencode(link_params(state.config()))
+    params = link_params(state.config())
+    if url_path == "gates" and st.session_state.get("gates_text"):
+        params[GATES_TEXT] = st.session_state["gates_text"]
+    query = urlencode(params)
     return f"{url.scheme}://{url.netloc}/{url_path}" + (f"?{query}" if query else "")
 
 
