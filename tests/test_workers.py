@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from lstm_core import jobs
-from lstm_core.jobs import FAILED, FINISHED, QUEUED, RUNNING, STOPPED
+from lstm_core.jobs import FAILED, FINISHED, QUEUED, RUNNING, STOPPED, JobManager
 from lstm_core.config import ExperimentConfig
 from lstm_core.embeddings import WrongDimension
 from lstm_core.pipeline import PipelineRunner
@@ -249,3 +250,26 @@ def test_a_teacher_precomputes_a_lesson_into_the_store(tiny_imdb_dir, tmp_path, 
     lesson.write_text(json.dumps([{"model": {"units": 0}}]))
     assert main(["precompute", str(lesson), "--store", str(store)]) == 2
     assert "config 1 of the lesson file: model.units must be" in capsys.readouterr().err
+
+
+def test_the_class_settings_are_read_checked_and_reach_the_manager(managers):
+    from lstm_core.settings import SettingsError, parse_settings
+
+    s = parse_settings('idle_minutes = 30\nteacher_password = "s3cret"\n[workers]\nprocesses = 1\nthreads = 1\n'
+                       'queue_size = 3\nwall_minutes = 0.5\njobs_per_process = 7\nstored_runs = 9\n')
+    assert s.idle_minutes == 30 and "s3cret" not in repr(s)
+    assert s.is_teacher("s3cret") and not s.is_teacher("s3cre") and not s.is_teacher(None)
+    assert not parse_settings("").is_teacher("")  # no password set: the teacher's view stays closed
+    for text, message in (("[workers]\nqueue_size = 0", "workers.queue_size must be an integer >= 1, got 0"),
+                          ("[workers]\npool = 2", "unknown [workers] keys ['pool']"),
+                          ("teacher_password = 1234", "teacher_password must be a string")):
+        with pytest.raises(SettingsError, match=re.escape(message)):
+            parse_settings(text)
+    sized = JobManager.from_settings(s)
+    try:
+        assert (sized.processes, sized.threads, sized.max_queued, sized.wall_seconds, sized.jobs_per_worker) == \
+            (1, 1, 3, 30.0, 7)
+        assert sized._store.max_runs == 9
+    finally:
+        sized.close()
+    assert managers(in_process=True).max_queued >= 40  # the default queue holds a class
