@@ -733,7 +733,12 @@ class JobManager:
             now = time.monotonic()
             for e in executions:
                 for job in e.live():
-                    if job._owner_gone(now):
+                    try:
+                        gone = job._owner_gone(now)
+                    except Exception:  # the monitor must outlive a failing owner_alive (it stops no job)
+                        log.exception("owner_alive failed for job %s", job.id)
+                        gone = False
+                    if gone:
                         job.stop()
                 if e.started is None or e.worker is None:
                     continue
