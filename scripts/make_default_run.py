@@ -190,7 +190,7 @@ def section(rows: list[dict]) -> str:
         "reviews and on the 66 teaching probes (`assets/probes.tsv`) against TF-IDF 1-2-grams + logistic "
         "regression fitted on the same 25,000 training reviews. One change at a time from the classroom "
         "default (mean of h_t over a frozen word2vec embedding, 64 units, 200 tokens). Train seconds are "
-        "wall time on the shared 2-core machine (load average 7-12 while they ran); load = best of 3 "
+        "wall time on the shared 2-core machine (load average 7-14 while they ran); load = best of 3 "
         "`load_run`, TensorFlow already imported; trace = median `gates.trace_layer` of 200 tokens; explain = "
         "median `explain` of a 200-token text (cleaning, lookup, trace, head).",
         "",
