@@ -33,6 +33,7 @@ from lstm_core.gates import trace_layer  # noqa: E402
 from lstm_core.pipeline import prepare, train_run  # noqa: E402
 from lstm_core.probes import load_probes, score_baseline, score_run  # noqa: E402
 from lstm_core.training import NullListener  # noqa: E402
+from lstm_core.data import FULL  # noqa: E402
 from lstm_core.runs import BaselineMetrics, RunMetrics, load_run, save_run  # noqa: E402
 
 DEFAULT_RUN = ROOT / "assets" / "default_run"
@@ -214,6 +215,8 @@ def ship(name: str, work: Path) -> None:
                              {p.text: round(float(a), 6) for p, a in zip(probes, answers)})
     run.info.name = SHIPPED_NAME
     run.info.created = "shipped with LSTM Lab"
+    # The run names its data as "the full IMDB dataset" ($LSTM_LAB_IMDB), never by this machine's path.
+    run.config = run.config.replace(data={"source": FULL})
     save_run(run, DEFAULT_RUN)
     size = sum(f.stat().st_size for f in DEFAULT_RUN.iterdir()) / 2**20
     print(f"{DEFAULT_RUN}: {name}, test accuracy {run.test_accuracy:.4f} (TF-IDF baseline "
