@@ -4,7 +4,8 @@ Starts a fresh ``streamlit run app.py`` in server mode (``--server.address 127.0
 settings file saying ``mode = "server"``: what a class gets) with an empty run store, opens N browser contexts (one per
 student: their own cookies, so their own workspace) and has each, all at the same time:
 
-1. open the Train page (navigation: the URL → the page's title shown);
+1. open the Train page, one student every 0.5 s (the URL → the page's title shown; the browsers
+   themselves run on the same 2 cores as the server, which a real class does not);
 2. press Train: with the defaults, except every tenth student, who first sets Max epochs to 2, 3, …
    (different settings: trained separately); click → the live line or the result shown;
 3. go to the Gates page through the sidebar (navigation) and type a sentence there (Gates update:
@@ -49,6 +50,7 @@ LIVE_OR_RESULT = re.compile(r"^(Epoch \d+/\d+ · batch|run 1: LSTM)")
 RESULT = re.compile(r"^run 1: LSTM")
 TOKENS = re.compile(r"\(\d+ tokens, ")
 REFUSED = re.compile(r"already waiting|try again|is still (queued|running)")
+ARRIVAL = 0.5  # seconds between two students' first request
 SENTENCES = ("the acting was not good at all", "a warm funny film that I loved", "boring and far too long",
              "I expected it to be great, it was not", "not bad at all, I enjoyed it")
 
@@ -158,8 +160,10 @@ async def gates_update(page, sentence: str) -> None:
 async def classroom_path(browser, url: str, student: Student, start: asyncio.Event) -> None:
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
+    page.set_default_timeout(180_000)  # 30 Chromium tabs share the server's 2 cores here
     try:
         await start.wait()
+        await asyncio.sleep(ARRIVAL * student.index)  # a class arrives over some seconds, not in one instant
         await timed(student, "open a page", lambda: open_train(page, url))
         if student.index % 10 == 9:
             await set_epochs(page, 2 + student.index // 10)
@@ -189,13 +193,13 @@ async def classroom_path(browser, url: str, student: Student, start: asyncio.Eve
 
 
 async def open_train(page, url: str) -> None:
-    await page.goto(f"{url}/train")
+    await page.goto(f"{url}/train", timeout=180_000)
     await page.get_by_role("heading", name="Train", exact=True).wait_for(timeout=120_000)
     await idle(page)
 
 
 async def reload_train(page, url: str) -> None:
-    await page.goto(f"{url}/train")
+    await page.goto(f"{url}/train", timeout=180_000)
     await page.get_by_role("heading", name="Train", exact=True).wait_for(timeout=120_000)
     await page.get_by_text(LIVE_OR_RESULT).first.wait_for(timeout=300_000)
 
