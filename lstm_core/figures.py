@@ -19,8 +19,10 @@ from plotly.subplots import make_subplots
 TRAIN_COLOR = "#0E7C86"  # teal: the training split
 VAL_COLOR = "#E0761F"  # orange: the validation split
 BASELINE_COLOR = "#6B7280"  # grey: references
-POS_COLOR, NEG_COLOR = "#2F9E6B", "#C8553D"
-RUN_COLORS = ("#0E7C86", "#E0761F", "#6D5BD0", "#C8553D", "#2F9E6B", "#B8860B", "#3B82C4", "#9C4F96")
+# Colour-blind safe: positive/negative and the runs' colours come from the Okabe-Ito palette (no
+# red-green pair, which 1 in 12 men cannot tell apart; the gates and theory figures use it too).
+POS_COLOR, NEG_COLOR = "#0072B2", "#D55E00"  # blue, vermillion
+RUN_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#000000", "#F0E442")
 FONT = dict(family="Source Sans Pro, sans-serif", size=13)
 BASELINE_NAME = "TF-IDF + LR baseline"
 

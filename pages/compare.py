@@ -233,7 +233,7 @@ def map_section(result: Comparison) -> None:
         st.caption("Not on the map (not in the vocabulary): " + ", ".join(plain(w) for w in first.missing))
     st.plotly_chart(fe.word_maps([(VARIANTS[k].label, m) for k, m in maps.items()]), key="cmp_map")
     st.caption("Each word sits where it ends after training; a ring and an arrow show where it started. Colour: "
-               "the share of the word's uses that are in positive training reviews (green at least 60%, red at "
+               "the share of the word's uses that are in positive training reviews (blue at least 60%, orange-red at "
                "most 40%). Both positions of a model share one projection; the axes mean nothing by themselves.")
 
 
