@@ -113,6 +113,12 @@ def tiny_imdb_dir(tmp_path: Path) -> Path:
     return _write_tiny_imdb(tmp_path / "extracted")
 
 
+@pytest.fixture(scope="session")
+def tiny_imdb_shared(tmp_path_factory) -> Path:
+    """The tiny aclImdb/ folder once per test run, for module-scoped fixtures that train on it."""
+    return _write_tiny_imdb(tmp_path_factory.mktemp("imdb-shared") / "extracted")
+
+
 @pytest.fixture
 def tiny_imdb_tarball(tmp_path: Path) -> Path:
     src = _write_tiny_imdb(tmp_path / "tar_src")

@@ -19,12 +19,10 @@ TEXT = "a wonderful film but the plot was dull and boring"
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+def runs(tmp_path_factory, tiny_imdb_shared):
     """Tiny runs with a trained and a frozen embedding, 4 epochs at most, saved."""
-    from conftest import _write_tiny_imdb
-
     root = tmp_path_factory.mktemp("snap")
-    data = _write_tiny_imdb(root / "imdb")
+    data = tiny_imdb_shared
     out = {}
     for trainable in (True, False):
         cfg = tiny_config(data).replace(model={"embedding_trainable": trainable},
