@@ -145,7 +145,7 @@ async def go(page, title: str) -> None:
 
 
 async def gates_update(page, sentence: str) -> None:
-    box = page.get_by_label("Review")
+    box = page.locator(".st-key-gates_text textarea")  # the what-if editor has a "Review" label too
     await box.wait_for(timeout=120_000)
     line = page.get_by_text(TOKENS).first
     before = await line.inner_text() if await line.count() else ""
