@@ -45,6 +45,7 @@ sys.path[:0] = [str(REPO / "bench"), str(REPO / "tests" / "e2e")]
 
 from _results import update_section  # noqa: E402
 from app_driver import CHROMIUM, CHROMIUM_ARGS, AppServer  # noqa: E402
+from lstm_core.workers import rss_bytes  # noqa: E402
 
 LIVE_OR_RESULT = re.compile(r"^(Epoch \d+/\d+ · batch|run 1: LSTM)")
 RESULT = re.compile(r"^run 1: LSTM")
@@ -87,23 +88,21 @@ class RssSampler(threading.Thread):
 
 
 def tree_rss(pid: int) -> int:
-    """Bytes resident in ``pid`` and every process below it (from /proc)."""
+    """Bytes resident in ``pid`` and every process below it (``workers.rss_bytes`` of each)."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
+                parent = int(f.read().rsplit(")", 1)[1].split()[1])
         except OSError:
             continue
-        children.setdefault(int(fields[1]), []).append(int(entry))
-        rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        children.setdefault(parent, []).append(int(entry))
     total, todo = 0, [pid]
     while todo:
         p = todo.pop()
-        total += rss.get(p, 0)
+        total += rss_bytes(p)
         todo += children.get(p, [])
     return total
 
