@@ -230,7 +230,10 @@ def _default_run(path: str) -> Any:
 def owner_id() -> str:
     """This session's secret token: it names the session's folder and jobs (the trainer stops a
     job when its session goes away). Unguessable, and shown nowhere."""
-    owner = _store().setdefault(_OWNER, secrets.token_urlsafe(18))
+    store = _store()
+    if _OWNER not in store:  # (a token drawn only once, not at every script run)
+        store[_OWNER] = secrets.token_urlsafe(18)
+    owner = store[_OWNER]
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     ctx = get_script_run_ctx()
