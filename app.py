@@ -8,6 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui.boot import keep_keras_state
+from ui.i18n import keep_in_url, t
 from ui.lesson import apply_link, show_notices
 from ui.presenter import initial_sidebar
 from ui.tour import step_banner
@@ -24,26 +25,27 @@ st.set_page_config(page_title="LSTM Lab", page_icon=str(FAVICON), layout="wide",
                    initial_sidebar_state=initial_sidebar())
 
 if not bind_browser():  # another browser presented this session's id: it sees nothing of it
-    st.error("This page belongs to a session opened in another browser. Reload the page to start your own.")
+    st.error(t("app.session_elsewhere"))
     st.stop()
 try:
     settings()
 except ValueError as e:  # SettingsError: the teacher's lab_settings.toml; nothing runs until it is fixed
-    st.error(f"The server's settings file is not valid: {e}")
+    st.error(t("app.settings_invalid", error=e))
     st.stop()
 
 # One line per page; the first is the start page.
 PAGES = [
-    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("pages/why_lstm.py", title="Why LSTM", icon=":material/psychology:"),
-    st.Page("pages/data.py", title="Data", icon=":material/article:"),
-    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
-    st.Page("pages/gates.py", title="Gates", icon=":material/tune:"),
-    st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
+    st.Page("pages/home.py", t("app.page.home"), icon=":material/home:", default=True),
+    st.Page("pages/why_lstm.py", t("app.page.why_lstm"), icon=":material/psychology:"),
+    st.Page("pages/data.py", t("app.page.data"), icon=":material/article:"),
+    st.Page("pages/train.py", t("app.page.train"), icon=":material/model_training:"),
+    st.Page("pages/gates.py", t("app.page.gates"), icon=":material/tune:"),
+    st.Page("pages/compare.py", t("app.page.compare"), icon=":material/compare_arrows:"),
 ]
 if settings().teacher_password:  # the teacher's view exists only when the settings file opens it
-    PAGES.append(st.Page("pages/teacher.py", title="Teacher", icon=":material/school:"))
+    PAGES.append(st.Page("pages/teacher.py", t("app.page.teacher"), icon=":material/school:"))
 
+keep_in_url()  # the language stays in the URL across page changes
 apply_link()  # a lesson link's settings, hidden and locked controls, read once per session
 page = st.navigation(PAGES)
 show_notices()  # what a link asked for that could not be applied

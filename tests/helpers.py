@@ -4,6 +4,7 @@ for the pages."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from pathlib import Path
@@ -132,3 +133,63 @@ def wait_for(predicate, timeout: float = 60.0) -> bool:
             return True
         time.sleep(0.01)
     return False
+
+
+# ---------------------------------------------------------------------------------- languages
+# Names that stay as they are in every language: the cells, libraries, data sets, formulas.
+SAME_IN_EVERY_LANGUAGE = {"LSTM", "GRU", "RNN", "SimpleRNN", "Simple", "IMDB", "word2vec", "TF-IDF", "BoW", "CSV",
+                          "Keras", "NumPy", "TensorFlow", "tanh", "sigmoid", "positive", "Adam", "JSON", "ZIP",
+                          "zip", "URL", "LSTM Lab", "Lab", "Karpathy", "Johnson", "Fei-Fei", "Maas", "Hochreiter",
+                          "Schmidhuber", "Ctrl", "Enter", "var", "min", "max", "GloVe", "Bengio", "gensim", "NLTK",
+                          "WordNet", "Okabe", "Ito", "svg", "npz", "tsv", "toml"}
+_MARKUP = re.compile(r"%\{[^}]*\}|\$[^$]*\$|`[^`]*`|<[^>]+>|https?://\S+|:material/[a-z_]+:|\*\*|__")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]{2,}")
+
+
+def shown_texts(at: AppTest) -> list[str]:
+    """Every text an AppTest page shows a reader: headings, prose, alerts, widget labels, help and options,
+    and the titles and labels inside its plotly figures."""
+    out: list[str] = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success",
+                 "toast", "expander", "metric"):
+        for el in getattr(at, kind):
+            out += [str(v) for v in (getattr(el, "value", None), getattr(el, "label", None)) if v]
+    for kind in ("button", "download_button", "text_area", "text_input", "selectbox", "multiselect", "radio",
+                 "slider", "select_slider", "toggle", "checkbox", "number_input", "segmented_control", "pills",
+                 "page_link", "file_uploader"):
+        for el in at.get(kind):
+            proto = el.proto
+            out += [str(getattr(proto, a)) for a in ("label", "help", "placeholder") if getattr(proto, a, "")]
+            out += [str(o) for o in getattr(el, "options", None) or []]
+    for chart in at.get("plotly_chart"):
+        out.append(_figure_texts(chart.proto.spec))
+    return out
+
+
+def _figure_texts(spec: str) -> str:
+    """The titles, axis titles, legend names and annotations of a plotly figure's JSON."""
+    fig = json.loads(spec)
+    found: list[str] = []
+
+    def walk(node, key=""):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, k)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v, key)
+        elif isinstance(node, str) and key in ("text", "name", "title", "hovertemplate"):
+            found.append(node)
+
+    walk(fig.get("layout", {}))
+    for trace in fig.get("data", []):
+        walk({k: trace.get(k) for k in ("name", "hovertemplate") if trace.get(k)})
+    return " ".join(found)
+
+
+def english_left(texts: list[str], allowed: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """The English words in ``texts`` (markup, formulas and code spans removed) that are neither names kept in
+    every language nor in ``allowed`` (the reviews and tokens the model reads, which stay English)."""
+    keep = {w.lower() for w in SAME_IN_EVERY_LANGUAGE | set(allowed)}
+    words = (w for t in texts for w in _WORD.findall(_MARKUP.sub(" ", t)))
+    return sorted({w for w in words if w.lower().strip("'-") not in keep})

@@ -6,6 +6,7 @@ import streamlit as st
 
 from ui import state
 from ui.format import percent, plain
+from ui.i18n import language_switch, t
 from ui.lesson import link_box
 from ui.live import sidebar_progress
 from ui.presenter import presenter_switch
@@ -17,8 +18,9 @@ def render_sidebar(url_path: str) -> None:
     background job (live, unless the page at ``url_path`` shows it itself)."""
     new = state.collect_finished_job()
     if new is not None:
-        st.toast(f"**{plain(new.name)}** is ready: test accuracy {percent(new.test_accuracy)}", icon=":material/check_circle:")
+        st.toast(t("app.model_ready", name=plain(new.name), accuracy=percent(new.test_accuracy)), icon=":material/check_circle:")
     with st.sidebar:
+        language_switch()
         _current_model()
         sidebar_progress(url_path)
         lesson_picker()
@@ -29,20 +31,20 @@ def render_sidebar(url_path: str) -> None:
 def _current_model() -> None:
     entry = state.current_entry()
     with st.container(border=True):
-        st.caption("Current model")
+        st.caption(t("app.current.heading"))
         if entry is None:
-            st.markdown("**No model yet**")
-            st.caption("Train one on the Train page, or upload a run bundle there.")
+            st.markdown(t("app.current.none"))
+            st.caption(t("app.current.none_hint"))
             problem = state.default_run_problem()
             if problem:
-                st.caption(f"The default model could not be read: {plain(problem)}")
+                st.caption(t("app.current.default_unreadable", problem=plain(problem)))
             return
         model = entry.config.model
         st.markdown(f"**{plain(entry.name)}**")
-        st.markdown(f"{model.cell.upper()} · {model.units} units  \n"
-                    f"test accuracy **{percent(entry.test_accuracy)}**")
+        st.markdown(t("app.current.summary", cell=model.cell.upper(), units=model.units,
+                      accuracy=percent(entry.test_accuracy)))
         if entry.source == "default":
-            st.caption("The app's default model; train your own on the Train page.")
+            st.caption(t("app.current.default"))
         elif entry.source == "uploaded":
-            st.caption("Uploaded from a run bundle.")
+            st.caption(t("app.current.uploaded"))
 

@@ -1,0 +1,65 @@
+"""The reader's language: kept in the URL as ``lang=en`` / ``lang=ja`` (so ``/gates?lang=ja`` opens the
+Gates page in Japanese and a copied link keeps it), chosen in the sidebar, and ``t`` for every text.
+
+The texts are in ``assets/i18n/<lang>/`` (``lstm_core.i18n``). Pages write ``t("gates.title")``
+and pass ``lang=lang()`` to the ``lstm_core`` builders that draw text of their own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from lstm_core import i18n
+from lstm_core.errors import LstmLabError
+from lstm_core.i18n import DEFAULT, LANGUAGES
+
+PARAM = "lang"
+KEY = "lab_lang"
+
+
+def lang() -> str:
+    """This session's language: the URL's ``lang=`` when it names one we have, else the last chosen."""
+    asked = st.query_params.get(PARAM)
+    if asked in LANGUAGES and asked != st.session_state.get(KEY):
+        st.session_state[KEY] = asked
+    return st.session_state.get(KEY, DEFAULT)
+
+
+def keep_in_url() -> None:
+    """Put the language back in the URL after a page change dropped it (``app.py``, every run)."""
+    current = lang()
+    if current != DEFAULT and st.query_params.get(PARAM) != current:
+        st.query_params[PARAM] = current
+    elif current == DEFAULT and PARAM in st.query_params:
+        del st.query_params[PARAM]
+
+
+def t(key: str, /, **fields: Any) -> str:
+    """The text of ``key`` in this session's language, its fields filled."""
+    return i18n.text(lang(), key, **fields)
+
+
+def sentences(*parts: str) -> str:
+    """Whole sentences one after the other, spaced as this session's language writes them."""
+    return i18n.sentences(lang(), parts)
+
+
+def error_text(error: LstmLabError) -> str:
+    """What a user-caused error says, in this session's language when it was raised with a key."""
+    return t(error.key, **error.fields) if error.key else str(error)
+
+
+def _switch() -> None:
+    picked = st.session_state[f"{KEY}_pick"]
+    if picked in LANGUAGES:  # None when the chosen one is clicked again: keep it
+        st.session_state[KEY] = picked
+    keep_in_url()
+
+
+def language_switch() -> None:
+    """The sidebar's English / 日本語 switch."""
+    st.session_state[f"{KEY}_pick"] = lang()
+    st.segmented_control(t("app.language"), list(LANGUAGES), format_func=LANGUAGES.get, key=f"{KEY}_pick",
+                         on_change=_switch, selection_mode="single", label_visibility="collapsed")
