@@ -3,7 +3,9 @@
 Every builder takes lists, dicts and numbers (what a ``Run``, a job snapshot or a
 data summary holds) and returns a ``plotly.graph_objects.Figure``; nothing here
 reads files, trains or imports Streamlit, so tests inspect the figures as objects.
-Trace names are part of the interface (tests and pages find traces by name).
+Trace names are part of the interface (tests and pages find traces by name). Every text a figure
+draws of its own (titles, axis titles, legend names, hovers) is in the catalogue ``figures``, in the
+language ``lang`` (English unless a page passes the reader's).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .i18n import text
+
 TRAIN_COLOR = "#0E7C86"  # teal: the training split
 VAL_COLOR = "#E0761F"  # orange: the validation split
 BASELINE_COLOR = "#6B7280"  # grey: references
@@ -24,7 +28,12 @@ BASELINE_COLOR = "#6B7280"  # grey: references
 POS_COLOR, NEG_COLOR = "#0072B2", "#D55E00"  # blue, vermillion
 RUN_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#000000", "#F0E442")
 FONT = dict(family="Source Sans Pro, sans-serif", size=13)
-BASELINE_NAME = "TF-IDF + LR baseline"
+BASELINE_NAME = "TF-IDF + LR baseline"  # the English legend name (tests find the trace by it)
+DEFAULT_TITLE = "(the builder's own title)"  # a builder's default: its title in ``lang``; None draws none
+
+
+def _title(title: str | None, lang: str, key: str) -> str | None:
+    return text(lang, key) if title is DEFAULT_TITLE else title
 
 
 def safe(text: str) -> str:
@@ -77,14 +86,15 @@ def batches_per_epoch(batches: Mapping[str, Sequence[float]]) -> int:
 def training_curves(batches: Mapping[str, Sequence[float]], history: Mapping[str, Sequence[float]], *,
                     per_epoch_batches: int | None = None, epochs: int | None = None,
                     baseline_accuracy: float | None = None, smoothing: float = 0.8,
-                    title: str | None = None, height: int = 380) -> go.Figure:
+                    title: str | None = None, height: int = 380, lang: str = "en") -> go.Figure:
     """Loss and accuracy side by side, against epochs (batch k of epoch e sits at e + k/n).
 
     Per batch: the raw values faint and their moving average bold; per epoch: train and
     validation as markers at the end of each epoch; ``baseline_accuracy`` as a dashed line
     across the accuracy panel. ``epochs`` fixes the x range (the planned maximum, so a live
     chart does not rescale every second)."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"), horizontal_spacing=0.11)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(text(lang, "figures.loss"), text(lang, "figures.accuracy")),
+                        horizontal_spacing=0.11)
     n = per_epoch_batches or batches_per_epoch(batches)
     steps = np.asarray(_values(batches, "step"), dtype=np.float64)
     x_batch = (steps + 1) / n
@@ -93,15 +103,15 @@ def training_curves(batches: Mapping[str, Sequence[float]], history: Mapping[str
     for col, metric in ((1, "loss"), (2, "accuracy")):
         first = col == 1
         raw = _values(batches, metric)
-        fig.add_trace(go.Scatter(x=x_batch, y=raw, name="train, per batch", mode="lines",
+        fig.add_trace(go.Scatter(x=x_batch, y=raw, name=text(lang, "figures.curves.train_batch"), mode="lines",
                                  line=dict(color=TRAIN_COLOR, width=1), opacity=0.25, legendgroup="batch",
                                  showlegend=first, hoverinfo="skip"), row=1, col=col)
         fig.add_trace(go.Scatter(x=x_batch, y=ema(raw, smoothing) if raw else [],
-                                 name="train, per batch (smoothed)", mode="lines",
+                                 name=text(lang, "figures.curves.train_smoothed"), mode="lines",
                                  line=dict(color=TRAIN_COLOR, width=2.5), legendgroup="smooth",
                                  showlegend=first, hovertemplate="%{y:.3f}"), row=1, col=col)
-        for key, label, color in ((metric, "train, per epoch", TRAIN_COLOR),
-                                  (f"val_{metric}", "validation, per epoch", VAL_COLOR)):
+        for key, label, color in ((metric, text(lang, "figures.curves.train_epoch"), TRAIN_COLOR),
+                                  (f"val_{metric}", text(lang, "figures.curves.val_epoch"), VAL_COLOR)):
             values = _values(history, key)
             fig.add_trace(go.Scatter(x=x_epoch[:len(values)], y=values, name=label, mode="lines+markers",
                                      marker=dict(size=9, color=color, line=dict(color="white", width=1)),
@@ -110,34 +120,38 @@ def training_curves(batches: Mapping[str, Sequence[float]], history: Mapping[str
                           row=1, col=col)
     x_max = max(float(epochs or 0), float(x_batch[-1]) if len(x_batch) else 0.0, float(n_epochs), 1.0)
     if baseline_accuracy is not None:
-        fig.add_trace(go.Scatter(x=[0, x_max], y=[baseline_accuracy] * 2, name=BASELINE_NAME, mode="lines",
-                                 line=dict(color=BASELINE_COLOR, width=2, dash="dash"),
-                                 hovertemplate=f"{BASELINE_NAME}: {baseline_accuracy:.1%}<extra></extra>"),
+        fig.add_trace(go.Scatter(x=[0, x_max], y=[baseline_accuracy] * 2, name=text(lang, "figures.baseline"),
+                                 mode="lines", line=dict(color=BASELINE_COLOR, width=2, dash="dash"),
+                                 hovertemplate=text(lang, "figures.curves.baseline_hover", accuracy=baseline_accuracy)),
                       row=1, col=2)
     _layout(fig, title, height)
-    fig.update_xaxes(title_text="epoch", range=[0, x_max * 1.02])
+    fig.update_xaxes(title_text=text(lang, "figures.epoch"), range=[0, x_max * 1.02])
     accuracies = [v for v in _values(batches, "accuracy") if not math.isnan(v)]
     low = min([0.4, *accuracies, *([baseline_accuracy] if baseline_accuracy is not None else [])])
     fig.update_yaxes(range=[max(0.0, low - 0.02), 1.0], tickformat=".0%", row=1, col=2)
     return fig
 
 
-def confusion_matrix(confusion: Sequence[Sequence[int]], *, labels: Sequence[str] = ("negative", "positive"),
-                     title: str | None = "Confusion matrix (test reviews)", height: int = 340) -> go.Figure:
-    """Counts and row shares: rows are the true class, columns the predicted one."""
+def confusion_matrix(confusion: Sequence[Sequence[int]], *, labels: Sequence[str] | None = None,
+                     title: str | None = DEFAULT_TITLE, height: int = 340, lang: str = "en") -> go.Figure:
+    """Counts and row shares: rows are the true class, columns the predicted one (``labels``: the
+    classes' names, by default negative and positive in ``lang``)."""
+    labels = labels or (text(lang, "figures.negative"), text(lang, "figures.positive"))
+    title = _title(title, lang, "figures.confusion.title")
     z = np.asarray(confusion, dtype=np.int64)
     if z.shape != (len(labels), len(labels)):
         raise ValueError(f"confusion must be {len(labels)}x{len(labels)}, got shape {z.shape}")
     rows = z.sum(axis=1, keepdims=True)
     share = np.divide(z, rows, out=np.zeros(z.shape, dtype=np.float64), where=rows > 0)
-    text = [[f"{z[i, j]:,}<br>{share[i, j]:.0%}" for j in range(len(labels))]
+    cells = [[f"{z[i, j]:,}<br>{share[i, j]:.0%}" for j in range(len(labels))]
             for i in range(len(labels))]
-    fig = go.Figure(go.Heatmap(z=share, x=[f"predicted<br>{label}" for label in labels],
-                               y=[f"true {label}" for label in labels], text=text, texttemplate="%{text}",
+    fig = go.Figure(go.Heatmap(z=share, x=[text(lang, "figures.confusion.predicted", label=label) for label in labels],
+                               y=[text(lang, "figures.confusion.true", label=label) for label in labels],
+                               text=cells, texttemplate="%{text}",
                                colorscale=[[0, "#F4F7F7"], [1, TRAIN_COLOR]], zmin=0, zmax=1, showscale=False,
                                textfont=dict(size=14),
                                customdata=[[labels[i]] * len(labels) for i in range(len(labels))],
-                               hovertemplate="%{y}, %{x}: %{text} of the %{customdata} reviews<extra></extra>",
+                               hovertemplate=text(lang, "figures.confusion.hover"),
                                name="confusion"))
     _layout(fig, title, height)
     fig.update_layout(hovermode="closest")
@@ -147,85 +161,91 @@ def confusion_matrix(confusion: Sequence[Sequence[int]], *, labels: Sequence[str
 
 
 def length_histogram(before: Sequence[int], after: Sequence[int], *, max_len: int | None = None,
-                     title: str | None = "Review length before and after cleaning",
-                     height: int = 340) -> go.Figure:
+                     title: str | None = DEFAULT_TITLE, height: int = 340, lang: str = "en") -> go.Figure:
     """Words per review as written and tokens per review after cleaning, overlaid; a dashed line
     at ``max_len`` (what the model sees; longer reviews are cut). The x axis stops at the 99th
     percentile so that a few very long reviews do not squash the rest."""
     fig = go.Figure()
-    for values, name, color in ((before, "raw words", BASELINE_COLOR), (after, "tokens after cleaning", TRAIN_COLOR)):
+    for values, key, color in ((before, "raw", BASELINE_COLOR), (after, "cleaned", TRAIN_COLOR)):
+        name = text(lang, f"figures.lengths.{key}")
         fig.add_trace(go.Histogram(x=list(values), name=name, marker_color=color, opacity=0.6, nbinsx=60,
-                                   hovertemplate="%{x} long: %{y} reviews<extra>" + name + "</extra>"))
+                                   hovertemplate=text(lang, "figures.lengths.hover", name=name)))
     fig.update_layout(barmode="overlay")
-    _layout(fig, title, height)
+    _layout(fig, _title(title, lang, "figures.lengths.title"), height)
     fig.update_layout(hovermode="closest")
     both = np.concatenate([np.asarray(before, dtype=np.float64), np.asarray(after, dtype=np.float64)])
     if len(both):
         fig.update_xaxes(range=[0, max(float(np.percentile(both, 99)), float(max_len or 0)) * 1.05])
     if max_len is not None:
         fig.add_vline(x=max_len, line=dict(color=VAL_COLOR, dash="dash", width=2),
-                      annotation_text=f"max length {max_len}", annotation_position="top right")
-    fig.update_xaxes(title_text="length")
-    fig.update_yaxes(title_text="reviews")
+                      annotation_text=text(lang, "figures.lengths.max_len", max_len=max_len),
+                      annotation_position="top right")
+    fig.update_xaxes(title_text=text(lang, "figures.lengths.length"))
+    fig.update_yaxes(title_text=text(lang, "figures.reviews"))
     return fig
 
 
-def class_balance(counts: Mapping[str, Mapping[str, int]], *, title: str | None = "Class balance",
-                  height: int = 300) -> go.Figure:
-    """``{"train": {"pos": n, "neg": n}, "test": {...}}`` as grouped bars, one group per split."""
-    splits = list(counts)
+def class_balance(counts: Mapping[str, Mapping[str, int]], *, title: str | None = DEFAULT_TITLE,
+                  height: int = 300, lang: str = "en") -> go.Figure:
+    """``{"train": {"pos": n, "neg": n}, "test": {...}}`` as grouped bars, one group per split (the
+    splits "train" and "test" named in ``lang``)."""
+    splits = [text(lang, f"figures.split.{s}") if s in ("train", "test") else s for s in counts]
     fig = go.Figure()
-    for cls, name, color in (("neg", "negative", NEG_COLOR), ("pos", "positive", POS_COLOR)):
-        values = [int(counts[s].get(cls, 0)) for s in splits]
+    for cls, key, color in (("neg", "negative", NEG_COLOR), ("pos", "positive", POS_COLOR)):
+        name = text(lang, f"figures.{key}")
+        values = [int(counts[s].get(cls, 0)) for s in counts]
         fig.add_trace(go.Bar(x=splits, y=values, name=name, marker_color=color, text=[f"{v:,}" for v in values],
-                             textposition="auto", hovertemplate="%{x}: %{y:,} " + name + "<extra></extra>"))
+                             textposition="auto", hovertemplate=text(lang, "figures.balance.hover", name=name)))
     fig.update_layout(barmode="group")
-    _layout(fig, title, height)
+    _layout(fig, _title(title, lang, "figures.balance.title"), height)
     fig.update_layout(hovermode="closest")
-    fig.update_yaxes(title_text="reviews")
+    fig.update_yaxes(title_text=text(lang, "figures.reviews"))
     return fig
 
 
 def run_overlay(runs: Sequence[tuple[str, Mapping[str, Sequence[float]]]], *,
-                baseline_accuracy: float | None = None, title: str | None = "Runs compared, per epoch",
-                height: int = 380) -> go.Figure:
+                baseline_accuracy: float | None = None, title: str | None = DEFAULT_TITLE,
+                height: int = 380, lang: str = "en") -> go.Figure:
     """Per-epoch loss and accuracy of several runs (``(name, history)`` pairs): one colour per run,
     validation solid, training dotted."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"), horizontal_spacing=0.11)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(text(lang, "figures.loss"), text(lang, "figures.accuracy")),
+                        horizontal_spacing=0.11)
     longest = 1
     for i, (name, history) in enumerate(runs):
         color = RUN_COLORS[i % len(RUN_COLORS)]
         for col, metric in ((1, "loss"), (2, "accuracy")):
-            for key, dash, suffix in ((f"val_{metric}", "solid", "validation"), (metric, "dot", "train")):
+            for key, dash, which in ((f"val_{metric}", "solid", "validation"), (metric, "dot", "train")):
                 values = _values(history, key)
                 longest = max(longest, len(values))
                 fig.add_trace(go.Scatter(x=list(range(1, len(values) + 1)), y=values,
-                                         name=f"{safe(name)} ({suffix})",
+                                         name=text(lang, f"figures.overlay.{which}", name=safe(name)),
                                          mode="lines+markers", line=dict(color=color, dash=dash, width=2),
                                          marker=dict(size=6), legendgroup=name, showlegend=col == 1,
                                          hovertemplate="%{y:.3f}"), row=1, col=col)
     if baseline_accuracy is not None:
-        fig.add_trace(go.Scatter(x=[0, longest], y=[baseline_accuracy] * 2, name=BASELINE_NAME, mode="lines",
-                                 line=dict(color=BASELINE_COLOR, width=2, dash="dash")), row=1, col=2)
-    _layout(fig, title, height)
-    fig.update_xaxes(title_text="epoch", range=[0, longest + 0.3])
+        fig.add_trace(go.Scatter(x=[0, longest], y=[baseline_accuracy] * 2, name=text(lang, "figures.baseline"),
+                                 mode="lines", line=dict(color=BASELINE_COLOR, width=2, dash="dash")), row=1, col=2)
+    _layout(fig, _title(title, lang, "figures.overlay.title"), height)
+    fig.update_xaxes(title_text=text(lang, "figures.epoch"), range=[0, longest + 0.3])
     fig.update_yaxes(tickformat=".0%", row=1, col=2)
     return fig
 
 
 def queue_chart(jobs: Sequence[tuple[str, str, str, float, float | None]], *,
-                title: str | None = "The class's jobs", height: int | None = None) -> go.Figure:
+                title: str | None = DEFAULT_TITLE, height: int | None = None, lang: str = "en") -> go.Figure:
     """One bar per job, running first then queued in order: (name, who, status, fraction done,
     seconds left or until it starts, None if unknown). A bar's length is the share done."""
     names = [f"{safe(who)}: {safe(name)}" for name, who, *_ in jobs]
     done = [float(frac) for *_, frac, _ in jobs]
     colors = [TRAIN_COLOR if status == "running" else BASELINE_COLOR for _, _, status, *_ in jobs]
-    text = [("running" if status == "running" else "waiting") + (f", {left:.0f} s" if left is not None else "")
-            for _, _, status, _, left in jobs]
-    fig = go.Figure(go.Bar(x=done, y=names, orientation="h", marker_color=colors, text=text,
-                           textposition="outside", name="share done", hovertemplate="%{y}: %{x:.0%}<extra></extra>"))
-    _layout(fig, title, height or 120 + 28 * len(jobs))
-    fig.update_xaxes(range=[0, 1.25], tickformat=".0%", title="share done")
+    labels = [text(lang, f"figures.queue.{'running' if status == 'running' else 'waiting'}"
+                         f"{'' if left is None else '_left'}", left=left)
+              for _, _, status, _, left in jobs]
+    fig = go.Figure(go.Bar(x=done, y=names, orientation="h", marker_color=colors, text=labels,
+                           textposition="outside", name=text(lang, "figures.queue.done"),
+                           hovertemplate="%{y}: %{x:.0%}<extra></extra>"))
+    _layout(fig, _title(title, lang, "figures.queue.title"), height or 120 + 28 * len(jobs))
+    fig.update_xaxes(range=[0, 1.25], tickformat=".0%", title=text(lang, "figures.queue.done"))
     fig.update_yaxes(autorange="reversed")
     fig.update_layout(hovermode="closest", showlegend=False)
     return fig
