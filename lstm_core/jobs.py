@@ -26,6 +26,10 @@ Rules the manager enforces:
   worker killed if it does not stop within :data:`KILL_AFTER` seconds;
 - a worker is replaced after ``jobs_per_worker`` jobs, which bounds what TensorFlow keeps.
 
+What a job says (its phase, its error, a refusal) is kept as a catalogue key and fields
+(:class:`Said`, catalogue ``jobs``) and written out in the reader's language by
+``snapshot(lang=...)``; English unless a page asks for another.
+
 No Streamlit here; tests drive the manager with fake runners (``in_process=True``: a worker
 thread, for runners that cannot be pickled) or the real pipeline on tiny data.
 """
@@ -37,18 +41,20 @@ import collections
 import itertools
 import logging
 import math
+import re
 import shutil
 import tempfile
 import threading
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .config import ExperimentConfig
 from .errors import LstmLabError
+from .i18n import catalogue, text
 from .limits import LIMITS, Limits, estimate_training, training_reviews
 from .pipeline import PipelineRunner
 from .run_store import RunStore, run_key
@@ -77,6 +83,74 @@ class JobRefused(LstmLabError):
 
 
 @dataclass(frozen=True)
+class Duration:
+    """A number of seconds in a text's fields, written "42 s" or "3 min" in the reader's language."""
+
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Said:
+    """Something a job says, kept as its catalogue key and fields so that each reader sees it in their
+    own language; ``words`` instead of a key when a runner said it in words of its own."""
+
+    key: str | None
+    fields: dict[str, Any] = field(default_factory=dict)
+    words: str = ""
+
+    def render(self, lang: str = "en") -> str:
+        if self.key is None:
+            return self.words
+        return text(lang, self.key, **{name: _field(value, lang) for name, value in self.fields.items()})
+
+
+def _field(value: Any, lang: str) -> Any:
+    if isinstance(value, Said):
+        return value.render(lang)
+    if isinstance(value, Duration):
+        return _duration(value.seconds, lang)
+    return value
+
+
+# lstm_core.pipeline says what it is doing in English words (the CLI prints them as they are); the
+# app shows these in the reader's language. A runner may also say a catalogue key, or (key, fields).
+_PIPELINE_STEPS = (
+    (re.compile(r"loading reviews"), "jobs.step.loading"),
+    (re.compile(r"cleaning training reviews"), "jobs.step.cleaning_train"),
+    (re.compile(r"cleaning test reviews"), "jobs.step.cleaning_test"),
+    (re.compile(r"ready"), "jobs.step.ready"),
+    (re.compile(r"reading word vectors"), "jobs.step.word_vectors"),
+    (re.compile(r"testing on (?P<n>[\d,]+) test reviews"), "jobs.step.testing"),
+    (re.compile(r"fitting the TF-IDF \+ logistic regression baseline"), "jobs.step.baseline"),
+)
+
+
+def step_said(what: str | tuple[str, dict[str, Any]]) -> Said:
+    """What a runner's ``progress(what, fraction)`` said, as a :class:`Said`."""
+    if isinstance(what, tuple):
+        key, fields = what
+        return Said(key, dict(fields))
+    if what in catalogue("en").texts:
+        return Said(what)
+    for pattern, key in _PIPELINE_STEPS:
+        found = pattern.fullmatch(what)
+        if found:
+            return Said(key, found.groupdict())
+    return Said(None, words=str(what))
+
+
+def failure_said(failure: Failure) -> Said:
+    """Why a job failed, to show its owner: a user's mistake in its own words (in the reader's language
+    when it was raised with a key), anything else only by its type (the server's log has the rest)."""
+    error = failure.exception
+    if isinstance(error, LstmLabError) and error.key:
+        return Said(error.key, dict(error.fields))
+    if failure.message == text("en", "jobs.error.internal", type=failure.type_name):
+        return Said("jobs.error.internal", {"type": failure.type_name})
+    return Said(None, words=failure.message)
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """A consistent copy of a job's progress, safe to read while it trains."""
 
@@ -84,7 +158,7 @@ class Snapshot:
     owner: str
     name: str
     status: str  # queued, running, finished, stopped, failed
-    phase: str  # what is happening, in words a student can read
+    phase: str  # what is happening, in words a student can read (in the language snapshot() was asked)
     position: int | None  # 1 = next to start; None unless queued
     epochs: int  # the configured maximum (early stopping may end sooner)
     epochs_done: int
@@ -95,11 +169,14 @@ class Snapshot:
     batches: dict[str, tuple[float, ...]]  # per batch: step, epoch, loss, accuracy
     history: dict[str, tuple[float, ...]]  # per epoch: loss, accuracy, val_loss, val_accuracy
     stop_requested: bool
-    error: str | None  # why it failed
+    error: str | None  # why it failed (in the language snapshot() was asked)
     kind: str = TRAINING
     starts_in: float | None = None  # queued: seconds until a worker should take it (an estimate)
     shared: int = 1  # how many jobs this training serves (the same training asked for by others)
     replayed: bool = False  # served from the run store: trained before, not again
+    phase_key: str = ""  # the phase's catalogue key ("jobs.phase.kept"), for a page's own sentence about it
+    phase_fields: dict[str, Any] = field(default_factory=dict)  # its fields, written out in that language
+    warming: bool = False  # queued while the trainer is still starting (loading TensorFlow)
 
     @property
     def done(self) -> bool:
@@ -161,8 +238,8 @@ class Job(NullListener):
         self._stop = threading.Event()
         self._done = threading.Event()
         self._status = QUEUED
-        self._phase = "waiting for the trainer"
-        self._error: str | None = None
+        self._phase = Said("jobs.phase.waiting")
+        self._error: Said | None = None
         self._t0: float | None = None
         self._t_end: float | None = None
         self._info: TrainInfo | None = None
@@ -212,8 +289,10 @@ class Job(NullListener):
         """Block until the job is done (or ``timeout`` seconds pass); True if done."""
         return self._done.wait(timeout)
 
-    def snapshot(self) -> Snapshot:
+    def snapshot(self, lang: str = "en") -> Snapshot:
+        """A copy of the job's progress, its texts written in ``lang``."""
         position, starts_in, shared = self._manager._place(self)
+        warming = not self._manager.warmed
         with self._lock:
             now = self._t_end if self._t_end is not None else time.perf_counter()
             elapsed = now - self._t0 if self._t0 is not None else 0.0
@@ -222,24 +301,22 @@ class Job(NullListener):
             batches, history = self._curves.frozen()
             phase = self._phase
             if self._status == QUEUED:
-                if position:
-                    phase = f"waiting in the queue: number {position}"
-                    if starts_in is not None:
-                        phase += f", starting in about {_duration(starts_in)}"
-                if not self._manager.warmed:
-                    phase += " (the trainer is still starting: loading TensorFlow)"
+                phase = _queued(phase, position, starts_in, warming)
             elif self._status == RUNNING and self._stop.is_set():
-                phase = "stopping after this batch, then testing the model trained so far"
+                phase = Said("jobs.phase.stopping")
+            error = self._error.render(lang) if self._error is not None else None
             return Snapshot(
-                job_id=self.id, owner=self.owner, name=self.name, status=self._status, phase=phase,
+                job_id=self.id, owner=self.owner, name=self.name, status=self._status, phase=phase.render(lang),
                 position=position if self._status == QUEUED else None,
                 epochs=info.epochs if info else self.config.train.max_epochs,
                 epochs_done=len(self._epoch_elapsed),
                 batches_per_epoch=info.batches_per_epoch if info else 0,
                 steps_done=steps, elapsed=elapsed, eta=self._eta(steps) if self._status == RUNNING else None,
                 batches=batches, history=history,
-                stop_requested=self._stop.is_set(), error=self._error, kind=self.kind,
-                starts_in=starts_in if self._status == QUEUED else None, shared=shared, replayed=self.replayed)
+                stop_requested=self._stop.is_set(), error=error, kind=self.kind,
+                starts_in=starts_in if self._status == QUEUED else None, shared=shared, replayed=self.replayed,
+                phase_key=phase.key or "", phase_fields={k: _field(v, lang) for k, v in phase.fields.items()},
+                warming=warming and self._status == QUEUED)
 
     def _eta_now(self) -> float | None:
         with self._lock:
@@ -267,7 +344,7 @@ class Job(NullListener):
     def on_train_begin(self, info: TrainInfo) -> None:
         with self._lock:
             self._info = info
-            self._phase = f"training on {info.train_size:,} reviews, validating on {info.val_size:,}"
+            self._phase = Said("jobs.phase.training", {"train": info.train_size, "val": info.val_size})
 
     def on_batch_end(self, update: BatchUpdate) -> None:
         with self._lock:
@@ -284,10 +361,13 @@ class Job(NullListener):
     def should_stop(self) -> bool:
         return self._stop.is_set()
 
-    def progress(self, what: str, fraction: float) -> None:
-        """Preparation progress (``lstm_core.pipeline.Progress``)."""
+    def progress(self, what: str | tuple[str, dict[str, Any]], fraction: float) -> None:
+        """Preparation progress (``lstm_core.pipeline.Progress``): ``what`` in English words, a
+        catalogue key, or (key, fields)."""
+        step = step_said(what)
         with self._lock:
-            self._phase = f"{what} ({fraction:.0%})" if 0.0 < fraction < 1.0 else what
+            self._phase = Said("jobs.phase.progress", {"what": step, "fraction": fraction}) \
+                if 0.0 < fraction < 1.0 else step
 
     # ---- the manager's side
     def _owner_gone(self, now: float) -> bool:
@@ -302,7 +382,7 @@ class Job(NullListener):
     def _start(self) -> None:
         with self._lock:
             self._status = RUNNING
-            self._phase = "starting"
+            self._phase = Said("jobs.phase.starting")
             self._t0 = time.perf_counter()
 
     def _join(self, other: "Job") -> None:
@@ -328,9 +408,9 @@ class Job(NullListener):
             self._t0 = self._t_end = time.perf_counter()
         self.replayed = True
         self._result = RunRef(str(path))
-        self._finish(FINISHED, "finished: the same training was done before, so it is served at once")
+        self._finish(FINISHED, Said("jobs.phase.replayed"))
 
-    def _finish(self, status: str, phase: str, error: str | None = None) -> None:
+    def _finish(self, status: str, phase: Said, error: Said | None = None) -> None:
         with self._lock:
             if self._status in DONE:
                 return
@@ -353,8 +433,21 @@ def _first_id(e: "_Execution | None") -> str | None:
     return live[0].id if live else None
 
 
-def _duration(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+def _duration(seconds: float, lang: str = "en") -> str:
+    if seconds < 90:
+        return text(lang, "jobs.duration.seconds", n=seconds)
+    return text(lang, "jobs.duration.minutes", n=seconds / 60)
+
+
+def _queued(phase: Said, position: int | None, starts_in: float | None, warming: bool) -> Said:
+    """A queued job's phase: its place in the queue and when it should start, if known."""
+    if position:
+        key = "jobs.phase.queued_eta" if starts_in is not None else "jobs.phase.queued"
+        fields = {"position": position, "starts_in": Duration(starts_in or 0.0)}
+        return Said(key + ("_warming" if warming else ""), fields)
+    if warming and phase.key == "jobs.phase.waiting":
+        return Said("jobs.phase.waiting_warming")
+    return phase
 
 
 class _Execution:
@@ -466,11 +559,11 @@ class JobManager:
         stored = self._store.get(key) if key else None
         with self._cond:
             if self._closed:
-                raise JobRefused("the trainer has shut down; restart the app")
+                raise JobRefused.keyed("jobs.refused.shut_down")
             mine = self.active_job(owner)
             if mine is not None:
-                raise JobRefused(f"'{mine.name}' is still {mine.status}: stop it or wait for it "
-                                 f"to finish before starting another")
+                key = "jobs.refused.still_queued" if mine.status == QUEUED else "jobs.refused.still_running"
+                raise JobRefused.keyed(key, name=mine.name)
             job = Job(config, owner, name or f"run {config.model.cell}", self, runner, kind)
             if stored is not None:
                 job._replay(stored)
@@ -482,8 +575,7 @@ class JobManager:
                 same.jobs.append(job)
                 return job
             if len(self._queue) >= self.max_queued:
-                raise JobRefused(f"the trainer is busy and {len(self._queue)} trainings are already "
-                                 f"waiting; try again in a minute")
+                raise JobRefused.keyed("jobs.refused.queue_full", waiting=len(self._queue))
             self._queue.append(_Execution(job, key))
             self._dispatch()
         return job
@@ -541,7 +633,7 @@ class JobManager:
         for e in queued:
             for job in e.live():
                 job._stop.set()
-                job._finish(STOPPED, "stopped before it started: the trainer shut down")
+                job._finish(STOPPED, Said("jobs.phase.shut_down_queued"))
         for e in running:
             for job in e.live():
                 job._stop.set()
@@ -562,7 +654,7 @@ class JobManager:
             w.kill()
         for e in running:
             for job in e.live():
-                job._finish(STOPPED, "stopped: the trainer shut down")
+                job._finish(STOPPED, Said("jobs.phase.shut_down"))
         shutil.rmtree(self._folder, ignore_errors=True)
 
     # --------------------------------------------------------------------------------- scheduling
@@ -632,11 +724,11 @@ class JobManager:
                 e.jobs.remove(job)
                 if not others:
                     self._queue.remove(e)
-                job._finish(STOPPED, "stopped before it started")
+                job._finish(STOPPED, Said("jobs.phase.before_start"))
             elif others:
                 e.jobs.remove(job)
-                job._finish(STOPPED, f"stopped; the same training goes on for {len(others)} other"
-                                     f"{'s' if len(others) > 1 else ''} who asked for it")
+                key = "jobs.phase.left_shared_many" if len(others) > 1 else "jobs.phase.left_shared_one"
+                job._finish(STOPPED, Said(key, {"others": len(others)}))
             elif not e.stop_sent and e.worker is not None:
                 e.stop_sent = True
                 e.worker.send(("stop", e.id))
@@ -675,7 +767,7 @@ class JobManager:
                 job.exception = failure.exception
                 job.traceback = failure.traceback
                 log.warning("job %s (%s) failed:\n%s", job.id, job.name, failure.traceback)
-                job._finish(FAILED, "failed", failure.message)
+                job._finish(FAILED, Said("jobs.phase.failed"), failure_said(failure))
                 continue
             if self.in_process:
                 job.run = result  # never packed: the worker's own object
@@ -683,14 +775,13 @@ class JobManager:
                 job._result = result  # loaded by job.run on first use
                 weakref.finalize(job, shutil.rmtree, self._folder / e.id, True)  # its folder (not the store's)
             if result is None:
-                job._finish(STOPPED, "stopped before training began")
+                job._finish(STOPPED, Said("jobs.phase.before_training"))
             elif e.over_time:
-                job._finish(STOPPED, f"stopped at the wall-time limit of {_duration(self.wall_seconds)}; "
-                                     f"the model trained so far is kept")
+                job._finish(STOPPED, Said("jobs.phase.wall_time", {"limit": Duration(self.wall_seconds)}))
             elif stopped or job._stop.is_set():
-                job._finish(STOPPED, "stopped; the model trained so far is kept")
+                job._finish(STOPPED, Said("jobs.phase.kept"))
             else:
-                job._finish(FINISHED, "finished")
+                job._finish(FINISHED, Said("jobs.phase.finished"))
         with self._cond:
             self._running.pop(e.id, None)
             if failure is None and not stopped and e.started is not None and e.estimate > 0:
@@ -714,12 +805,11 @@ class JobManager:
             if replace:
                 self._spawn()
         if e is not None:
-            why = (f"stopped at the wall-time limit of {_duration(self.wall_seconds)} and did not end"
-                   if e.over_time else f"the training process stopped unexpectedly (exit code {exitcode})")
+            why = (Said("jobs.error.wall_killed", {"limit": Duration(self.wall_seconds)}) if e.over_time
+                   else Said("jobs.error.worker_died", {"code": exitcode}))
             for job in e.live():
-                job.exception = RuntimeError(why)
-                job._finish(FAILED, "failed", f"{why}; nothing was kept. Other students' jobs go on; "
-                                              f"try again, perhaps with fewer reviews or a smaller model")
+                job.exception = RuntimeError(why.render())
+                job._finish(FAILED, Said("jobs.phase.failed"), why)
             log.warning("worker %s (pid %s) exited with %s while running %s", worker.id, worker.pid, exitcode, e.id)
 
     def _watch(self) -> None:
