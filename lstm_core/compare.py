@@ -33,6 +33,7 @@ from .baseline import tfidf_baseline
 from .config import ExperimentConfig
 from .embeddings import check_vector_file, nearest, word2vec_matrix
 from .errors import DataError
+from .i18n import DEFAULT, text
 from .pipeline import prepare, train_run
 from .sampling import stratified_cut
 from .theory_jobs import CurveRecorder, RecordedTask
@@ -57,6 +58,13 @@ VARIANTS: dict[str, Variant] = {v.key: v for v in (
     Variant("word2vec", "word2vec, fine-tuned", "word2vec", True),
     Variant("word2vec_frozen", "word2vec, frozen", "word2vec", False),
 )}
+
+
+def variant_label(key: str, lang: str = DEFAULT) -> str:
+    """A variant's name for a reader of ``lang`` ("random, trained"; its ``label`` is the English one)."""
+    return text(lang, f"embeddings.variant.{key}")
+
+
 # Training-set sizes of the learning curve; 4,000 is the bundled split's whole training part.
 LEARNING_CURVE_SIZES = (500, 1_000, 2_000, 4_000)
 
@@ -165,13 +173,15 @@ class Comparison:
                          "epochs run": info.epochs_run, "seconds": info.seconds})
         return rows
 
-    def summary(self) -> str:
+    def summary(self, lang: str = DEFAULT) -> str:
         """One sentence on epochs to the target, for people."""
         parts = []
-        for r in self.results.values():
+        for key, r in self.results.items():
             e = r.epochs_to_target
-            parts.append(f"{r.label}: {'not reached' if e is None else f'{e} epoch' + ('s' if e > 1 else '')}")
-        return f"Epochs to {self.spec.target:.0%} validation accuracy — " + "; ".join(parts) + "."
+            which = "not_reached" if e is None else "one_epoch" if e == 1 else "epochs"
+            parts.append(text(lang, f"embeddings.summary.{which}", variant=variant_label(key, lang), epochs=e))
+        return text(lang, "embeddings.summary.sentence", target=self.spec.target,
+                    variants=text(lang, "embeddings.summary.separator").join(parts))
 
     def neighbours(self, word: str, k: int = 8) -> tuple[str, dict[str, dict[str, list[tuple[str, float]]]]]:
         """(the word as the vocabulary has it, {variant: {"before": [(word, cosine)], "after": [...]}})."""

@@ -21,6 +21,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .figures import BASELINE_COLOR, _layout, _values, batches_per_epoch, ema
+from .i18n import DEFAULT, text
 
 # Okabe-Ito, one per cell, distinguishable with the common colour-vision deficiencies
 CELL_COLORS = {"rnn": "#D55E00", "lstm": "#0072B2", "gru": "#009E73"}
@@ -44,8 +45,14 @@ def _log_floor(values: np.ndarray) -> np.ndarray:
     return np.where(v > 0, v, np.nan)
 
 
+def _label(p: Any, lang: str) -> str:
+    """A profile's legend name in ``lang`` (``label_in`` when it has one, as GradientProfile does)."""
+    label_in = getattr(p, "label_in", None)
+    return str(label_in(lang)) if callable(label_in) else str(p.label)
+
+
 def gradient_profiles(profiles: Sequence[Any], *, title: str | None = None, height: int = 380,
-                      marks: Sequence[int] = (50, 100)) -> go.Figure:
+                      marks: Sequence[int] = (50, 100), lang: str = DEFAULT) -> go.Figure:
     """``profiles``: objects with ``label``, ``cell``, ``trained`` and ``norms`` (by distance, d = 1 first).
     Dotted vertical lines at the ``marks`` distances the captions quote."""
     fig = go.Figure()
@@ -53,15 +60,16 @@ def gradient_profiles(profiles: Sequence[Any], *, title: str | None = None, heig
     for p in profiles:
         norms = np.asarray(p.norms, dtype=np.float64)
         longest = max(longest, len(norms))
-        fig.add_trace(go.Scatter(x=np.arange(1, len(norms) + 1), y=_log_floor(norms), name=str(p.label),
+        label = _label(p, lang)
+        fig.add_trace(go.Scatter(x=np.arange(1, len(norms) + 1), y=_log_floor(norms), name=label,
                                  mode="lines", line=dict(color=CELL_COLORS.get(p.cell, BASELINE_COLOR), width=2.5,
                                                          dash="solid" if p.trained else "dot"),
-                                 hovertemplate="distance %{x}: %{y:.3g}<extra>" + str(p.label) + "</extra>"))
+                                 hovertemplate=text(lang, "theory.hover.distance") + "<extra>" + label + "</extra>"))
     for d in marks:
         if d <= longest:
             fig.add_vline(x=d, line=dict(color="#9CA3AF", width=1, dash="dot"))
-    fig.update_xaxes(title_text="distance from the end (1 = the last token)")
-    fig.update_yaxes(type="log", title_text="‖gradient‖ (log scale)", exponentformat="power")
+    fig.update_xaxes(title_text=text(lang, "theory.gradients.x"))
+    fig.update_yaxes(type="log", title_text=text(lang, "theory.gradients.y"), exponentformat="power")
     return _inside_legend(_layout(fig, title, height))
 
 
@@ -73,7 +81,8 @@ def _inside_legend(fig: go.Figure) -> go.Figure:
 
 
 def cell_paths(paths: Sequence[tuple[str, Sequence[float], Sequence[float] | None]], *,
-               tokens: Sequence[str] | None = None, title: str | None = None, height: int = 340) -> go.Figure:
+               tokens: Sequence[str] | None = None, title: str | None = None, height: int = 340,
+               lang: str = DEFAULT) -> go.Figure:
     """``paths``: (label, mean over units, optional 90th percentile over units) of the cell path by
     distance. ``tokens`` (reading order) label the hover with the word at each distance."""
     fig = go.Figure()
@@ -83,22 +92,24 @@ def cell_paths(paths: Sequence[tuple[str, Sequence[float], Sequence[float] | Non
         x = np.arange(1, len(mean) + 1)
         words = list(tokens)[::-1] if tokens is not None and len(tokens) == len(mean) else None
         custom = np.array([html.escape(w) for w in words]) if words else None
-        hover = "distance %{x}" + (" (%{customdata})" if words else "") + ": %{y:.3g}"
-        fig.add_trace(go.Scatter(x=x, y=_log_floor(mean), name=f"{label}: mean over units", mode="lines",
-                                 customdata=custom, line=dict(color=colors[i % len(colors)], width=2.5),
+        hover = text(lang, "theory.hover.distance_word" if words else "theory.hover.distance")
+        fig.add_trace(go.Scatter(x=x, y=_log_floor(mean), name=text(lang, "theory.cell_path.mean", label=label),
+                                 mode="lines", customdata=custom, line=dict(color=colors[i % len(colors)], width=2.5),
                                  hovertemplate=hover + f"<extra>{label}</extra>"))
         if upper is not None:
-            fig.add_trace(go.Scatter(x=x, y=_log_floor(np.asarray(upper)), name=f"{label}: best-keeping 10% of units",
+            fig.add_trace(go.Scatter(x=x, y=_log_floor(np.asarray(upper)),
+                                     name=text(lang, "theory.cell_path.best", label=label),
                                      mode="lines", customdata=custom,
                                      line=dict(color=colors[i % len(colors)], width=1.5, dash="dash"),
-                                     hovertemplate=hover + f"<extra>{label}, 90th percentile</extra>"))
-    fig.update_xaxes(title_text="distance from the end (words)")
-    fig.update_yaxes(type="log", title_text="product of the gates after it", exponentformat="power")
+                                     hovertemplate=hover + "<extra>" + text(lang, "theory.cell_path.best_hover",
+                                                                            label=label) + "</extra>"))
+    fig.update_xaxes(title_text=text(lang, "theory.cell_path.x"))
+    fig.update_yaxes(type="log", title_text=text(lang, "theory.cell_path.y"), exponentformat="power")
     return _inside_legend(_layout(fig, title, height))
 
 
 def memory_accuracy(records: Sequence[Any], *, distances: Sequence[int] | None = None, chance: float = 0.5,
-                    title: str | None = None, height: int = 360) -> go.Figure:
+                    title: str | None = None, height: int = 360, lang: str = DEFAULT) -> go.Figure:
     """``records``: objects with ``cell``, ``distance`` and ``accuracy``; one line per cell in first-seen
     order. ``distances`` fixes the x ticks (so a live chart does not jump)."""
     by_cell: dict[str, list[Any]] = {}
@@ -114,16 +125,17 @@ def memory_accuracy(records: Sequence[Any], *, distances: Sequence[int] | None =
                                  + CELL_NAMES.get(cell, cell) + "</extra>"))
     ks = list(distances) if distances else sorted({r.distance for r in records})
     if ks:
-        fig.add_trace(go.Scatter(x=[min(ks), max(ks)], y=[chance, chance], name="chance", mode="lines",
+        fig.add_trace(go.Scatter(x=[min(ks), max(ks)], y=[chance, chance], name=text(lang, "theory.chance"),
+                                 mode="lines",
                                  line=dict(color=BASELINE_COLOR, width=1.5, dash="dash"), hoverinfo="skip"))
-    fig.update_xaxes(title_text="distance k of the value from the end", tickvals=ks or None)
-    fig.update_yaxes(title_text="test accuracy", range=[0, 1.03], tickformat=".0%")
+    fig.update_xaxes(title_text=text(lang, "theory.memory.x"), tickvals=ks or None)
+    fig.update_yaxes(title_text=text(lang, "theory.memory.y"), range=[0, 1.03], tickformat=".0%")
     return _layout(fig, title, height)
 
 
 def memory_curves(curves: Mapping[tuple[str, int], Mapping[str, Any]], distances: Sequence[int], *,
                   epochs: int | None = None, smoothing: float = 0.6, title: str | None = None,
-                  height: int = 340) -> go.Figure:
+                  height: int = 340, lang: str = DEFAULT) -> go.Figure:
     """``curves``: {(cell, k): {"batches": {step, epoch, loss, accuracy}, "history": {val_accuracy, …}}}.
     One panel per distance; per cell its smoothed per-batch training accuracy (thin) and validation
     accuracy per epoch (markers). Cells not started yet are left out."""
@@ -140,35 +152,37 @@ def memory_curves(curves: Mapping[tuple[str, int], Mapping[str, Any]], distances
         color, name = CELL_COLORS.get(cell, BASELINE_COLOR), CELL_NAMES.get(cell, cell)
         steps = np.asarray(_values(batches, "step"))
         x = (steps + 1) / batches_per_epoch(batches)
-        fig.add_trace(go.Scatter(x=x, y=ema(acc, smoothing), name=f"{name}: training", mode="lines",
+        fig.add_trace(go.Scatter(x=x, y=ema(acc, smoothing), name=text(lang, "theory.curves.training", name=name), mode="lines",
                                  line=dict(color=color, width=1.2), legendgroup=cell, showlegend=cell not in shown,
                                  opacity=0.7), row=1, col=col)
         val = _values(history, "val_accuracy")
         if val:
-            fig.add_trace(go.Scatter(x=np.arange(1, len(val) + 1), y=val, name=f"{name}: validation",
+            fig.add_trace(go.Scatter(x=np.arange(1, len(val) + 1), y=val, name=text(lang, "theory.curves.validation", name=name),
                                      mode="lines+markers", line=dict(color=color, width=2.5), marker=dict(size=7),
                                      legendgroup=cell, showlegend=cell not in shown), row=1, col=col)
         shown.add(cell)
     fig.update_yaxes(range=[0, 1.03], tickformat=".0%")
-    fig.update_yaxes(title_text="accuracy", row=1, col=1)
+    fig.update_yaxes(title_text=text(lang, "theory.curves.y"), row=1, col=1)
     if epochs:
         fig.update_xaxes(range=[0, epochs + 0.1])
-    fig.update_xaxes(title_text="epoch")
+    fig.update_xaxes(title_text=text(lang, "theory.curves.x"))
     return _layout(fig, title, height)
 
 
 def memory_sequence_html(tokens: Sequence[int], *, n_values: int, marker: int, value_at: int,
-                         letters: str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ") -> str:
+                         letters: str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", lang: str = DEFAULT) -> str:
     """One task sequence as HTML spans for a page: values as letters (the marked one boxed, the others
-    as distractors), the marker as ▶, filler as a dot. Built only from integers: nothing to escape."""
+    as distractors), the marker as ▶, filler as a dot. Built from integers and our own tooltips."""
+    tip = {name: html.escape(text(lang, f"theory.sequence.{name}")) for name in ("marker", "value", "distractor",
+                                                                                "filler")}
     out = []
     for t, tok in enumerate(tokens):
         tok = int(tok)
         if tok == marker:
-            out.append('<span class="why-marker" title="the marker">▶</span>')
+            out.append(f'<span class="why-marker" title="{tip["marker"]}">▶</span>')
         elif tok < n_values:
-            cls, tip = ("why-value", "the value to remember") if t == value_at else ("why-distractor", "a distractor")
-            out.append(f'<span class="{cls}" title="{tip}">{letters[tok % len(letters)]}</span>')
+            cls, name = ("why-value", "value") if t == value_at else ("why-distractor", "distractor")
+            out.append(f'<span class="{cls}" title="{tip[name]}">{letters[tok % len(letters)]}</span>')
         else:
-            out.append('<span class="why-filler" title="filler">·</span>')
+            out.append(f'<span class="why-filler" title="{tip["filler"]}">·</span>')
     return "".join(out)

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from .i18n import DEFAULT, text
 from .memory_task import CELL_NAMES, MemoryTaskConfig, build_memory_model, make_memory_data
 
 TARGETS = ("h_T", "loss")
@@ -42,6 +43,11 @@ class GradientProfile:
     trained: bool
     target: str  # "h_T" or "loss"
     norms: np.ndarray  # (T,) mean over the sequences; norms[d - 1] belongs to distance d
+    trained_at: int | None = None  # the memory-task distance it was trained at, when known
+
+    def label_in(self, lang: str) -> str:
+        """The label in ``lang``: ``label`` itself in English, else made again from the cell and training."""
+        return self.label if lang == DEFAULT else profile_label(self.cell, self.trained, self.trained_at, lang=lang)
 
     @property
     def distances(self) -> np.ndarray:
@@ -148,12 +154,11 @@ def embed(model: Any, ids: Any) -> np.ndarray:
 
 
 def profile(model: Any, ids: Any, *, cell: str, trained: bool, target: str = "h_T", labels: Any = None,
-            label: str | None = None) -> GradientProfile:
+            label: str | None = None, trained_at: int | None = None) -> GradientProfile:
     """The gradient profile of ``model`` on token ids (N, T); ``labels`` (N,) for target "loss"."""
     _, layer, head = model_parts(model)
     norms = input_gradient_norms(layer, embed(model, ids), target=target, head=head, labels=labels)
-    name = label or f"{profile_name(cell)}, {'trained' if trained else 'untrained'}"
-    return GradientProfile(name, cell, trained, target, norms)
+    return GradientProfile(label or profile_label(cell, trained, trained_at), cell, trained, target, norms, trained_at)
 
 
 # ------------------------------------------------------------------------------- the cell-state path
@@ -222,13 +227,18 @@ def memory_profiles(spec: Any, models: dict[tuple[str, int], Any] | None = None,
         out.append(profile(fresh, x, cell=cell, trained=False, target=target, labels=y))
         trained = (models or {}).get((cell, distance))
         if trained is not None:
-            out.append(profile(trained, x, cell=cell, trained=True, target=target, labels=y,
-                               label=f"{profile_name(cell)}, trained at k={distance}"))
+            out.append(profile(trained, x, cell=cell, trained=True, target=target, labels=y, trained_at=distance))
     return out
 
 
 def profile_name(cell: str) -> str:
     return CELL_NAMES.get(cell, cell)
+
+
+def profile_label(cell: str, trained: bool, trained_at: int | None = None, *, lang: str = DEFAULT) -> str:
+    """"LSTM, untrained", "LSTM, trained", "LSTM, trained at k=40" in ``lang``: a legend's name."""
+    key = "untrained" if not trained else "trained" if trained_at is None else "trained_at"
+    return text(lang, f"theory.profile.{key}", cell=profile_name(cell), k=trained_at)
 
 
 @dataclass(frozen=True, eq=False)
@@ -254,8 +264,7 @@ def review_gradients(run: Any, text: str) -> ReviewGradients:
     profiles, paths = [], []
     for model, e, trained in ((run.model, ex, True), (fresh, ex0, False)):
         norms = input_gradient_norms(model.get_layer("rnn"), e.x)
-        profiles.append(GradientProfile(f"{profile_name(e.cell)}, {'trained' if trained else 'untrained'}",
-                                        e.cell, trained, "h_T", norms))
+        profiles.append(GradientProfile(profile_label(e.cell, trained), e.cell, trained, "h_T", norms))
         if e.cell != "rnn":
             paths.append(cell_path(e.trace))
     return ReviewGradients(ex.tokens, tuple(profiles), tuple(paths))

@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from .config import CELLS, TrainConfig, _check, _check_choice, _check_float, _check_int
+from .i18n import DEFAULT, text
 from .theory_jobs import CurveRecorder, RecordedTask
 from .training import best_val_accuracy, train
 
@@ -241,12 +242,12 @@ class SweepSpec:
         """(cell, distance) in training order: every cell at the shortest distance first."""
         return [(cell, k) for k in self.distances for cell in self.cells]
 
-    def describe(self) -> str:
+    def describe(self, lang: str = DEFAULT) -> str:
         """The design and budget in one line, for captions and reports."""
-        return (f"{self.seq_length} tokens, {self.n_values} values, {self.n_fillers} fillers, "
-                f"{self.distractors:.0%} distractors; {self.units} units, {self.embedding_dim}-d embedding, "
-                f"{self.init} init; {self.n_train:,} training sequences, {self.epochs} epochs of batch "
-                f"{self.batch_size}, Adam {self.learning_rate:g}, seed {self.seed}")
+        return text(lang, f"theory.design.{self.init}", length=self.seq_length, values=self.n_values,
+                    fillers=self.n_fillers, distractors=self.distractors, units=self.units, dim=self.embedding_dim,
+                    n_train=self.n_train, epochs=self.epochs, batch=self.batch_size, lr=self.learning_rate,
+                    seed=self.seed)
 
     def to_dict(self) -> dict[str, Any]:
         from dataclasses import asdict

@@ -41,27 +41,26 @@ def vocabulary_word(word: str, vocab: Vocabulary, preprocess: Any) -> str:
     :class:`DataError` saying why it has no row."""
     typed = str(word).strip()
     if not typed:
-        raise DataError("type a word to look up")
+        raise DataError.keyed("embeddings.errors.no_word")
     if len(typed.split()) > 1:
-        raise DataError(f"type one word at a time, not {typed!r}")
+        raise DataError.keyed("embeddings.errors.several_words", typed=typed)
     if typed in vocab:
         return typed
     cleaner = Cleaner(preprocess)
     tokens = cleaner.clean(typed)
     if not tokens:
         if not cleaner.long_enough(typed):
-            why = f"it is shorter than {preprocess.min_word_len} letters"
-        elif cleaner.is_stopword(cleaner.normalise(typed)):
-            why = "it is a stopword"
-        else:
-            why = "it has no letters a-z"
-        raise DataError(f"{typed!r} never reaches the model: cleaning drops it ({why})")
+            raise DataError.keyed("embeddings.errors.too_short", typed=typed, letters=preprocess.min_word_len)
+        if cleaner.is_stopword(cleaner.normalise(typed)):
+            raise DataError.keyed("embeddings.errors.stopword", typed=typed)
+        raise DataError.keyed("embeddings.errors.no_letters", typed=typed)
     token = tokens[0]
     if token in vocab:
         return token
-    stored = f" (cleaned: {token!r})" if token != typed else ""
-    raise DataError(f"{typed!r}{stored} is not in the vocabulary: the model knows the "
-                    f"{len(vocab.words_):,} most frequent words of its training reviews")
+    known = len(vocab.words_)
+    if token != typed:
+        raise DataError.keyed("embeddings.errors.unknown_cleaned", typed=typed, token=token, known=known)
+    raise DataError.keyed("embeddings.errors.unknown", typed=typed, known=known)
 
 
 @dataclass(frozen=True)
@@ -90,7 +89,7 @@ def project(before: np.ndarray, after: np.ndarray, method: str = "pca",
     before, after = np.asarray(before, np.float64), np.asarray(after, np.float64)
     n = len(before)
     if n < 3 or before.shape != after.shape:
-        raise DataError(f"a map needs at least 3 words in the vocabulary, got {n}")
+        raise DataError.keyed("embeddings.errors.map_too_few", n=n)
     both = np.concatenate([before, after])  # (2n, E)
     if method == "pca":
         from sklearn.decomposition import PCA
