@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.i18n import t
+
 KEY = "lab_presenter"
 PARAM = "presenter"
 
@@ -38,8 +40,7 @@ def presenter_on() -> bool:
 def presenter_switch() -> None:
     """The sidebar's switch; the styles when it is on."""
     on = presenter_on()
-    st.toggle("Presenter mode", key=KEY, help="Larger text and chart labels, thicker lines, higher contrast: for a "
-              "projector. Collapse the sidebar with the arrow at its top.")
+    st.toggle(t("presenter.switch"), key=KEY, help=t("presenter.help"))
     if on:
         st.html(CSS)
 

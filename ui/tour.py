@@ -1,7 +1,8 @@
 """The guided tour: a lesson from ``assets/lessons/`` step by step. The sidebar picks a lesson; every
 page shows the current step's text above its own, with Back / Next, opens the step's page, applies its
 settings and points at its control (an outline on the element whose key the step names; Streamlit
-gives every keyed element the class ``st-key-<key>``)."""
+gives every keyed element the class ``st-key-<key>``). A step reads in the reader's language when its
+file has that language's text (``text_ja``), in English otherwise."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import streamlit as st
 
 from lstm_core.lessons import Lesson, LessonError, read_lessons
 from ui import state
+from ui.format import plain
+from ui.i18n import error_text, lang, t
 
 LESSON, STEP = "tour_lesson", "tour_step"
 PAGE_FILES = {"home": "pages/home.py", "why_lstm": "pages/why_lstm.py", "data": "pages/data.py",
@@ -24,12 +27,12 @@ HIGHLIGHT = """<style>
 
 
 @functools.lru_cache(maxsize=1)
-def lessons() -> dict[str, Lesson] | str:
+def lessons() -> dict[str, Lesson] | LessonError:
     """The shipped lessons, or why they cannot be read (a teacher's file with a mistake)."""
     try:
         return read_lessons()
     except LessonError as e:
-        return str(e)
+        return e
 
 
 def css_key(key: str) -> str:
@@ -51,41 +54,43 @@ def _go(lesson: Lesson, index: int) -> None:
 def _start(name: str | None) -> None:
     st.session_state[LESSON] = st.session_state["tour_pick"] = name
     found = lessons()
-    if name and isinstance(found, dict):
+    if name and not isinstance(found, LessonError):
         _go(found[name], 0)
 
 
 def lesson_picker() -> None:
     """The sidebar's choice of a lesson (or none)."""
     found = lessons()
-    if isinstance(found, str):
-        st.caption(f"The lessons could not be read: {found}")
+    if isinstance(found, LessonError):
+        st.caption(t("tour.unreadable", problem=plain(error_text(found))))
         return
     if not found:
         return
     st.session_state.setdefault("tour_pick", st.session_state.get(LESSON))
-    st.selectbox("Guided lesson", [None, *found], format_func=lambda n: "none" if n is None else found[n].title,
-                 key="tour_pick", on_change=lambda: _start(st.session_state["tour_pick"]),
-                 help="A lesson in steps (assets/lessons/): each says what to do, and where.")
+    reader = lang()
+    st.selectbox(t("tour.picker"), [None, *found],
+                 format_func=lambda n: t("tour.none") if n is None else found[n].title_in(reader),
+                 key="tour_pick", on_change=lambda: _start(st.session_state["tour_pick"]), help=t("tour.picker_help"))
 
 
 def step_banner(url_path: str) -> None:
     """The current step above the page, with Back / Next; opens the step's page if this is another."""
     found, name = lessons(), st.session_state.get(LESSON)
-    if not isinstance(found, dict) or name not in found:
+    if isinstance(found, LessonError) or name not in found:
         return
     lesson, index = found[name], st.session_state.get(STEP, 0)
     step = lesson.steps[index]
     page = "" if step.page == "home" else step.page
     if url_path != page:
         st.switch_page(PAGE_FILES[step.page])
+    reader = lang()
     with st.container(border=True):
-        st.caption(f"{lesson.title} · step {index + 1} of {len(lesson.steps)}")
-        st.markdown(step.text)  # the teacher's own Markdown, from the server's assets/lessons/
+        st.caption(t("tour.step_of", title=lesson.title_in(reader), step=index + 1, steps=len(lesson.steps)))
+        st.markdown(step.text_in(reader))  # the teacher's own Markdown, from the server's assets/lessons/
         back, forward, leave = st.columns([1, 1, 4])
-        back.button("Back", key="tour_back", disabled=index == 0, on_click=_go, args=(lesson, index - 1))
+        back.button(t("tour.back"), key="tour_back", disabled=index == 0, on_click=_go, args=(lesson, index - 1))
         if index + 1 < len(lesson.steps):
-            forward.button("Next", key="tour_next", type="primary", on_click=_go, args=(lesson, index + 1))
-        leave.button("End the lesson", key="tour_end", on_click=_start, args=(None,))
+            forward.button(t("tour.next"), key="tour_next", type="primary", on_click=_go, args=(lesson, index + 1))
+        leave.button(t("tour.end"), key="tour_end", on_click=_start, args=(None,))
     if step.highlight:
         st.html(HIGHLIGHT.format(key=css_key(step.highlight)))
