@@ -10,29 +10,44 @@ import time
 import streamlit as st
 
 from lstm_core.figures import queue_chart
+from lstm_core.jobs import QUEUED, RUNNING
 from ui import state
 from ui.boot import ensure_app_navigation
 from ui.format import plain, seconds
+from ui.i18n import lang, t
 
 TEACHER = "lab_teacher"  # this session has given the password (kept per session, never per browser)
 FAILURES = "lab_teacher_failures"
 WRONG_DELAY = 1.0  # seconds every wrong password costs, so guessing is slow
 LOCK_AFTER, LOCK_SECONDS = 5, 300  # wrong passwords in a row, then this session waits
+KINDS = ("training", "comparison", "memory sweep", "cell race")  # the jobs' kinds (lstm_core.jobs.Job.kind)
 
 
 def student(owner: str) -> str:
     """A short stable name for an owner token (the token itself is a secret and shown nowhere)."""
-    return "student " + hashlib.sha256(owner.encode()).hexdigest()[:6]
+    return t("teacher.student", code=hashlib.sha256(owner.encode()).hexdigest()[:6])
+
+
+def kind_name(kind: str) -> str:
+    return t(f"teacher.kind.{kind.replace(' ', '_')}") if kind in KINDS else plain(kind)
+
+
+def phase_text(snap) -> str:
+    """What the job is doing, in the reader's language: from its phase's key when it has one (the
+    manager's snapshots write their fields in English), else its English words on an English page only."""
+    if lang() == "en":
+        return plain(snap.phase)
+    return plain(t(snap.phase_key, **snap.phase_fields)) if snap.phase_key else ""
 
 
 def sign_in() -> None:
     failures, locked_until = st.session_state.get(FAILURES, (0, 0.0))
     if time.time() < locked_until:
-        st.error(f"Too many wrong passwords: try again in {seconds(locked_until - time.time())}.")
+        st.error(t("teacher.locked", time=seconds(locked_until - time.time())))
         return
     with st.form("teacher_sign_in"):
-        given = st.text_input("Teacher password", type="password")
-        if not st.form_submit_button("Open the teacher's view", type="primary"):
+        given = st.text_input(t("teacher.password"), type="password")
+        if not st.form_submit_button(t("teacher.open"), type="primary"):
             return
     if state.settings().is_teacher(given):
         st.session_state[TEACHER] = True
@@ -41,20 +56,29 @@ def sign_in() -> None:
     time.sleep(WRONG_DELAY)
     failures += 1
     st.session_state[FAILURES] = (failures, time.time() + LOCK_SECONDS if failures >= LOCK_AFTER else 0.0)
-    st.error("That is not the teacher's password.")
+    st.error(t("teacher.wrong"))
 
 
 def job_row(snap) -> None:
+    """One job: what, whose, where in the queue; what it is doing and how far it is. The parts are
+    labels of their own, one after the other (" · "), never one sentence."""
+    where = [t("teacher.row.queued", position=snap.position) if snap.position else
+             t(f"teacher.status.{snap.status}") if snap.status in (QUEUED, RUNNING) else plain(snap.status)]
+    if snap.starts_in:
+        where.append(t("teacher.row.starts_in", time=seconds(snap.starts_in)))
+    if snap.shared > 1:
+        where.append(t("teacher.row.shared", n=snap.shared))
+    if snap.replayed:
+        where.append(t("teacher.row.replayed"))
+    progress = [phase_text(snap), f"{snap.fraction:.0%}", t("teacher.row.elapsed", time=seconds(snap.elapsed))]
+    if snap.eta:
+        progress.append(t("teacher.row.left", time=seconds(snap.eta)))
+    head = t("teacher.row.job", name=plain(snap.name), kind=kind_name(snap.kind), student=student(snap.owner))
     left, right = st.columns([6, 1], vertical_alignment="center")
-    where = (f"queued, number {snap.position}" if snap.position else snap.status) + (
-        f" · starts in about {seconds(snap.starts_in)}" if snap.starts_in else "")
-    extra = (f" · shared by {snap.shared}" if snap.shared > 1 else "") + (" · replayed" if snap.replayed else "")
-    left.markdown(f"**{plain(snap.name)}** ({plain(snap.kind)}) · {student(snap.owner)} · {where}{extra}  \n"
-                  f"{plain(snap.phase)} · {snap.fraction:.0%} · {seconds(snap.elapsed)} elapsed"
-                  + (f" · about {seconds(snap.eta)} left" if snap.eta else ""))
-    if right.button("Cancel", key=f"cancel-{snap.job_id}", disabled=snap.done):
+    left.markdown(" · ".join([head, *where]) + "  \n" + " · ".join(p for p in progress if p))
+    if right.button(t("teacher.cancel"), key=f"cancel-{snap.job_id}", disabled=snap.done):
         state.job_manager().cancel(snap.job_id)
-        st.toast(f"Cancelled **{plain(snap.name)}**")
+        st.toast(t("teacher.cancelled", name=plain(snap.name)))
 
 
 @st.fragment(run_every=2.0)
@@ -62,32 +86,30 @@ def class_view() -> None:
     manager = state.job_manager()
     snaps = [s for s in manager.jobs() if not s.done]
     workers = manager.workers()
-    running = [s for s in snaps if s.status == "running"]
-    queued = [s for s in snaps if s.status == "queued"]
+    running = [s for s in snaps if s.status == RUNNING]
+    queued = [s for s in snaps if s.status == QUEUED]
     cols = st.columns(4)
-    cols[0].metric("Running", len(running))
-    cols[1].metric("Waiting", f"{len(queued)} / {manager.max_queued}")
-    cols[2].metric("Training processes", len(workers))
-    cols[3].metric("Their memory", f"{sum(w.rss_bytes for w in workers) / 2**20:,.0f} MB")
+    cols[0].metric(t("teacher.metric.running"), len(running))
+    cols[1].metric(t("teacher.metric.waiting"), f"{len(queued)} / {manager.max_queued}")
+    cols[2].metric(t("teacher.metric.processes"), len(workers))
+    cols[3].metric(t("teacher.metric.memory"), f"{sum(w.rss_bytes for w in workers) / 2**20:,.0f} MB")
     if not snaps:
-        st.info("No job is running or waiting.")
+        st.info(t("teacher.no_jobs"))
         return
     st.plotly_chart(queue_chart([(s.name, student(s.owner), s.status, s.fraction, s.eta or s.starts_in)
-                                 for s in running + queued]), key="teacher_queue")
+                                 for s in running + queued], lang=lang()), key="teacher_queue")
     for snap in running + queued:
         job_row(snap)
 
 
 ensure_app_navigation()
-st.title("Teacher")
+st.title(t("teacher.title"))
 if not st.session_state.get(TEACHER):
-    st.markdown("The class's queue and running jobs, with a Cancel for each. The password is "
-                "`teacher_password` in the server's settings file.")
+    st.markdown(t("teacher.intro"))
     sign_in()
 else:
-    st.caption("Refreshed every two seconds. Students are named by a short code of their browser, never "
-               "by anything they typed.")
+    st.caption(t("teacher.refreshed"))
     class_view()
-    if st.button("Sign out"):
+    if st.button(t("teacher.sign_out")):
         st.session_state.pop(TEACHER, None)
         st.rerun()
