@@ -23,6 +23,9 @@ A class. ``[workers]`` sizes the training processes (:mod:`lstm_core.workers`) a
 last visit; ``teacher_password`` opens the teacher's view (the queue, a Cancel for any job). The
 password is stored as written, so keep this file readable by the teacher only (``chmod 600``); it
 is compared in constant time (:meth:`Settings.is_teacher`) and an empty one keeps the view closed.
+
+A mistake in the file is a :class:`SettingsError` naming the file and the key; it carries its catalogue key
+(``settings.*``, every text with the file's name as ``{source}``) so the app shows it in the reader's language.
 """
 
 from __future__ import annotations
@@ -35,15 +38,21 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import LstmLabError
 from .limits import LIMITS, Limits
 
 SETTINGS_ENV = "LSTM_LAB_SETTINGS"
 DEFAULT_FILE = Path(__file__).resolve().parent.parent / "lab_settings.toml"
 MODES = ("auto", "local", "server")
+SOURCE = "settings"  # the file's name in a message when the settings were not read from a file
 
 
-class SettingsError(ValueError):
+class SettingsError(LstmLabError):
     """The settings file is not valid (a teacher's mistake: shown at start-up, with the key)."""
+
+
+def _error(key: str, /, **fields: object) -> SettingsError:
+    return SettingsError.keyed(f"settings.{key}", **{"source": SOURCE, **fields})
 
 
 @dataclass(frozen=True)
@@ -72,10 +81,10 @@ class WorkerSettings:
                           ("stored_runs", 1)):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= 1024 * 1024:
-                raise SettingsError(f"workers.{name} must be an integer >= {low}, got {value!r}")
+                raise _error("worker_int", key=f"workers.{name}", low=low, value=value)
         w = self.wall_minutes
         if not isinstance(w, (int, float)) or isinstance(w, bool) or not w > 0:
-            raise SettingsError(f"workers.wall_minutes must be a positive number, got {w!r}")
+            raise _error("positive", key="workers.wall_minutes", value=w)
 
 
 @dataclass(frozen=True)
@@ -92,14 +101,14 @@ class Settings:
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
-            raise SettingsError(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
+            raise _error("mode", modes=", ".join(MODES), value=self.mode)
         if not all(isinstance(r, str) and os.path.isabs(r) for r in self.data_roots):
-            raise SettingsError(f"data_roots must be absolute folder paths, got {list(self.data_roots)!r}")
+            raise _error("data_roots", value=list(self.data_roots))
         i = self.idle_minutes
         if not isinstance(i, (int, float)) or isinstance(i, bool) or not i > 0:
-            raise SettingsError(f"idle_minutes must be a positive number, got {i!r}")
+            raise _error("positive", key="idle_minutes", value=i)
         if not isinstance(self.teacher_password, str):
-            raise SettingsError("teacher_password must be a string (in quotes)")
+            raise _error("password")
 
     def is_teacher(self, given: object) -> bool:
         """Whether ``given`` is the teacher's password: compared in constant time, never true while
@@ -133,41 +142,42 @@ _CAPS = {"upload_mb": ("upload_bytes", 2**20), "job_minutes": ("job_seconds", 60
          "model_parameters": ("model_parameters", 1)}
 
 
-def parse_settings(text: str, source: str = "settings") -> Settings:
+def parse_settings(text: str, source: str = SOURCE) -> Settings:
     """Settings from the TOML text of a settings file; SettingsError names the bad key."""
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise SettingsError(f"{source} is not valid TOML: {e}") from None
+        raise _error("not_toml", source=source, problem=str(e)) from None
     unknown = set(doc) - {"mode", "data_roots", "caps", "workers", "idle_minutes", "teacher_password"}
     if unknown:
-        raise SettingsError(f"{source}: unknown keys {sorted(unknown)}; known: mode, data_roots, idle_minutes, "
-                            f"teacher_password, [caps], [workers]")
+        raise _error("unknown_keys", source=source, unknown=sorted(unknown),
+                     known="mode, data_roots, idle_minutes, teacher_password, [caps], [workers]")
     caps = doc.get("caps", {})
     bad = set(caps) - set(_CAPS) if isinstance(caps, dict) else {"caps"}
     if bad:
-        raise SettingsError(f"{source}: unknown [caps] keys {sorted(bad)}; known: {', '.join(_CAPS)}")
+        raise _error("unknown_table_keys", source=source, table="caps", unknown=sorted(bad), known=", ".join(_CAPS))
     changes = {}
     for key, value in caps.items():
         name, factor = _CAPS[key]
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
-            raise SettingsError(f"{source}: caps.{key} must be a positive number, got {value!r}")
+            raise _error("positive", source=source, key=f"caps.{key}", value=value)
         changes[name] = type(getattr(LIMITS, name))(value * factor)
     roots = doc.get("data_roots", [])
     if not isinstance(roots, list):
-        raise SettingsError(f"{source}: data_roots must be a list of folders, got {roots!r}")
+        raise _error("roots_list", source=source, value=roots)
     workers = doc.get("workers", {})
     known = {f.name for f in dataclasses.fields(WorkerSettings)}
     bad = set(workers) - known if isinstance(workers, dict) else {"workers"}
     if bad:
-        raise SettingsError(f"{source}: unknown [workers] keys {sorted(bad)}; known: {', '.join(sorted(known))}")
+        raise _error("unknown_table_keys", source=source, table="workers", unknown=sorted(bad),
+                     known=", ".join(sorted(known)))
     try:
         return Settings(mode=doc.get("mode", "auto"), data_roots=tuple(roots),
                         limits=dataclasses.replace(LIMITS, **changes), workers=WorkerSettings(**workers),
                         idle_minutes=doc.get("idle_minutes", 60.0),
                         teacher_password=doc.get("teacher_password", ""))
-    except SettingsError as e:
-        raise SettingsError(f"{source}: {e}") from None
+    except SettingsError as e:  # the same mistake, now naming the file
+        raise _error(e.key.removeprefix("settings."), **{**e.fields, "source": source}) from None
 
 
 def load_settings() -> Settings:
@@ -176,6 +186,6 @@ def load_settings() -> Settings:
     path = Path(named) if named else DEFAULT_FILE
     if not path.is_file():
         if named:
-            raise SettingsError(f"{SETTINGS_ENV} names {path}, which is not a file")
+            raise _error("not_a_file", variable=SETTINGS_ENV, path=str(path))
         return Settings()
     return parse_settings(path.read_text(encoding="utf-8"), path.name)
