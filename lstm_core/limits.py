@@ -4,7 +4,8 @@ Anyone with the app's URL can type a path, upload a bundle or move every slider
 to its maximum. Each number read from such input (a vocabulary's length, an
 embedding's size, a zip member's declared size, a training's cost) is checked
 against :data:`LIMITS` *before* anything of that size is allocated; a value over
-its limit raises :class:`LimitExceeded` naming the value and the limit.
+its limit raises :class:`LimitExceeded` naming the value and the limit (a keyed error: the app
+shows it in the reader's language, catalogue ``limits``).
 
 The training caps (``job_*``) are the defaults of the classroom settings
 (``lstm_core.settings``), where a teacher can change them.
@@ -67,17 +68,23 @@ LIMITS = Limits()
 
 
 def check_limit(what: str, value: int | float, limit: int | float, unit: str = "") -> None:
-    """Raise :class:`LimitExceeded` if ``value`` > ``limit``, naming both."""
-    if value > limit:
-        raise LimitExceeded(f"{what} is {_fmt(value, unit)}; the limit is {_fmt(limit, unit)}")
-
-
-def _fmt(value: int | float, unit: str) -> str:
-    if unit == "bytes":
-        return f"{value / MiB:,.1f} MB" if value < GiB else f"{value / GiB:,.1f} GB"
+    """Raise :class:`LimitExceeded` if ``value`` > ``limit``, naming both: ``what`` is the quantity's
+    key in the catalogue ``limits`` ("vocabulary", "time.training", …), whose text writes the unit
+    ("words", "weights" or a count); times are in minutes, or in seconds (``<what>_s``) under a minute's
+    limit; bytes in MB or GB, written the same in every language."""
+    if value <= limit:
+        return
     if unit == "seconds":
-        return f"{value / 60:,.0f} min" if value >= 60 else f"{value:,.0f} s"
-    return f"{value:,}" + (f" {unit}" if unit else "")
+        minutes = limit >= 60
+        raise LimitExceeded.keyed(f"limits.{what}" if minutes else f"limits.{what}_s",
+                                  value=value / 60 if minutes else value, limit=limit / 60 if minutes else limit)
+    if unit == "bytes":
+        raise LimitExceeded.keyed(f"limits.{what}", value=_bytes(value), limit=_bytes(limit))
+    raise LimitExceeded.keyed(f"limits.{what}", value=value, limit=limit)
+
+
+def _bytes(value: int | float) -> str:
+    return f"{value / MiB:,.1f} MB" if value < GiB else f"{value / GiB:,.1f} GB"
 
 
 # ------------------------------------------------------------------------------------ model size
@@ -102,9 +109,9 @@ def model_parameters(cfg: ModelConfig, vocab_size: int) -> int:
 
 def check_model_size(cfg: ModelConfig, vocab_size: int, limits: Limits = LIMITS) -> int:
     """The model's parameter count, after checking the vocabulary and the count against ``limits``."""
-    check_limit("the vocabulary", vocab_size, limits.vocab_words + 2, "words")
+    check_limit("vocabulary", vocab_size, limits.vocab_words + 2, "words")
     n = model_parameters(cfg, vocab_size)
-    check_limit("the model", n, limits.model_parameters, "weights")
+    check_limit("model", n, limits.model_parameters, "weights")
     return n
 
 
@@ -205,10 +212,10 @@ def training_reviews(cfg: ExperimentConfig) -> int:
 
 def check_training(cfg: ExperimentConfig, reviews: int, limits: Limits = LIMITS) -> Estimate:
     """The estimate, after refusing a training over any of ``limits``' job caps."""
-    check_limit("the number of epochs", cfg.train.max_epochs, limits.job_epochs)
-    check_limit("the number of reviews", reviews, limits.job_reviews)
+    check_limit("epochs", cfg.train.max_epochs, limits.job_epochs)
+    check_limit("reviews", reviews, limits.job_reviews)
     est = estimate_training(cfg, reviews)
-    check_limit("the model", est.parameters, limits.model_parameters, "weights")
-    check_limit("this training's estimated time", est.seconds, limits.job_seconds, "seconds")
-    check_limit("this training's estimated memory", est.memory_bytes, limits.job_memory_bytes, "bytes")
+    check_limit("model", est.parameters, limits.model_parameters, "weights")
+    check_limit("time.training", est.seconds, limits.job_seconds, "seconds")
+    check_limit("memory", est.memory_bytes, limits.job_memory_bytes, "bytes")
     return est

@@ -21,7 +21,9 @@ construction: each file's size, the vocabulary's length and the model's
 parameter count are checked against ``lstm_core.limits.LIMITS``, and the
 weights file's array shapes against the config, all before the model is built.
 Messages name the file inside the run and never a server path: the caller says
-what to call the run (``where``).
+what to call the run (``where``). They are keyed errors (catalogue ``runs``): an uploaded bundle's
+in words of their own (``runs.bundle``), a run folder's naming it (``runs.run``), so the app shows
+them in the reader's language.
 """
 
 from __future__ import annotations
@@ -237,6 +239,16 @@ def _json_default(o: Any) -> Any:
     raise TypeError(f"cannot store {type(o).__name__} in a run")
 
 
+BUNDLE = "the bundle"
+
+
+def _error(what: str, where: str, **fields: Any) -> RunError:
+    """The RunError ``what`` about the run called ``where``: the bundle's own sentence for an upload."""
+    if where == BUNDLE:
+        return RunError.keyed(f"runs.bundle.{what}", **fields)
+    return RunError.keyed(f"runs.run.{what}", where=where, **fields)
+
+
 def _where(path: Path, where: str | None) -> str:
     """How messages name a run: as the caller says, else by its folder's own name only (a session's
     runs live under a folder whose name is the session's secret)."""
@@ -248,21 +260,19 @@ def _read_json(path: Path, where: str | None = None, limits: Limits = LIMITS) ->
     where = _where(path.parent, where)
     try:
         if path.stat().st_size > limits.bundle_json_bytes:
-            raise RunError(f"{path.name} in {where} is larger than the "
-                           f"{limits.bundle_json_bytes // 2**20} MB a run's JSON file may have")
+            raise _error("json_too_large", where, file=path.name, mb=limits.bundle_json_bytes // 2**20)
         raw = path.read_bytes()
     except OSError as e:
-        raise RunError(f"{path.name} in {where} cannot be read ({e.strerror or type(e).__name__})") from None
+        raise _error("unreadable", where, file=path.name, reason=e.strerror or type(e).__name__) from None
     # Every JSON array or object item but the first of each is preceded by a comma: a cheap bound
     # on how many Python objects parsing would make (a 1M-word vocabulary is refused here).
     items = raw.count(b",")
     if items > limits.vocab_words * 3:
-        raise RunError(f"{path.name} in {where} is too large: over {items:,} values (words, numbers); a "
-                       f"run's file holds at most {limits.vocab_words * 3:,}")
+        raise _error("too_many_items", where, file=path.name, items=items, most=limits.vocab_words * 3)
     try:
         return json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
-        raise RunError(f"{path.name} in {where} is not valid JSON ({type(e).__name__})") from None
+        raise _error("not_json", where, file=path.name, type=type(e).__name__) from None
 
 
 def read_meta(path: str | Path, where: str | None = None) -> dict:
@@ -270,19 +280,18 @@ def read_meta(path: str | Path, where: str | None = None) -> dict:
     path = Path(path).expanduser()
     where = _where(path, where)
     if not path.is_dir():
-        raise RunError(f"{where} does not exist")
+        raise _error("no_folder", where)
     missing = [f for f in FILES if not (path / f).is_file()]
     if missing:
-        raise RunError(f"{where} is missing {', '.join(missing)}")
+        raise _error("missing", where, files=", ".join(missing))
     meta = _read_json(path / "meta.json", where)
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise RunError(f"{where} is not an LSTM Lab run (its meta.json has no format {FORMAT!r})")
+        raise _error("not_a_run", where, file="meta.json", format=repr(FORMAT))
     version = meta.get("format_version")
     if not isinstance(version, int) or isinstance(version, bool):
-        raise RunError(f"{where}: meta.json has no valid format_version")
+        raise _error("no_version", where, file="meta.json", name="format_version")
     if version > FORMAT_VERSION:
-        raise RunError(f"{where} was written by a newer LSTM Lab (run format {version}); this version "
-                       f"reads up to format {FORMAT_VERSION}. Update LSTM Lab to open it.")
+        raise _error("newer", where, version=version, supported=FORMAT_VERSION)
     return meta
 
 
@@ -303,7 +312,7 @@ def _read_config(path: Path, where: str) -> ExperimentConfig:
     try:
         return ExperimentConfig.from_dict(doc)
     except (ValueError, TypeError) as e:
-        raise RunError(f"config.json in {where} is not valid: {e}") from None
+        raise _error("config_invalid", where, file="config.json", problem=str(e)) from None
 
 
 def read_run_docs(path: str | Path, where: str | None = None) -> RunDocs:
@@ -314,12 +323,12 @@ def read_run_docs(path: str | Path, where: str | None = None) -> RunDocs:
     config = _read_config(path, where)
     history = _read_json(path / "history.json", where)
     if not isinstance(history, dict):
-        raise RunError(f"history.json in {where} must hold a JSON object")
+        raise _error("history_not_object", where, file="history.json")
     try:
         metrics = RunMetrics.from_dict(_read_json(path / "metrics.json", where))
         info = RunInfo.from_dict(history.get("info") or {})
     except RunError as e:
-        raise RunError(f"{where}: {e}") from None
+        raise _error("invalid", where, problem=str(e)) from None
     if not (history.get("info") or {}).get("name"):
         info.name = str(meta.get("name") or path.name)
     return RunDocs(meta, config, history.get("epochs") or {}, history.get("batches") or {}, metrics, info)
@@ -329,12 +338,11 @@ def _read_vocabulary(path: Path, where: str, limits: Limits = LIMITS) -> Vocabul
     doc = _read_json(path / "vocabulary.json", where, limits)
     words = doc.get("words") if isinstance(doc, dict) else None
     if isinstance(words, list) and len(words) > limits.vocab_words:
-        raise RunError(f"the vocabulary of {where} has {len(words):,} words; the limit is "
-                       f"{limits.vocab_words:,}")
+        raise _error("vocabulary_too_large", where, words=len(words), limit=limits.vocab_words)
     try:
         return Vocabulary.from_dict(doc)
     except (ValueError, TypeError) as e:
-        raise RunError(f"vocabulary.json in {where} is not valid: {e}") from None
+        raise _error("vocabulary_invalid", where, file="vocabulary.json", problem=str(e)) from None
 
 
 def check_weights_file(path: Path, config: ExperimentConfig, vocab_size: int, where: str) -> None:
@@ -350,40 +358,40 @@ def check_weights_file(path: Path, config: ExperimentConfig, vocab_size: int, wh
     def visit(name: str) -> None:
         link = f.get(name, getlink=True)
         if not isinstance(link, h5py.HardLink):
-            problems.append("a link to another file or object")
+            problems.append("weights_link")
             return
         obj = f[name]
         if isinstance(obj, h5py.Dataset):
             if obj.external or obj.is_virtual or obj.dtype.kind not in "fiu":
-                problems.append("an array that is not plain numbers")
+                problems.append("weights_not_numbers")
             (optimizer if name.startswith("optimizer/") else layers).append(tuple(obj.shape))
 
     try:
         with h5py.File(path, "r") as f:
             f.visit_links(visit)
     except (OSError, ValueError, KeyError, RuntimeError) as e:
-        raise RunError(f"{WEIGHTS} in {where} is not a readable weights file ({type(e).__name__})") from None
+        raise _error("weights_unreadable", where, file=WEIGHTS, type=type(e).__name__) from None
     if problems:
-        raise RunError(f"{WEIGHTS} in {where} holds {problems[0]}; a run's weights are plain arrays")
+        raise _error(problems[0], where, file=WEIGHTS)
     if sorted(layers) != sorted(expected):
-        raise RunError(f"{WEIGHTS} in {where} does not fit its config: the config's "
-                       f"{config.model.cell.upper()} with {vocab_size:,} words needs arrays of shapes "
-                       f"{_shapes(expected)}, the file has {_shapes(layers)}")
+        raise _error("weights_shapes", where, file=WEIGHTS, cell=config.model.cell.upper(), words=vocab_size,
+                     expected=_shapes(expected), found=_shapes(layers))
     allowed = set(expected) | {()}
     if len(optimizer) > 2 * len(expected) + 4 or any(s not in allowed for s in optimizer):
-        raise RunError(f"{WEIGHTS} in {where} holds optimizer arrays that do not fit its model")
+        raise _error("weights_optimizer", where, file=WEIGHTS)
 
 
 def _shapes(shapes: list[tuple[int, ...]]) -> str:
-    text = ", ".join("×".join(map(str, s)) or "scalar" for s in shapes[:12])
-    return text + (f" and {len(shapes) - 12} more" if len(shapes) > 12 else "")
+    """Array shapes as "2×4, 4": the same in every language (a scalar is "()", more than 12 "…")."""
+    text = ", ".join("×".join(map(str, s)) or "()" for s in shapes[:12])
+    return text + (f", … (+{len(shapes) - 12})" if len(shapes) > 12 else "")
 
 
 def _model_size(config: ExperimentConfig, vocab: Vocabulary, where: str, limits: Limits) -> int:
     try:
         return check_model_size(config.model, vocab.size, limits)
-    except LimitExceeded as e:
-        raise RunError(f"{where} cannot be opened: {e}") from None
+    except LimitExceeded as e:  # limits.vocabulary or limits.model, with the run's name
+        raise _error(f"too_big_{e.key.rsplit('.', 1)[-1]}", where, **e.fields) from None
 
 
 def load_run(path: str | Path, where: str | None = None, limits: Limits = LIMITS) -> Run:
@@ -400,9 +408,9 @@ def load_run(path: str | Path, where: str | None = None, limits: Limits = LIMITS
     try:
         size = weights.stat().st_size
     except OSError:
-        raise RunError(f"{WEIGHTS} in {where} cannot be read") from None
+        raise _error("weights_cannot_read", where, file=WEIGHTS) from None
     if size > limits.bundle_weights_bytes:
-        raise RunError(f"{WEIGHTS} in {where} is larger than the weights of the largest model allowed")
+        raise _error("weights_too_large", where, file=WEIGHTS)
     check_weights_file(weights, config, vocab.size, where)
     model = build_model(config.model, vocab.size, train_cfg=config.train)
     try:
@@ -410,13 +418,13 @@ def load_run(path: str | Path, where: str | None = None, limits: Limits = LIMITS
             warnings.simplefilter("always")
             model.load_weights(str(weights))
     except Exception as e:  # h5py and Keras raise many types for a corrupt or mismatched file
-        raise RunError(f"{WEIGHTS} in {where} does not fit its config ({type(e).__name__})") from None
+        raise _error("weights_mismatch_type", where, file=WEIGHTS, type=type(e).__name__) from None
     # Keras only warns when part of a file does not match and keeps fresh weights there.
     # (The optimizer's saved state is not needed to predict or to show gates.)
     skipped = [str(w.message) for w in caught if "optimizer" not in str(w.message).lower()
                and ("weight" in str(w.message).lower() or "skipping" in str(w.message).lower())]
     if skipped:
-        raise RunError(f"{WEIGHTS} in {where} does not fit its config")
+        raise _error("weights_mismatch", where, file=WEIGHTS)
     snapshots, problem = _read_optional_snapshots(path, config, vocab.size, where, limits)
     return Run(config, vocab, model, docs.history, docs.batches, docs.metrics, docs.info, snapshots, problem)
 
@@ -444,9 +452,6 @@ def export_bundle(path: str | Path) -> bytes:
     return buf.getvalue()
 
 
-BUNDLE = "the bundle"
-
-
 def _member_limit(name: str, limits: Limits) -> int:
     if name == SNAPSHOTS:
         return limits.snapshot_bytes + 2**16  # the arrays plus their npz headers
@@ -462,13 +467,12 @@ def _unpack_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, out: Path, limit:
             while chunk := src.read(2**20):
                 written += len(chunk)
                 if written > limit:
-                    raise RunError(f"{info.filename} in {BUNDLE} unpacks to more than the "
-                                   f"{limit / 2**20:.0f} MB allowed")
+                    raise RunError.keyed("runs.bundle.unpacks_too_large", file=info.filename, mb=limit / 2**20)
                 dst.write(chunk)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib.error) as e:
         if isinstance(e, RunError):
             raise
-        raise RunError(f"{info.filename} in {BUNDLE} is damaged ({type(e).__name__})") from None
+        raise RunError.keyed("runs.bundle.damaged", file=info.filename, type=type(e).__name__) from None
 
 
 def _unpack_snapshots(zf: zipfile.ZipFile, info: zipfile.ZipInfo | None, out: Path, limits: Limits) -> str:
@@ -479,8 +483,8 @@ def _unpack_snapshots(zf: zipfile.ZipFile, info: zipfile.ZipInfo | None, out: Pa
     limit = _member_limit(SNAPSHOTS, limits)
     try:
         if info.file_size > limit:
-            raise RunError(f"{SNAPSHOTS} in {BUNDLE} would unpack to {info.file_size / 2**20:,.0f} MB; the "
-                           f"limit is {limit / 2**20:.0f} MB")
+            raise RunError.keyed("runs.bundle.member_too_large", file=SNAPSHOTS, mb=info.file_size / 2**20,
+                                 limit=limit / 2**20)
         _unpack_member(zf, info, out / SNAPSHOTS, limit)
     except RunError as e:
         (out / SNAPSHOTS).unlink(missing_ok=True)
@@ -496,20 +500,19 @@ def import_bundle(data: bytes, dest: str | Path, limits: Limits = LIMITS) -> Run
     the model); a bundle that does not load leaves ``dest`` untouched.
     """
     if len(data) > limits.upload_bytes:
-        raise RunError(f"{BUNDLE} is {len(data) / 2**20:.0f} MB; the limit is "
-                       f"{limits.upload_bytes / 2**20:.0f} MB")
+        raise RunError.keyed("runs.bundle.too_large", mb=len(data) / 2**20, limit=limits.upload_bytes / 2**20)
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = {i.filename: i for i in zf.infolist()}
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise RunError("the upload is not a run bundle (not a readable zip file)") from None
+        raise RunError.keyed("runs.bundle.not_zip") from None
     missing = [f for f in FILES if f not in infos]
     if missing:
-        raise RunError(f"{BUNDLE} is missing {', '.join(missing)}; a run bundle holds {', '.join(FILES)}")
+        raise RunError.keyed("runs.bundle.incomplete", missing=", ".join(missing), files=", ".join(FILES))
     for name in FILES:
         if infos[name].file_size > _member_limit(name, limits):
-            raise RunError(f"{name} in {BUNDLE} would unpack to {infos[name].file_size / 2**20:,.0f} MB; "
-                           f"the limit is {_member_limit(name, limits) / 2**20:.0f} MB")
+            raise RunError.keyed("runs.bundle.member_too_large", file=name, mb=infos[name].file_size / 2**20,
+                                 limit=_member_limit(name, limits) / 2**20)
     dest = Path(dest).expanduser()
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.upload-", dir=dest.parent))

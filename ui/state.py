@@ -56,6 +56,7 @@ from lstm_core.runs import RunInfo, RunMetrics, read_run_docs
 from lstm_core.settings import SETTINGS_ENV, Settings, load_settings
 from lstm_core.storage import ASSETS
 from lstm_core.training import best_val_accuracy
+from ui.i18n import error_text, t
 
 DEFAULT_RUN = ASSETS / "default_run"
 
@@ -65,6 +66,8 @@ _JOB, _COLLECTED, _OWNER, _UPLOADS = "lab_job", "lab_collected", "lab_owner", "l
 _BROWSER = "lab_browser"
 _COLLECTING = threading.Lock()
 XSRF_COOKIE = "_streamlit_xsrf"  # set by Streamlit for every browser (server.enableXsrfProtection)
+# A job kind's key in the catalogue limits' "time" table (its estimated time over the cap).
+JOB_TIME = {TRAINING: "training", "comparison": "comparison", "memory sweep": "sweep", "cell race": "race"}
 
 
 @dataclass(frozen=True)
@@ -217,11 +220,17 @@ def default_run_problem() -> str | None:
     return _default_entry(str(DEFAULT_RUN))[1]
 
 
-@st.cache_resource(show_spinner="Loading the default model…")
-def _default_run(path: str) -> Any:
+@st.cache_resource(show_spinner=False)
+def _cached_default_run(path: str) -> Any:
     from lstm_core.runs import load_run
 
     return load_run(path)
+
+
+def _default_run(path: str) -> Any:
+    # (show_spinner= is read at import, before the reader's language is known: the spinner is ours)
+    with st.spinner(t("runs.loading_default")):
+        return _cached_default_run(path)
 
 
 # ------------------------------------------------------------------------------------ session
@@ -309,19 +318,30 @@ def set_config(cfg: ExperimentConfig) -> None:
     _store().pop(_CONFIG_ERROR, None)
 
 
+def _said(message: Any) -> str:
+    """A kept message in this session's language: an error (raised with a key or not), or a
+    (catalogue key, fields) pair."""
+    if isinstance(message, tuple):
+        key, fields = message
+        return t(key, **fields)
+    return error_text(message) if isinstance(message, LstmLabError) else str(message)
+
+
 def update_config(**sections: Any) -> str | None:
     """``config().replace(**sections)`` made current; the ValueError's message if invalid."""
     try:
         set_config(config().replace(**sections))
     except ValueError as e:
-        _store()[_CONFIG_ERROR] = str(e)
-        return str(e)
+        _store()[_CONFIG_ERROR] = e.with_traceback(None)  # (kept for its message, not its frames)
+        return _said(e)
     return None
 
 
 def config_error() -> str | None:
-    """The last invalid setting a widget tried (shown by the page; the config kept its old value)."""
-    return _store().get(_CONFIG_ERROR)
+    """The last invalid setting a widget tried (shown by the page; the config kept its old value),
+    in this session's language."""
+    error = _store().get(_CONFIG_ERROR)
+    return None if error is None else _said(error)
 
 
 def runs() -> list[RunEntry]:
@@ -401,11 +421,12 @@ def import_upload(data: bytes, file_id: str) -> tuple[bool, str, bool]:
         try:
             run = import_bundle(data, dest, limits())
         except ValueError as e:  # RunError for anything that is not a sound bundle
-            done[file_id] = (False, str(e))
+            done[file_id] = (False, e.with_traceback(None))
         else:
             entry = _remember(run, dest, "uploaded")
-            done[file_id] = (True, f"Imported '{entry.name}'; it is now the current model.")
-    return (*done[file_id], new)
+            done[file_id] = (True, ("runs.imported", {"name": entry.name}))
+    ok, message = done[file_id]
+    return ok, _said(message), new
 
 
 def job(kind: str | None = None) -> Job | None:
@@ -426,7 +447,7 @@ def submit_task(kind: str, name: str, cfg: ExperimentConfig, runner: Any = None,
     checked against the teacher's caps as ``trainings`` trainings of ``cfg``; it takes the session's
     one job slot."""
     est = check_training(cfg, training_reviews(cfg), limits())
-    check_limit(f"this {kind}'s estimated time", est.seconds * trainings, limits().job_seconds, "seconds")
+    check_limit(f"time.{JOB_TIME.get(kind, 'job')}", est.seconds * trainings, limits().job_seconds, "seconds")
     new = job_manager().submit(cfg, owner_id(), name, runner=runner, kind=kind)
     _store()[_JOB] = new
     return new
