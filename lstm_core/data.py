@@ -45,7 +45,9 @@ import numpy as np
 
 from .config import DataConfig
 from .errors import DataError
+from . import i18n
 from .limits import LIMITS
+from .notices import Notice
 from .sampling import stratified_cut
 from .storage import ASSETS, atomic_path
 
@@ -140,9 +142,9 @@ def subsample(split: Split, per_class: int | None = None, every_k: int = 1, seed
             for name, label in LABELS.items()}
     notes: tuple[str, ...] = ()
     if per_class is not None and any(len(idx) < per_class for idx in kept.values()):
-        every = f" with every_k={every_k}" if every_k > 1 else ""
-        notes = (f"asked for {per_class:,} reviews per class but {_split_name(split)} has only "
-                 f"{len(kept['pos']):,} positive and {len(kept['neg']):,} negative{every}; kept those",)
+        key = f"data_errors.warn.short.{_split_name(split)}{'_every' if every_k > 1 else ''}"
+        notes = (Notice.keyed(key, per_class=per_class, pos=len(kept["pos"]), neg=len(kept["neg"]),
+                              every_k=every_k),)
     idx = np.concatenate(list(kept.values()))
     return split._take(idx[rng.permutation(len(idx))], notes)
 
@@ -153,11 +155,10 @@ def load_folder(path: str | os.PathLike) -> Split:
     from elsewhere."""
     folder = _resolve(path)
     if not folder.is_dir():
-        raise DataError(f"{folder} is a file; give a folder with pos/ and neg/ subfolders of .txt files")
+        raise DataError.keyed("data_errors.folder_is_file", folder=str(folder))
     kind, root = _layout(folder)
     if kind == "aclimdb":
-        raise DataError(f"{root} holds train/ and test/; give one of them to evaluate on, "
-                        f"e.g. {root / 'test'}")
+        raise DataError.keyed("data_errors.folder_is_aclimdb", root=str(root), example=str(root / "test"))
     return _read_posneg_dir(root)
 
 
@@ -166,8 +167,7 @@ def iter_unsup(source: str | os.PathLike) -> Iterator[str]:
     time, undecodable bytes read as in labelled data and empty files skipped. Path mistakes raise
     ``DataError`` at the call; a tarball without unsup reviews raises it at the end of the stream."""
     if str(source).strip() == BUNDLED:
-        raise DataError("the bundled sample has no unlabelled reviews; give the path to "
-                        "aclImdb_v1.tar.gz or an extracted aclImdb folder")
+        raise DataError.keyed("data_errors.bundled_no_unsup")
     path = _resolve(source)
     if path.is_file():
         if not tarfile.is_tarfile(path):
@@ -176,7 +176,7 @@ def iter_unsup(source: str | os.PathLike) -> Iterator[str]:
     folder = _unsup_folder(path)
     files = _txt_files(folder)
     if not files:
-        raise DataError(f"{folder} holds no .txt files, so there are no unlabelled reviews")
+        raise DataError.keyed("data_errors.no_unsup_files", folder=str(folder))
     return _unsup_texts(_readable(files), folder)
 
 
@@ -190,29 +190,27 @@ def full_dataset_available() -> bool:
     return True
 
 
-def describe_source(source: str) -> str:
-    """One line saying what ``source`` is, for the app and the CLI. Never raises on a bad source:
-    it says what is wrong with it instead."""
+def describe_source(source: str) -> Notice:
+    """One line saying what ``source`` is, for the app and the CLI (a Notice: the page shows it in the
+    reader's language). Never raises on a bad source: it says what is wrong with it instead."""
     try:
         if source.strip() == BUNDLED:
             if not BUNDLED_PATH.is_file():
-                return "Bundled IMDB sample: missing (assets/imdb_sample.jsonl.gz); run python scripts/make_sample.py"
-            return (f"Bundled IMDB sample: the tutorial's 5,000 train + 5,000 test reviews "
-                    f"({_megabytes(BUNDLED_PATH)})")
+                return Notice.keyed("data.source.bundled_missing")
+            return Notice.keyed("data.source.bundled", size=_megabytes(BUNDLED_PATH))
         via = f"${ENV_VAR} = " if source.strip() == FULL else ""
         path = _resolve(source)
         if path.is_file():
-            kind = "review file" if _is_jsonl(path) else "IMDB tarball, streamed"
-            return f"{via}{path} ({kind}, {_megabytes(path)})"
+            kind = "review_file" if _is_jsonl(path) else "tarball"
+            return Notice.keyed(f"data.source.{kind}", via=via, path=str(path), size=_megabytes(path))
         kind, root = _layout(path)
         if kind == "aclimdb":
-            return f"{via}{root} (extracted aclImdb folder with train/ and test/)"
+            return Notice.keyed("data.source.aclimdb", via=via, path=str(root))
         dirs = _class_dirs(root)
         n = {name: len(_txt_files(d)) for name, d in dirs.items()}
-        return (f"{via}{root} (folder of {n['pos']:,} pos + {n['neg']:,} neg .txt files, "
-                f"split 50/50 into train and test by seed)")
+        return Notice.keyed("data.source.posneg", via=via, path=str(root), pos=n["pos"], neg=n["neg"])
     except DataError as e:
-        return f"Not usable: {e}"
+        return Notice.keyed("data.source.unusable", problem=Notice.of(e))
 
 
 def write_jsonl(dataset: Dataset, path: str | os.PathLike) -> Path:
@@ -270,28 +268,24 @@ class _Tally:
         """The reviews sorted by id; ``place(cls)`` names where a class was looked for."""
         for cls, label in LABELS.items():
             if not any(row[1] == label for row in self.rows):
-                raise DataError(f"{place(cls)} has no usable reviews{self._why(cls)}")
+                raise self._none_usable(cls, place(cls))
         rows = sorted(self.rows)
         return Split(tuple(r[2] for r in rows), np.array([r[1] for r in rows], dtype=np.int64),
                      tuple(r[0] for r in rows), self._warnings())
 
-    def _why(self, cls: str) -> str:
+    def _none_usable(self, cls: str, place: str) -> DataError:
         if not self.seen[cls]:
-            return " (no .txt files)"
-        empty = sum(c == cls for c, _ in self.empty)
-        unreadable = sum(c == cls for c, _ in self.unreadable)
-        return f": {_n(self.seen[cls], 'file')}, {empty} empty, {unreadable} unreadable"
+            return DataError.keyed("data_errors.no_reviews_no_files", place=place)
+        return DataError.keyed(f"data_errors.no_reviews_counted.{_one_or_many(self.seen[cls])}", place=place,
+                               files=self.seen[cls], empty=sum(c == cls for c, _ in self.empty),
+                               unreadable=sum(c == cls for c, _ in self.unreadable))
 
     def _warnings(self) -> tuple[str, ...]:
-        out = [f"{_n(len(ids), 'file')} {_were(ids)} not UTF-8 and {_were(ids)} read as "
-               f"{_ENCODING_NAMES[enc]}{_eg(ids)}" for enc, ids in self.fallback.items()]
+        out = [_skipped("not_utf8", ids, encoding=_ENCODING_NAMES[enc]) for enc, ids in self.fallback.items()]
         if self.empty:
-            ids = [i for _, i in self.empty]
-            out.append(f"{_n(len(ids), 'empty file')} {_were(ids)} skipped{_eg(ids)}")
+            out.append(_skipped("empty", [i for _, i in self.empty]))
         if self.unreadable:
-            ids = [i for _, i in self.unreadable]
-            out.append(f"{_n(len(ids), 'file')} could not be read ({self.reason}) and "
-                       f"{_were(ids)} skipped{_eg(ids)}")
+            out.append(_skipped("unreadable", [i for _, i in self.unreadable], reason=self.reason))
         return tuple(out)
 
 
@@ -299,14 +293,13 @@ def _read_source(source: str, seed: int) -> tuple[Split, Split, str, str]:
     """(train, test, name, resolved source) before subsampling."""
     if source.strip() == BUNDLED:
         if not BUNDLED_PATH.is_file():
-            raise DataError(f"the bundled sample {BUNDLED_PATH} is missing; "
-                            f"rebuild it with python scripts/make_sample.py")
+            raise DataError.keyed("data_errors.bundled_missing", path=str(BUNDLED_PATH))
         train, test = _read_file(BUNDLED_PATH)
-        return train, test, "IMDB sample (bundled)", BUNDLED
+        return train, test, Notice.keyed("data.dataset.bundled"), BUNDLED
     path = _resolve(source)
     if path.is_file():
         train, test = _read_file(path)
-        return train, test, f"IMDB {path.name}", str(path)
+        return train, test, Notice.keyed("data.dataset.file", name=path.name), str(path)
     kind, root = _layout(path)
     if kind == "aclimdb":
         tallies = {s: _Tally() for s in SPLITS}
@@ -314,9 +307,9 @@ def _read_source(source: str, seed: int) -> tuple[Split, Split, str, str]:
             for cls, folder in _class_dirs(_child(root, split_name)).items():
                 _read_files(folder, f"{split_name}/{cls}/", cls, tallies[split_name])
         train, test = (tallies[s].split(lambda c, s=s: str(root / s / c)) for s in SPLITS)
-        return train, test, f"IMDB folder {root.name}", str(root)
+        return train, test, Notice.keyed("data.dataset.folder", name=root.name), str(root)
     train, test = _halve(_read_posneg_dir(root), seed, root)
-    return train, test, f"reviews in {root.name}", str(root)
+    return train, test, Notice.keyed("data.dataset.posneg", name=root.name), str(root)
 
 
 def _read_file(path: Path) -> tuple[Split, Split]:
@@ -338,9 +331,9 @@ def _read_tarball(path: Path) -> dict[str, _Tally]:
     for (split_name, cls, stem), content in _tar_members(path, ("pos", "neg"), others):
         tallies[split_name].add(cls, f"{split_name}/{cls}/{stem}", content)
     if not any(t.rows or t.empty for t in tallies.values()):
-        found = f"; it holds e.g. {', '.join(others[:3])}" if others else "; it is empty"
-        raise DataError(f"{path} holds no IMDB reviews: expected members like "
-                        f"aclImdb/train/pos/0_9.txt and aclImdb/test/neg/0_2.txt{found}")
+        if not others:
+            raise DataError.keyed("data_errors.no_imdb_members_empty", path=str(path))
+        raise DataError.keyed("data_errors.no_imdb_members", path=str(path), examples=", ".join(others[:3]))
     return tallies
 
 
@@ -361,12 +354,11 @@ def _tar_members(path: Path, classes: tuple[str, ...],
                 elif info.isfile() and not match:
                     others.append(info.name)
         except _ARCHIVE_ERRORS as e:
-            raise DataError(f"{path} is damaged or truncated: {e}") from None
+            raise DataError.keyed("data_errors.damaged_archive", path=str(path), problem=str(e)) from None
 
 
 def _not_an_archive(path: Path) -> DataError:
-    return DataError(f"{path} is not a .tar.gz archive (nor a folder); give aclImdb_v1.tar.gz, an "
-                     f"extracted aclImdb folder or a folder with pos/ and neg/ subfolders")
+    return DataError.keyed("data_errors.not_an_archive", path=str(path))
 
 
 def _read_jsonl(path: Path) -> dict[str, _Tally]:
@@ -380,8 +372,8 @@ def _read_jsonl(path: Path) -> dict[str, _Tally]:
                     row = json.loads(line)
                     tallies[row["split"]].add(row["label"], str(row["id"]), str(row["text"]))
     except (OSError, EOFError, zlib.error, UnicodeDecodeError, ValueError, KeyError, TypeError) as e:
-        raise DataError(f"{path} line {line_no} is not a review record {{split, label, id, text}} "
-                        f"with split train/test and label pos/neg ({type(e).__name__}: {e})") from None
+        raise DataError.keyed("data_errors.bad_jsonl", path=str(path), line=line_no,
+                              problem=f"{type(e).__name__}: {e}") from None
     return tallies
 
 
@@ -404,16 +396,16 @@ def _read_files(folder: Path, prefix: str, cls: str, tally: _Tally) -> None:
 def _read_review(path: Path) -> bytes:
     """A review file's bytes; OSError for one larger than ``LIMITS.review_bytes`` (checked first)."""
     if path.stat().st_size > LIMITS.review_bytes:
-        raise OSError(errno.EFBIG, f"larger than the {LIMITS.review_bytes // 2**20} MB a review may have")
+        raise OSError(errno.EFBIG, i18n.text("en", "data_errors.too_large", mb=LIMITS.review_bytes // 2**20))
     return path.read_bytes()
 
 
 def _halve(split: Split, seed: int, root: Path) -> tuple[Split, Split]:
     """Stratified, seeded 50/50 train/test split of a pos/neg folder; train gets the odd one."""
     for cls, label in LABELS.items():
-        if np.count_nonzero(split.labels == label) < 2:
-            raise DataError(f"{root / cls} has {_n(int(np.count_nonzero(split.labels == label)), 'usable review')}; "
-                            f"splitting a pos/neg folder into train and test needs at least 2 per class")
+        n = int(np.count_nonzero(split.labels == label))
+        if n < 2:
+            raise DataError.keyed(f"data_errors.too_few_to_halve.{_one_or_many(n)}", folder=str(root / cls), n=n)
     train, test = stratified_cut(split.labels, lambda n: (n + 1) // 2, np.random.default_rng(seed),
                                  classes=list(LABELS.values()))
     return split._take(np.sort(train)), split._take(np.sort(test))
@@ -428,8 +420,7 @@ def _unsup_texts(contents: Iterator[bytes], where: Path) -> Iterator[str]:
             yielded += 1
             yield text
     if not yielded:
-        raise DataError(f"{where} holds no unlabelled reviews (files like train/unsup/0_0.txt "
-                        f"that are not empty)")
+        raise DataError.keyed("data_errors.no_unsup_reviews", where=str(where))
 
 
 def _readable(files: list[Path]) -> Iterator[bytes]:
@@ -452,14 +443,12 @@ def _resolve(source: str | os.PathLike) -> Path:
     if text == FULL:
         text = os.environ.get(ENV_VAR, "").strip()
         if not text:
-            raise DataError(f"data source 'full' reads the path in the environment variable {ENV_VAR}, "
-                            f"which is not set; set it to aclImdb_v1.tar.gz or an extracted aclImdb folder")
+            raise DataError.keyed("data_errors.full_unset", var=ENV_VAR)
     if not text:
-        raise DataError("the data path is empty; give 'bundled' or the path to aclImdb_v1.tar.gz, "
-                        "an extracted aclImdb folder or a folder with pos/ and neg/ subfolders")
+        raise DataError.keyed("data_errors.empty_path")
     path = Path(os.path.expanduser(text) if text.startswith("~") else text)
     if not path.exists():
-        raise DataError(f"{text} does not exist")
+        raise DataError.keyed("data_errors.missing", path=text)
     return path
 
 
@@ -468,13 +457,13 @@ def _subdirs(folder: Path) -> dict[str, Path]:
     try:
         return {p.name.lower(): p for p in sorted(folder.iterdir()) if p.is_dir() and not p.is_symlink()}
     except OSError as e:
-        raise DataError(f"{folder} could not be listed: {e.strerror or e}") from None
+        raise DataError.keyed("data_errors.unlisted", folder=str(folder), problem=str(e.strerror or e)) from None
 
 
 def _child(folder: Path, name: str) -> Path:
     sub = _subdirs(folder).get(name)
     if sub is None:
-        raise DataError(f"{folder} has no {name}/ subfolder")
+        raise DataError.keyed("data_errors.no_subfolder", folder=str(folder), name=name)
     return sub
 
 
@@ -492,8 +481,7 @@ def _layout(folder: Path) -> tuple[str, Path]:
         return "aclimdb", inner
     if "pos" in subs and "neg" in subs:
         return "posneg", folder
-    raise DataError(f"{folder} is not laid out like IMDB: expected pos/ and neg/ subfolders of .txt "
-                    f"files, or train/ and test/ each holding them")
+    raise DataError.keyed("data_errors.not_imdb_layout", folder=str(folder))
 
 
 def _unsup_folder(path: Path) -> Path:
@@ -508,7 +496,7 @@ def _unsup_folder(path: Path) -> Path:
                 break
         if folder is not None:
             return folder
-    raise DataError(f"{path} has no train/unsup/ folder of unlabelled reviews")
+    raise DataError.keyed("data_errors.no_unsup_folder", path=str(path))
 
 
 def _txt_files(folder: Path) -> list[Path]:
@@ -516,7 +504,7 @@ def _txt_files(folder: Path) -> list[Path]:
         return sorted(p for p in folder.iterdir() if p.suffix.lower() == ".txt" and not p.name.startswith(".")
                       and p.is_file() and not p.is_symlink())
     except OSError as e:
-        raise DataError(f"{folder} could not be listed: {e.strerror or e}") from None
+        raise DataError.keyed("data_errors.unlisted", folder=str(folder), problem=str(e.strerror or e)) from None
 
 
 def _is_jsonl(path: Path) -> bool:
@@ -544,8 +532,9 @@ def _decode(data: bytes) -> tuple[str, str]:
 
 
 def _split_name(split: Split) -> str:
+    """"train" or "test" as its ids say, "other" for a split whose ids do not (a pos/neg folder's)."""
     first = split.ids[0].split("/")[0] if split.ids else ""
-    return f"the {first} split" if first in SPLITS else "the split"
+    return first if first in SPLITS else "other"
 
 
 def _megabytes(path: Path) -> str:
@@ -553,13 +542,12 @@ def _megabytes(path: Path) -> str:
     return f"{size / 1e6:.1f} MB" if size >= 100_000 else f"{size / 1e3:.1f} kB"
 
 
-def _n(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+def _one_or_many(n: int) -> str:
+    """Which of a text's two forms (``one``, ``many``) counts ``n`` things: English needs both."""
+    return "one" if n == 1 else "many"
 
 
-def _were(items: list) -> str:
-    return "was" if len(items) == 1 else "were"
-
-
-def _eg(ids: list[str]) -> str:
-    return f" ({', '.join(ids[:3])}{', …' if len(ids) > 3 else ''})"
+def _skipped(kind: str, ids: list[str], **fields: str) -> Notice:
+    """A warning about ``ids`` (the first three named) that reading had to skip or guess."""
+    named = ", ".join(ids[:3]) + (", …" if len(ids) > 3 else "")
+    return Notice.keyed(f"data_errors.warn.{kind}.{_one_or_many(len(ids))}", n=len(ids), ids=named, **fields)

@@ -33,6 +33,7 @@ import numpy as np
 
 from .config import ExperimentConfig
 from .errors import DataError
+from .i18n import text
 from .limits import LIMITS
 from .storage import ASSETS, atomic_path
 from .vocabulary import OOV, PAD, Vocabulary
@@ -41,8 +42,7 @@ BUNDLED_WORD2VEC = ASSETS / "word2vec_imdb.npz"
 TEXT_SUFFIXES = (".txt", ".vec")
 BINARY_SUFFIXES = (".bin",)
 PICKLE_SUFFIXES = (".kv", ".model", ".wordvectors", ".pkl", ".pickle", ".joblib", ".pt", ".pth", ".npy")
-FORMATS = ("word2vec binary (.bin, .bin.gz), word2vec/GloVe text (.txt, .vec, optionally .gz) or "
-           "LSTM Lab's .npz (python -m lstm_core word2vec)")
+FORMATS = text("en", "data_errors.vectors.formats")  # the formats read, as the messages name them
 
 
 @dataclass(frozen=True)
@@ -68,13 +68,11 @@ def check_vector_file(path: str | Path) -> Path:
     (cheap: called before the data is prepared, so a refusal costs nothing)."""
     p = Path(str(path)).expanduser()
     if str(path).strip() == "":
-        raise DataError("the word-vector path is empty")
+        raise DataError.keyed("data_errors.vectors.empty_path")
     if not p.is_file():
-        raise DataError(f"word-vector file {p} does not exist")
+        raise DataError.keyed("data_errors.vectors.missing", path=str(p))
     if p.name.lower().removesuffix(".gz").endswith(PICKLE_SUFFIXES):
-        raise DataError(f"{p.name} is a pickle-based file (gensim's .kv/.model, .pkl, ...), which could "
-                        f"run code when opened, so it is never read. Accepted: {FORMATS}; gensim writes "
-                        f"them with KeyedVectors.save_word2vec_format.")
+        raise DataError.keyed("data_errors.vectors.pickle", name=p.name)
     return p
 
 
@@ -95,7 +93,7 @@ def load_vectors(path: str | Path, wanted: Iterable[str] | None = None) -> Vecto
             is_text = all(32 <= b < 127 or b in (9, 10, 13) for b in head.split(b"\n", 1)[-1][:40])
             return (_read_text if is_text else _read_binary)(f, keep, str(p))
     except (OSError, EOFError, gzip.BadGzipFile, zipfile.BadZipFile) as e:
-        raise DataError(f"{p} cannot be read as word vectors ({type(e).__name__}); accepted: {FORMATS}") from None
+        raise DataError.keyed("data_errors.vectors.unreadable", path=str(p), problem=type(e).__name__) from None
 
 
 def _open(p: Path) -> BinaryIO:
@@ -109,8 +107,8 @@ def _header(line: bytes, source: str) -> tuple[int, int] | None:
     if len(parts) == 2 and all(x.isdigit() for x in parts):
         n, dim = int(parts[0]), int(parts[1])
         if not 1 <= n <= LIMITS.vector_rows or not 1 <= dim <= LIMITS.vector_dim:
-            raise DataError(f"{source}: header says {n:,} rows of dimension {dim:,}; this app reads at "
-                            f"most {LIMITS.vector_rows:,} rows of dimension {LIMITS.vector_dim:,}")
+            raise DataError.keyed("data_errors.vectors.too_big_header", source=source, rows=n, dim=dim,
+                                  max_rows=LIMITS.vector_rows, max_dim=LIMITS.vector_dim)
         return n, dim
     return None
 
@@ -119,8 +117,7 @@ def _readline(f: BinaryIO, source: str) -> bytes:
     """One line, refusing one longer than ``LIMITS.vector_line_bytes`` before holding more of it."""
     line = f.readline(LIMITS.vector_line_bytes + 1)
     if len(line) > LIMITS.vector_line_bytes:
-        raise DataError(f"{source} has a line longer than {LIMITS.vector_line_bytes // 2**20} MB; "
-                        f"it is not a word-vector file")
+        raise DataError.keyed("data_errors.vectors.long_line", source=source, mb=LIMITS.vector_line_bytes // 2**20)
     return line
 
 
@@ -132,7 +129,7 @@ def _lines(f: BinaryIO, source: str):
 def _read_binary(f: BinaryIO, keep: set[str] | None, source: str) -> Vectors:
     head = _header(_readline(f, source), source)
     if head is None:
-        raise DataError(f"{source} is not a word2vec file: its first line is not '<rows> <dimension>'")
+        raise DataError.keyed("data_errors.vectors.no_header", source=source)
     n, dim = head
     row_bytes = 4 * dim
     words, rows = [], []
@@ -140,7 +137,7 @@ def _read_binary(f: BinaryIO, keep: set[str] | None, source: str) -> Vectors:
         word = _read_word(f, source, i)
         data = f.read(row_bytes)
         if len(data) < row_bytes:
-            raise DataError(f"{source} is truncated: row {i + 1} of {n} ends early")
+            raise DataError.keyed("data_errors.vectors.row_ends_early", source=source, row=i + 1, rows=n)
         if keep is None or word in keep:
             words.append(word)
             rows.append(np.frombuffer(data, dtype="<f4"))
@@ -152,13 +149,13 @@ def _read_word(f: BinaryIO, source: str, i: int) -> str:
     while True:
         ch = f.read(1)
         if not ch:
-            raise DataError(f"{source} is truncated: row {i + 1} has no vector")
+            raise DataError.keyed("data_errors.vectors.row_no_vector", source=source, row=i + 1)
         if ch == b" ":
             break
         if ch != b"\n" or buf:  # rows may start with the previous row's newline
             buf += ch
         if len(buf) > 1000:
-            raise DataError(f"{source} is not a word2vec binary file (row {i + 1} has no word)")
+            raise DataError.keyed("data_errors.vectors.row_no_word", source=source, row=i + 1)
     return buf.decode("utf-8", errors="replace")
 
 
@@ -176,23 +173,24 @@ def _read_text(f: BinaryIO, keep: set[str] | None, source: str) -> Vectors:
         if dim is None:
             dim = len(parts) - 1
             if not 1 <= dim <= LIMITS.vector_dim:
-                raise DataError(f"{source} is not a word-vector text file (line {lineno} has {dim:,} "
-                                f"fields; a vector has 1 to {LIMITS.vector_dim:,} numbers)")
+                raise DataError.keyed("data_errors.vectors.bad_field_count", source=source, line=lineno,
+                                      fields=dim, max_dim=LIMITS.vector_dim)
         if len(parts) - 1 != dim:
-            raise DataError(f"{source} line {lineno} has {len(parts) - 1} numbers; expected {dim}"
-                            + (" (the file looks truncated)" if len(parts) - 1 < dim else ""))
+            found = len(parts) - 1
+            raise DataError.keyed("data_errors.vectors.wrong_count_truncated" if found < dim
+                                  else "data_errors.vectors.wrong_count", source=source, line=lineno,
+                                  found=found, expected=dim)
         word = parts[0].decode("utf-8", errors="replace")
         if keep is None or word in keep:
             try:
                 rows.append(np.array([float(x) for x in parts[1:]], dtype=np.float32))
             except ValueError:  # float()'s message would quote the file
-                raise DataError(f"{source} line {lineno} is not '<word> <numbers>': a value is not a "
-                                f"number") from None
+                raise DataError.keyed("data_errors.vectors.not_a_number", source=source, line=lineno) from None
             words.append(word)
     if dim is None:
-        raise DataError(f"{source} is empty")
+        raise DataError.keyed("data_errors.vectors.empty", source=source)
     if head and n < head[0]:
-        raise DataError(f"{source} is truncated: the header promises {head[0]} rows, the file has {n}")
+        raise DataError.keyed("data_errors.vectors.fewer_rows", source=source, promised=head[0], found=n)
     return _vectors(words, rows, dim, n, source)
 
 
@@ -219,7 +217,7 @@ def _npz_shapes(p: Path) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
 
 
 def _read_npz(p: Path, keep: set[str] | None) -> Vectors:
-    bad = DataError(f"{p} is not an LSTM Lab vector file (.npz with 'words' and 'vectors')")
+    bad = DataError.keyed("data_errors.vectors.not_npz", path=str(p))
     try:
         shapes = _npz_shapes(p)
     except (ValueError, OSError, EOFError, zipfile.BadZipFile):
@@ -229,10 +227,10 @@ def _read_npz(p: Path, keep: set[str] | None) -> Vectors:
     (w_shape, w_dtype), (v_shape, v_dtype) = shapes["words"], shapes["vectors"]
     if (len(w_shape) != 1 or len(v_shape) != 2 or w_shape[0] != v_shape[0] or w_dtype.kind != "U"
             or v_dtype.kind != "f"):
-        raise DataError(f"{p}: 'vectors' must be (rows, dim) floats with one row per word of 'words'")
+        raise DataError.keyed("data_errors.vectors.bad_npz_shape", path=str(p))
     if v_shape[0] > LIMITS.vector_rows or v_shape[1] > LIMITS.vector_dim or w_dtype.itemsize > 4 * 1000:
-        raise DataError(f"{p} holds {v_shape[0]:,} vectors of dimension {v_shape[1]:,}; this app reads at "
-                        f"most {LIMITS.vector_rows:,} of dimension {LIMITS.vector_dim:,}")
+        raise DataError.keyed("data_errors.vectors.too_big_npz", path=str(p), rows=v_shape[0], dim=v_shape[1],
+                              max_rows=LIMITS.vector_rows, max_dim=LIMITS.vector_dim)
     try:
         with np.load(p, allow_pickle=False) as z:
             words, vectors = z["words"], z["vectors"]
@@ -247,7 +245,7 @@ def _read_npz(p: Path, keep: set[str] | None) -> Vectors:
 def _vectors(words, rows, dim, n, source) -> Vectors:
     matrix = np.stack(rows).astype(np.float32) if rows else np.zeros((0, dim), np.float32)
     if not np.isfinite(matrix).all():
-        raise DataError(f"{source} holds values that are not finite numbers")
+        raise DataError.keyed("data_errors.vectors.not_finite", source=source)
     return Vectors(tuple(words), matrix, dim, n, source)
 
 
@@ -265,6 +263,15 @@ class WrongDimension(DataError):
     def __init__(self, message: str, found: int, expected: int):
         super().__init__(message)
         self.found, self.expected = found, expected
+
+    @classmethod
+    def of(cls, source: str, found: int, expected: int) -> "WrongDimension":
+        """The error for vectors of dimension ``found`` where the model has ``expected``, with its key
+        (``keyed`` cannot build a class that needs ``found`` and ``expected``)."""
+        fields = {"source": source, "found": found, "expected": expected}
+        error = cls(text("en", "data_errors.vectors.wrong_dimension", **fields), found=found, expected=expected)
+        error.key, error.fields = "data_errors.vectors.wrong_dimension", fields
+        return error
 
 
 @dataclass(frozen=True)
@@ -300,9 +307,7 @@ def embedding_matrix(vocab: Vocabulary, vectors: Vectors, dim: int, *, unknown: 
     louder than real words.
     """
     if vectors.dim != dim:
-        raise WrongDimension(f"the word vectors in {vectors.source} have dimension {vectors.dim}, but the "
-                             f"model's embedding has {dim}: set the embedding dimension to {vectors.dim}",
-                             found=vectors.dim, expected=dim)
+        raise WrongDimension.of(vectors.source, found=vectors.dim, expected=dim)
     if unknown not in ("zero", "random"):
         raise ValueError(f"unknown must be 'zero' or 'random', got {unknown!r}")
     found = vectors.as_dict()
@@ -329,7 +334,7 @@ def nearest(words: list[str] | tuple[str, ...], matrix: np.ndarray, word: str, k
     try:
         i = list(words).index(word)
     except ValueError:
-        raise DataError(f"{word!r} is not in the vocabulary") from None
+        raise DataError.keyed("data_errors.vectors.not_in_vocabulary", word=word) from None
     m = np.asarray(matrix, dtype=np.float32)
     norms = np.linalg.norm(m, axis=1)
     norms[norms == 0] = 1.0
@@ -345,7 +350,6 @@ def word2vec_matrix(cfg: ExperimentConfig, vocab: Vocabulary) -> tuple[np.ndarra
     vocabulary's words; words without a vector get seeded random rows. Returns (matrix, Coverage)."""
     path = cfg.model.embedding_path or BUNDLED_WORD2VEC
     if not cfg.model.embedding_path and not BUNDLED_WORD2VEC.is_file():
-        raise DataError("LSTM Lab's bundled word2vec vectors are missing: reinstall LSTM Lab (or run "
-                        "scripts/make_word2vec.py), or give a vector file")
+        raise DataError.keyed("data_errors.vectors.bundled_missing")
     vectors = load_vectors(path, wanted=vocab.index_)
     return embedding_matrix(vocab, vectors, cfg.model.embedding_dim, unknown="random", seed=cfg.train.seed)

@@ -16,12 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import DataError
+from .i18n import text
 from .settings import Settings
 
-REFUSED = ("this path cannot be used here: it is outside the folders this server allows, does not "
-           "exist, or cannot be read")
-PATHS_OFF = ("reading files by path is turned off on this server; use the bundled data, or ask the "
-             "teacher to allow a folder (data_roots in lab_settings.toml)")
+REFUSED = text("en", "data_errors.path.refused")  # the English of the one message; tests compare with it
+PATHS_OFF = text("en", "data_errors.path.off")
 
 
 class PathRefused(DataError):
@@ -52,22 +51,22 @@ class PathPolicy:
         """The resolved path ``text`` names, if this policy allows it; :class:`PathRefused` if not."""
         text = text.strip()
         if not text:
-            raise PathRefused("the path is empty")
+            raise PathRefused.keyed("data_errors.path.empty")
         if not self.enabled:
-            raise PathRefused(PATHS_OFF)
+            raise PathRefused.keyed("data_errors.path.off")
         if self.local:
             path = Path(text)
             if not path.exists():
-                raise PathRefused(f"{text} does not exist")
+                raise PathRefused.keyed("data_errors.path.missing", path=text)
             return path.resolve()
         if "\x00" in text or not os.path.isabs(text):
-            raise PathRefused(REFUSED)
+            raise PathRefused.keyed("data_errors.path.refused")
         try:
             path = Path(text).resolve(strict=True)
         except (OSError, RuntimeError):  # missing, a symlink loop, a component we may not search
-            raise PathRefused(REFUSED) from None
+            raise PathRefused.keyed("data_errors.path.refused") from None
         if not any(path == root or root in path.parents for root in self.roots):
-            raise PathRefused(REFUSED)
+            raise PathRefused.keyed("data_errors.path.refused")
         if not os.access(path, os.R_OK):
-            raise PathRefused(REFUSED)
+            raise PathRefused.keyed("data_errors.path.refused")
         return path

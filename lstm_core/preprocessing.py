@@ -49,6 +49,7 @@ from . import nltk_data
 from .config import PreprocessConfig
 from .errors import RunError
 from .lemmatizer import VerbLemmatizer, find_lemmatizer
+from .notices import Notice
 from .storage import ASSETS
 
 # Bump whenever a change here can change a cleaned token: it is part of the cache key and of
@@ -197,7 +198,7 @@ class CleaningRecipe:
             try:
                 return cls.from_dict(recorded)
             except ValueError as e:
-                raise RunError(f"the run's record of how its text was cleaned is not valid: {e}") from None
+                raise RunError.keyed("cleaning.recipe_invalid", problem=str(e)) from None
         skipped = any("WordNet not found" in str(w) for w in info.warnings or ())
         return cls(1, LEGACY_LEMMAS if cfg.lemmatize and not skipped else None,
                    LEGACY_STOPWORDS if cfg.remove_stopwords else None)
@@ -208,10 +209,8 @@ class CleaningRecipe:
 LEGACY_LEMMAS = DataUsed("WordNet 3.0 verbs", "2ee81586b938a67f")
 LEGACY_STOPWORDS = DataUsed(STOPWORDS_NAME, "2faef318155a30d7")
 
-NO_WORDNET = ("Lemmatization is off: LSTM Lab's copy of WordNet's verb list is missing or damaged and NLTK "
-              "has no WordNet on this machine. Reinstall LSTM Lab to get it back.")
-NO_STOPWORDS = ("Stopwords are kept: LSTM Lab's copy of NLTK's English stopword list is missing or damaged "
-                "and NLTK has none on this machine. Reinstall LSTM Lab to get it back.")
+NO_WORDNET = Notice.keyed("cleaning.no_wordnet")
+NO_STOPWORDS = Notice.keyed("cleaning.no_stopwords")
 
 
 def _soup_text(text: str, separator: str) -> str:
@@ -261,9 +260,8 @@ class Cleaner:
         self.problems: list[str] = []
         self.unreproduced: set[str] = set()
         if recipe is not None and recipe.version != CLEANING_VERSION:
-            self._problem("version", f"The model's training text was cleaned by cleaning version "
-                                     f"{recipe.version}; this LSTM Lab cleans with version {CLEANING_VERSION}, "
-                                     "so some words may be cleaned differently.")
+            self._problem("version", Notice.keyed("cleaning.problem.version", recorded=recipe.version,
+                                                  current=CLEANING_VERSION))
         self.lemmatizer: VerbLemmatizer | None = None
         if cfg.lemmatize:
             self.lemmatizer = self._lemmatizer(recipe)
@@ -279,7 +277,7 @@ class Cleaner:
             DataUsed(STOPWORDS_NAME, data_digest(words)) if words else None)
         self._memo: dict[str, str] = {}
 
-    def _problem(self, step: str, message: str) -> None:
+    def _problem(self, step: str, message: Notice) -> None:
         self.unreproduced.add(step)
         self.problems.append(message)
         self.warnings.append(message)
@@ -295,14 +293,11 @@ class Cleaner:
         if want is None:
             self.warnings.append(NO_WORDNET)
         elif other is not None:
-            self._problem("lemmas", f"The model's training text was lemmatized with {want.name} (data "
-                                    f"{want.digest}); this machine has only {other.name} (data {other.digest}), "
-                                    "so a word may be lemmatized differently than in training.")
+            self._problem("lemmas", Notice.keyed("cleaning.problem.lemmas_other", name=want.name,
+                                                 digest=want.digest, other=other.name, other_digest=other.digest))
         else:
-            self._problem("lemmas", f"The model's training text was lemmatized with {want.name} (data "
-                                    f"{want.digest}), which this machine does not have: words are not "
-                                    "lemmatized here, so a form such as 'acting' may be unknown to a model "
-                                    "that learned 'act'.")
+            self._problem("lemmas", Notice.keyed("cleaning.problem.lemmas_missing", name=want.name,
+                                                 digest=want.digest))
         return other
 
     def _stopword_list(self, recipe: CleaningRecipe | None) -> tuple[str, ...] | None:
@@ -315,12 +310,13 @@ class Cleaner:
         other = find_stopwords()
         if want is None:
             self.warnings.append(NO_STOPWORDS)
+        elif other is not None:
+            self._problem("stopwords", Notice.keyed("cleaning.problem.stopwords_other", name=want.name,
+                                                    digest=want.digest, other=STOPWORDS_NAME,
+                                                    other_digest=data_digest(other)))
         else:
-            instead = (f"it drops the words of another list ({STOPWORDS_NAME}, data {data_digest(other)})"
-                       if other is not None else "it keeps them")
-            self._problem("stopwords", f"The model's training text had the stopwords of {want.name} (data "
-                                       f"{want.digest}) removed, a list this machine does not have: {instead}, "
-                                       "so some words may be kept or dropped unlike in training.")
+            self._problem("stopwords", Notice.keyed("cleaning.problem.stopwords_kept", name=want.name,
+                                                    digest=want.digest))
         return other
 
     @property

@@ -108,11 +108,11 @@ class Vocabulary:
     def from_dict(cls, d: dict) -> "Vocabulary":
         if not isinstance(d, dict) or d.get("format") != FORMAT:
             found = d.get("format") if isinstance(d, dict) else type(d).__name__
-            raise RunError(f"vocabulary: expected format {FORMAT!r}, got {found!r}")
+            raise RunError.keyed("data_errors.vocabulary.wrong_format", expected=repr(FORMAT), found=repr(found))
         words, counts = d.get("words"), d.get("counts")
         if (not isinstance(words, list) or not isinstance(counts, list) or len(words) != len(counts)
                 or not all(isinstance(w, str) for w in words) or len(set(words)) != len(words)):
-            raise RunError("vocabulary: 'words' must be a list of distinct strings matching 'counts'")
+            raise RunError.keyed("data_errors.vocabulary.bad_words")
         vocab = cls(max_size=int(d.get("max_size", len(words))), min_count=int(d.get("min_count", 1)))
         vocab.words_ = list(words)
         vocab.index_ = {w: i + 2 for i, w in enumerate(words)}
@@ -128,7 +128,7 @@ class Vocabulary:
         try:
             return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise RunError(f"vocabulary file {path} cannot be read: {e}") from e
+            raise RunError.keyed("data_errors.vocabulary.unreadable", path=str(path), problem=str(e)) from e
 
 
 @dataclass(frozen=True)

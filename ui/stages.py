@@ -11,6 +11,7 @@ import html
 import re
 from collections.abc import Sequence
 
+from lstm_core import i18n
 from lstm_core.vocabulary import OOV, PAD
 
 _TAG = re.compile(r"<[^>]{0,200}>")
@@ -37,10 +38,26 @@ STYLE = """
 </style>
 """
 
-LEGEND = ('<div class="lab-legend"><span class="lab-removed">removed by this step</span>'
-          '<span class="lab-changed">changed by this step</span>'
-          '<span class="lab-oov">out of vocabulary (id 1)</span>'
-          '<span class="lab-tag">&lt;html tag&gt;</span></div>')
+# lstm_core.preprocessing.Stage names (English, what tests and the code match on) -> their card titles.
+STAGE_KEYS = {"raw": "cleaning.stage.raw", "HTML stripped": "cleaning.stage.html_stripped",
+              "negations spelled out": "cleaning.stage.negations", "letters only": "cleaning.stage.letters_only",
+              "short words dropped": "cleaning.stage.short_dropped", "lowercased": "cleaning.stage.lowercased",
+              "lemmatized": "cleaning.stage.lemmatized",
+              "lowercased + lemmatized": "cleaning.stage.lowercased_lemmatized",
+              "stopwords dropped": "cleaning.stage.stopwords_dropped", "words": "cleaning.stage.words"}
+
+
+def legend(lang: str = "en") -> str:
+    """What the highlights mean."""
+    spans = (("lab-removed", "removed"), ("lab-changed", "changed"), ("lab-oov", "oov"), ("lab-tag", "tag"))
+    return ('<div class="lab-legend">' + "".join(_span(cls, i18n.text(lang, f"data.stages.legend.{key}"))
+                                                 for cls, key in spans) + "</div>")
+
+
+def stage_title(name: str, lang: str = "en") -> str:
+    """A stage's card title in ``lang`` (a name we do not know is shown as it is)."""
+    key = STAGE_KEYS.get(name)
+    return i18n.text(lang, key) if key else name
 
 
 def _card(title: str, count: str, body: str) -> str:
@@ -76,19 +93,21 @@ def marked_tokens(before: Sequence[str], kept: Sequence[str]) -> str:
     return " ".join(out)
 
 
-def changed_tokens(before: Sequence[str], after: Sequence[str]) -> str:
+def changed_tokens(before: Sequence[str], after: Sequence[str], lang: str = "en") -> str:
     """``after`` with the words that differ from ``before`` (same length) highlighted."""
-    return " ".join(_span("lab-changed", a, f"was: {b}") if a != b else html.escape(a)
+    return " ".join(_span("lab-changed", a, i18n.text(lang, "data.stages.was", word=b)) if a != b else html.escape(a)
                     for b, a in zip(before, after))
 
 
-def _words(n: int, noun: str = "word") -> str:
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+def _count(lang: str, kind: str, n: int, **fields: int) -> str:
+    """A card's count line: ``kind`` (words, words_removed, ids) in the form that counts ``n``."""
+    return i18n.text(lang, f"data.stages.count.{kind}_{'one' if n == 1 else 'many'}", n=n, **fields)
 
 
 def stages_html(stages: Sequence, ids: Sequence[int], padded: Sequence[int], *, words: Sequence[str],
-                max_len: int, keep: str) -> str:
-    """Cards for ``lstm_core.preprocessing.Stage`` objects, then the token ids and the padded row.
+                max_len: int, keep: str, lang: str = "en") -> str:
+    """Cards for ``lstm_core.preprocessing.Stage`` objects, then the token ids and the padded row,
+    titled and counted in ``lang`` (the review's words stay as they are).
 
     ``words`` are the final tokens, ``ids`` their vocabulary ids and ``padded`` the row the model
     reads (``max_len`` long, keeping the ``keep`` end of a longer review)."""
@@ -98,30 +117,32 @@ def stages_html(stages: Sequence, ids: Sequence[int], padded: Sequence[int], *, 
             body = raw_html(stage.text) if stage.name == "raw" else html.escape(stage.text)
             if "negation" in stage.name:
                 body = _NOT.sub(r'<span class="lab-changed">\1</span>', body)
-            cards.append(_card(stage.name, _words(len(stage.text.split())), body))
+            cards.append(_card(stage_title(stage.name, lang), _count(lang, "words", len(stage.text.split())), body))
             continue
         tokens = list(stage.tokens)
         if prev_tokens is not None and stage.removed:
             body = marked_tokens(prev_tokens, tokens)
         elif prev_tokens is not None and len(prev_tokens) == len(tokens) and prev_tokens != tokens:
-            body = changed_tokens(prev_tokens, tokens)
+            body = changed_tokens(prev_tokens, tokens, lang)
         else:
             body = html.escape(" ".join(tokens))
             if stage.removed:  # letters only: chunks without a letter
-                body += '<br><br>dropped: ' + " ".join(_span("lab-removed", r) for r in stage.removed)
-        count = _words(len(tokens)) + (f", {len(stage.removed):,} removed" if stage.removed else "")
-        cards.append(_card(stage.name, count, body))
+                body += ("<br><br>" + html.escape(i18n.text(lang, "data.stages.dropped")) + " "
+                         + " ".join(_span("lab-removed", r) for r in stage.removed))
+        count = (_count(lang, "words_removed", len(tokens), removed=len(stage.removed)) if stage.removed
+                 else _count(lang, "words", len(tokens)))
+        cards.append(_card(stage_title(stage.name, lang), count, body))
         prev_tokens = tokens
     oov = sum(1 for i in ids if i == OOV)
-    cards.append(_card("token ids", f"{_words(len(ids), 'id')}, {oov:,} out of vocabulary",
+    cards.append(_card(i18n.text(lang, "cleaning.stage.token_ids"), _count(lang, "ids", len(ids), oov=oov),
                        " ".join(_span("lab-oov", f"{w}·{i}") if i == OOV
                                 else f'{html.escape(w)}<span class="lab-id">·{i}</span>'
                                 for w, i in zip(words, ids))))
     cut = max(0, len(ids) - max_len)
     pads = sum(1 for i in padded if i == PAD)
-    note = (f"cut {cut:,} from the {'start' if keep == 'end' else 'end'}" if cut
-            else f"{pads:,} padding zeros")
-    cards.append(_card(f"padded to {max_len}", note,
+    note = (i18n.text(lang, f"data.stages.cut_{'start' if keep == 'end' else 'end'}", n=cut) if cut
+            else i18n.text(lang, "data.stages.padding", n=pads))
+    cards.append(_card(i18n.text(lang, "cleaning.stage.padded", max_len=max_len), note,
                        " ".join(f'<span class="lab-pad">{i}</span>' if i == PAD
                                 else (_span("lab-oov", str(i)) if i == OOV else str(i)) for i in padded)))
-    return STYLE + LEGEND + '<div class="lab-stages">' + "".join(cards) + "</div>"
+    return STYLE + legend(lang) + '<div class="lab-stages">' + "".join(cards) + "</div>"
