@@ -2,8 +2,9 @@
 
 An ``ExperimentConfig`` is what a run is: the data it saw, how the text was
 cleaned, how long sequences are, the network and the optimiser. Invalid values
-raise ``ValueError`` naming the field and echoing the value, so the CLI and the
-app can show the message as it is.
+raise :class:`ConfigError` (a ``ValueError``) naming the field and echoing the value, so the CLI
+can show the message as it is and the app in the reader's language (a keyed error, catalogue
+``config``).
 
 ``ExperimentConfig()`` is the classroom default (fast on 2 CPU cores);
 ``ExperimentConfig.tutorial()`` is the original notebook's settings;
@@ -16,6 +17,8 @@ import dataclasses
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
+from .errors import LstmLabError
+
 CELLS = ("lstm", "gru", "rnn")
 KEEP_ENDS = ("start", "end")
 MONITORS = ("val_loss", "val_accuracy")
@@ -23,29 +26,34 @@ POOLINGS = ("last", "mean")
 EMBEDDING_INITS = ("random", "word2vec")
 
 
-def _check(ok: bool, name: str, value: Any, expected: str) -> None:
+class ConfigError(LstmLabError):
+    """A setting out of its range or of the wrong kind (the message names the field and the value)."""
+
+
+def _check(ok: bool, name: str, value: Any, expected: str, **fields: Any) -> None:
+    """Refuse ``value`` of field ``name`` unless ``ok``: ``expected`` is the catalogue key
+    (``config.<expected>``) of what it must be."""
     if not ok:
-        raise ValueError(f"{name} must be {expected}, got {value!r}")
+        raise ConfigError.keyed(f"config.{expected}", name=name, value=repr(value), **fields)
 
 
 def _check_int(name: str, value: Any, lo: int, hi: int) -> None:
     ok = isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi
-    _check(ok, name, value, f"an integer in [{lo}, {hi}]")
+    _check(ok, name, value, "integer", lo=lo, hi=hi)
 
 
 def _check_float(name: str, value: Any, lo: float, hi: float, lo_open: bool = False) -> None:
     ok = isinstance(value, (int, float)) and not isinstance(value, bool)
     ok = ok and (lo < value if lo_open else lo <= value) and value <= hi
-    bracket = "(" if lo_open else "["
-    _check(ok, name, value, f"a number in {bracket}{lo}, {hi}]")
+    _check(ok, name, value, "number_open" if lo_open else "number", lo=lo, hi=hi)
 
 
 def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
-    _check(value in choices, name, value, f"one of {', '.join(choices)}")
+    _check(value in choices, name, value, "choice", choices=", ".join(choices))
 
 
 def _check_bool(name: str, value: Any) -> None:
-    _check(isinstance(value, bool), name, value, "true or false")
+    _check(isinstance(value, bool), name, value, "bool")
 
 
 @dataclass(frozen=True)
@@ -63,7 +71,7 @@ class DataConfig:
 
     def __post_init__(self) -> None:
         _check(isinstance(self.source, str) and self.source.strip() != "", "data.source",
-               self.source, "'bundled' or a path")
+               self.source, "source", bundled="'bundled'")
         if self.per_class is not None:
             _check_int("data.per_class", self.per_class, 1, 10_000_000)
         _check_int("data.every_k", self.every_k, 1, 1000)
@@ -153,7 +161,7 @@ class ModelConfig:
         _check_choice("model.embedding_init", self.embedding_init, EMBEDDING_INITS)
         if self.embedding_path is not None:
             _check(isinstance(self.embedding_path, str) and self.embedding_path != "",
-                   "model.embedding_path", self.embedding_path, "a path or None")
+                   "model.embedding_path", self.embedding_path, "path_or_none")
         _check_bool("model.embedding_trainable", self.embedding_trainable)
 
 
@@ -205,7 +213,7 @@ class ExperimentConfig:
 
     def __post_init__(self) -> None:
         for name, cls in _SECTIONS.items():
-            _check(isinstance(getattr(self, name), cls), name, getattr(self, name), cls.__name__)
+            _check(isinstance(getattr(self, name), cls), name, getattr(self, name), "section_type", type=cls.__name__)
 
     @classmethod
     def tutorial(cls) -> "ExperimentConfig":
@@ -237,7 +245,7 @@ class ExperimentConfig:
         """``cfg.replace(train={"max_epochs": 2})``: a copy with some fields changed."""
         changed = {}
         for name, value in sections.items():
-            _check(name in _SECTIONS, "section", name, f"one of {', '.join(_SECTIONS)}")
+            _check(name in _SECTIONS, "section", name, "choice", choices=", ".join(_SECTIONS))
             current = getattr(self, name)
             changed[name] = value if isinstance(value, _SECTIONS[name]) else dataclasses.replace(current, **value)
         return dataclasses.replace(self, **changed)
@@ -248,16 +256,16 @@ class ExperimentConfig:
     @classmethod
     def from_dict(cls, d: Any) -> "ExperimentConfig":
         """Strict: unknown sections or fields are errors, missing ones take defaults."""
-        _check(isinstance(d, dict), "config", type(d).__name__, "a mapping")
+        _check(isinstance(d, dict), "config", type(d).__name__, "mapping")
         unknown = set(d) - set(_SECTIONS)
-        _check(not unknown, "config", sorted(unknown), f"sections among {', '.join(_SECTIONS)}")
+        _check(not unknown, "config", sorted(unknown), "sections", choices=", ".join(_SECTIONS))
         sections = {}
         for name, sec_cls in _SECTIONS.items():
             values = d.get(name, {})
-            _check(isinstance(values, dict), name, values, "a mapping")
+            _check(isinstance(values, dict), name, values, "mapping")
             known = {f.name for f in fields(sec_cls)}
             bad = set(values) - known
-            _check(not bad, name, sorted(bad), f"fields among {', '.join(sorted(known))}")
+            _check(not bad, name, sorted(bad), "fields", choices=", ".join(sorted(known)))
             sections[name] = sec_cls(**values)
         return cls(**sections)
 
