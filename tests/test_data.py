@@ -14,6 +14,7 @@ from lstm_core.config import DataConfig
 from lstm_core.data import (BUNDLED, Dataset, Split, describe_source, iter_unsup, load_dataset,
                             load_folder, subsample, write_jsonl)
 from lstm_core.errors import DataError
+from lstm_core.notices import in_lang
 
 
 def _split(n_pos: int, n_neg: int) -> Split:
@@ -398,3 +399,37 @@ def test_describe_source(tiny_imdb_tarball, tiny_imdb_dir, tiny_posneg_dir, tmp_
     assert describe_source(str(tmp_path / "nope")).startswith("Not usable:")
     monkeypatch.delenv(data.ENV_VAR, raising=False)
     assert "LSTM_LAB_IMDB" in describe_source("full")
+
+
+# --- in the reader's language ---------------------------------------------------------------------------
+
+def test_describe_source_in_japanese(tiny_posneg_dir, tmp_path):
+    assert in_lang(describe_source(BUNDLED), "ja").startswith("同梱の IMDB サンプル")
+    assert "`pos/` に 12 個、`neg/` に 13 個" in in_lang(describe_source(str(tiny_posneg_dir)), "ja")
+    gone = describe_source(str(tmp_path / "nope"))  # a sentence about a sentence: both in Japanese
+    assert in_lang(gone, "ja") == f"使えません: {tmp_path / 'nope'} は存在しません。"
+    assert in_lang(gone, "ja", escape=str.upper) == f"使えません: {str(tmp_path / 'nope').upper()} は存在しません。"
+
+
+def test_errors_and_warnings_carry_their_keys(tiny_imdb_dir, tmp_path):
+    with pytest.raises(DataError) as info:
+        load_dataset(DataConfig(source=str(tmp_path / "nope")))
+    assert info.value.key == "data_errors.missing"
+    assert in_lang(info.value, "ja") == f"{tmp_path / 'nope'} は存在しません。"
+    ds = load_dataset(DataConfig(source=str(tiny_imdb_dir), per_class=100))
+    said = [in_lang(w, "ja") for w in ds.warnings]
+    assert any("空のファイル 1 個を飛ばしました（test/neg/6_1）" in w for w in said)
+    assert any("`UTF-8` ではなかったため" in w and "train/pos/5_8" in w for w in said)
+    assert any(w.startswith("クラスごとに 100 件のレビューを指定しましたが、学習用データには") for w in said)
+    assert ds.name == "IMDB folder aclImdb" and in_lang(ds.name, "ja") == "IMDB フォルダ aclImdb"
+
+
+def test_notices_survive_pickling_with_their_key(tiny_imdb_dir):
+    """The worker's pipe and st.cache_data pickle a dataset's warnings: they keep their language."""
+    import pickle
+
+    ds = load_dataset(DataConfig(source=str(tiny_imdb_dir)))
+    again = pickle.loads(pickle.dumps(ds))
+    assert again.train == ds.train and again.warnings == ds.warnings
+    assert [in_lang(w, "ja") for w in again.warnings] == [in_lang(w, "ja") for w in ds.warnings]
+    assert in_lang(again.name, "ja") == "IMDB フォルダ aclImdb"

@@ -106,6 +106,24 @@ def test_dimension_mismatch_names_both_sizes():
         embedding_matrix(vocab(), Vectors(tuple(WORDS), VECS, 3, 5, "f.bin"), 8)
 
 
+def test_vector_errors_are_said_in_the_readers_language(tmp_path):
+    from lstm_core.embeddings import WrongDimension
+    from lstm_core.notices import in_lang
+
+    with pytest.raises(WrongDimension) as info:
+        embedding_matrix(vocab(), Vectors(tuple(WORDS), VECS, 3, 5, "f.bin"), 8)
+    assert (info.value.found, info.value.expected) == (3, 8)  # the page's fix still knows both sizes
+    assert in_lang(info.value, "ja") == ("f.bin の単語ベクトルの次元は 3 ですが、モデルの埋め込みの次元は 8 です。"
+                                         "埋め込みの次元を 3 にしてください。")
+    with pytest.raises(DataError) as info:
+        load_vectors(tmp_path / "model.kv")
+    assert info.value.key == "data_errors.vectors.missing"
+    (tmp_path / "model.kv").write_bytes(b"x")
+    with pytest.raises(DataError) as info:
+        load_vectors(tmp_path / "model.kv")
+    assert in_lang(info.value, "ja").startswith("model.kv は `pickle` を使ったファイル")
+
+
 def test_nearest_by_cosine_and_unknown_word():
     words = ("a", "b", "c")
     m = np.array([[1, 0], [0.9, 0.1], [-1, 0]], np.float32)

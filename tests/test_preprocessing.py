@@ -422,6 +422,20 @@ def test_another_wordnet_is_a_problem_and_the_closest_is_used():
     assert c.clean("acting") == ["act"]  # lemmatized with the closest table there is
 
 
+def test_problems_and_warnings_are_said_in_the_readers_language(no_nltk_data, no_bundled_data):
+    from lstm_core.notices import in_lang
+
+    assert in_lang(NO_WORDNET, "ja").startswith("見出し語化はオフです")
+    c = Cleaner(PreprocessConfig(), CleaningRecipe(2, OTHER_WORDNET, OTHER_STOPWORDS))
+    said = [in_lang(p, "ja") for p in c.problems]
+    assert len(said) == 3 and said[0].startswith("このモデルの学習用テキストは前処理のバージョン 2 で")
+    assert "WordNet 3.1 verbs（データ 0123456789abcdef）で見出し語化されましたが" in said[1]
+    assert "ストップワードを残す" in said[2]
+    with pytest.raises(RunError) as info:
+        CleaningRecipe.of_run(PreprocessConfig(), RunInfo(cleaning=[]))
+    assert in_lang(info.value, "ja").startswith("学習結果に記録された前処理の方法が正しくありません")
+
+
 def test_no_wordnet_for_a_run_that_had_it_is_a_problem(no_nltk_data, no_bundled_data):
     c = Cleaner(PreprocessConfig(), CleaningRecipe(1, LEGACY_LEMMAS, None))
     assert c.unreproduced == {"lemmas"} and "not lemmatized here" in c.problems[0]

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from lstm_core.errors import RunError
+from lstm_core.notices import in_lang
 from lstm_core.vocabulary import OOV, PAD, Vocabulary, pad_sequences
 
 DOCS = [["good", "movie", "good"], ["bad", "movie"], ["good", "plot"]]
@@ -40,8 +41,12 @@ def test_load_rejects_foreign_json(tmp_path):
     with pytest.raises(RunError, match="format"):
         Vocabulary.load(tmp_path / "v.json")
     (tmp_path / "w.json").write_text("{not json")
-    with pytest.raises(RunError, match="cannot be read"):
+    with pytest.raises(RunError, match="cannot be read") as info:
         Vocabulary.load(tmp_path / "w.json")
+    assert in_lang(info.value, "ja").startswith(f"語彙ファイル {tmp_path / 'w.json'} を読み込めません")
+    with pytest.raises(RunError, match=r"expected format 'lstm-lab-vocabulary/1', got 'other'") as info:
+        Vocabulary.from_dict({"format": "other"})
+    assert in_lang(info.value, "ja") == "語彙: 形式 'lstm-lab-vocabulary/1' のはずが、'other' でした。"
 
 
 def test_fit_validates_parameters():
