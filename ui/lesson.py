@@ -78,8 +78,8 @@ class Notice:
 class LinkValueError(ValueError):
     """A link's text that is not a value of its field's type: the notice to show for it."""
 
-    def __init__(self, key: str, **fields: Any) -> None:
-        self.notice = Notice(key, fields)
+    def __init__(self, notice_key: str, /, **fields: Any) -> None:
+        self.notice = Notice(notice_key, fields)
         super().__init__(str(self.notice))
 
 
