@@ -256,3 +256,23 @@ def test_bundled_word2vec_puts_praise_next_to_praise():
     assert {"terrible", "horrible"} <= awful and not awful & great
     missing = [w for w in DEFAULT_MAP_WORDS if w not in set(vecs.words)]
     assert not missing  # the map's default words all have vectors
+
+
+def test_why_a_word_has_no_row_is_said_in_either_language():
+    from lstm_core.config import ExperimentConfig
+    from lstm_core.i18n import text
+    from lstm_core.vocabulary import Vocabulary
+    from lstm_core.wordspace import vocabulary_word
+
+    vocab = Vocabulary().fit([["good", "film"]])
+    for word, key in (("the", "stopword"), ("zebra", "unknown"), ("  ", "no_word"), ("two words", "several_words")):
+        with pytest.raises(DataError) as caught:
+            vocabulary_word(word, vocab, ExperimentConfig().preprocess)
+        error = caught.value
+        assert error.key == f"embeddings.errors.{key}" and str(error) == text("en", error.key, **error.fields)
+        assert text("ja", error.key, **error.fields).endswith("。")
+
+
+def test_the_summary_reads_in_japanese(done):
+    result, _ = done
+    assert result.summary("ja").startswith("検証正解率 50% に達するまでのエポック数 — ランダム（学習する）: ")

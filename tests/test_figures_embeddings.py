@@ -77,3 +77,16 @@ def test_word_maps_colour_by_polarity_and_draw_arrows_only_for_moved_words():
     assert len(before_traces) == 1 and list(before_traces[0].text) == ["great", "awful"]
     neutral = [t for t in fig.data if t.name == fe.CLASS_NAMES["neutral"]][1]
     assert neutral.xaxis == "x2" and list(neutral.x) == [0.0]
+
+
+def test_in_japanese_the_comparison_figures_speak_japanese():
+    fig = fe.compare_curves([series("random")], target=0.85, baseline_accuracy=0.87, lang="ja")
+    assert [a.text for a in fig.layout.annotations] == ["損失", "正解率"]
+    names = by_name(fig)
+    assert "random: 検証" in names and "目標（85%）" in names and "TF-IDF + ロジスティック回帰（基準）" in names
+    points = [CurvePoint("random", 500, 0.6, 0.6, 3, None, 1.0)]
+    curve = fe.learning_curve(points, {"random": "ランダム（学習する）"}, lang="ja")
+    assert curve.layout.title.text == "ラベル付き学習レビューの数とテスト正解率"
+    words = WordMap(("great", "awful", "film"), np.zeros((3, 2)), np.ones((3, 2)), (0.9, 0.1, 0.5), "pca")
+    assert {t.name for t in fe.word_maps([("x", words)], lang="ja").data} == {
+        "学習前", "主にポジティブなレビューに出る語", "主にネガティブなレビューに出る語", "どちらにも出る語"}

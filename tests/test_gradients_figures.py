@@ -65,3 +65,16 @@ def test_memory_sequence_html_marks_the_value_the_marker_and_the_distractors():
 def test_ratios_read_as_people_write_them():
     assert [ft.times(x) for x in (16.23, 4560.4, 4.52e8, 1.5e17, float("inf"))] == \
         ["16.2×", "4,560×", "4.5×10⁸×", "1.5×10¹⁷×", "∞×"]
+
+
+def test_in_japanese_the_figures_name_networks_axes_and_chance_in_japanese():
+    profiles = [GradientProfile("SimpleRNN, untrained", "rnn", False, "h_T", 0.5 ** np.arange(10.0)),
+                GradientProfile("LSTM, trained at k=40", "lstm", True, "h_T", np.ones(10), trained_at=40)]
+    fig = ft.gradient_profiles(profiles, lang="ja")
+    assert [t.name for t in fig.data] == ["SimpleRNN（学習前）", "LSTM（k=40 で学習後）"]
+    assert fig.layout.xaxis.title.text == "末尾からの距離（1 = 最後のトークン）"
+    assert [t.name for t in ft.gradient_profiles(profiles).data] == ["SimpleRNN, untrained", "LSTM, trained at k=40"]
+    recs = [MemoryRecord("lstm", 10, 1.0, 0.5, 1.0, 1, 1.0)]
+    assert [t.name for t in ft.memory_accuracy(recs, lang="ja").data] == ["LSTM", "チャンスレベル"]
+    out = ft.memory_sequence_html([2, 0], n_values=2, marker=2, value_at=1, lang="ja")
+    assert 'title="覚えるべき値"' in out and 'title="目印"' in out

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import compare_config, write_vectors
+from helpers import compare_config, english_left, shown_texts, write_vectors
 from streamlit.testing.v1 import AppTest
 
 import ui.state
@@ -17,6 +17,9 @@ pytestmark = pytest.mark.usefixtures("app_navigation")  # conftest: run pages as
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "compare.py")
 TIMEOUT = 60
+# Names kept in Japanese too: the projections; the example path's file name (the Google News vectors).
+NAMES = {"PCA", "t-SNE", "GoogleNews", "data", "vectors", "negative", "bin"}
+WORDS = {"the", "zebra", "great", "awful"}  # the words typed below: tokens the model reads
 
 
 @pytest.fixture(scope="module")
@@ -26,15 +29,21 @@ def manager():
     m.close()
 
 
-@pytest.fixture
-def page(data_dir, vectors, manager, monkeypatch):
-    monkeypatch.setattr(ui.state, "job_manager", lambda: manager)
+def opened(data_dir, vectors, lang: str | None = None) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
     at.session_state[ui.state._CONFIG] = compare_config(data_dir, vectors, max_epochs=2).replace(
         model={"embedding_path": None})
+    if lang is not None:
+        at.query_params["lang"] = lang
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+@pytest.fixture
+def page(data_dir, vectors, manager, monkeypatch):
+    monkeypatch.setattr(ui.state, "job_manager", lambda: manager)
+    return opened(data_dir, vectors)
 
 
 def run(at):
@@ -78,6 +87,22 @@ def test_first_open_explains_and_offers_the_settings(page):
     assert page.checkbox(key="cmp_frozen").value and page.select_slider(key="cmp_target").value == 0.85
     assert "bundled with the app" in " ".join(c.value for c in page.caption)
     assert not page.get("plotly_chart")
+
+
+def test_with_lang_ja_the_page_and_its_vector_check_speak_japanese(data_dir, vectors, manager, monkeypatch):
+    monkeypatch.setattr(ui.state, "job_manager", lambda: manager)
+    at = opened(data_dir, vectors, lang="ja")
+    assert at.title[0].value == "比較" and "**比較する** を押すと" in texts(at, "info")
+    assert english_left(shown_texts(at), allowed=NAMES) == []
+    use_own_file(at, vectors)
+    assert "にベクトルがあります" in texts(at, "success")
+    assert english_left(shown_texts(at), allowed=NAMES) == []
+
+
+def test_with_lang_en_the_page_is_english(data_dir, vectors, manager, monkeypatch):
+    monkeypatch.setattr(ui.state, "job_manager", lambda: manager)
+    at = opened(data_dir, vectors, lang="en")
+    assert at.title[0].value == "Compare" and "Press **Compare**" in texts(at, "info")
 
 
 def test_own_vector_file_is_checked_with_coverage(page, vectors):
@@ -140,6 +165,12 @@ def test_a_comparison_trains_and_shows_table_neighbours_and_maps(page, vectors):
     page.text_area(key="cmp_map_words").input("great awful zebra")
     run(page)
     assert "at least 3 words" in texts(page, "warning")
+
+    page.query_params["lang"] = "ja"  # the same results, read in Japanese
+    run(page)
+    assert english_left(shown_texts(page), allowed=NAMES | WORDS) == []
+    assert "3 語以上必要です" in texts(page, "warning") and "ストップワード" in texts(page, "warning")
+    assert list(page.dataframe[0].value["初期値"]) == ["ランダム（学習する）", "word2vec（微調整する）", "word2vec（固定）"]
 
 
 def test_a_bad_vector_path_fails_the_job_with_its_message(page, tmp_path):

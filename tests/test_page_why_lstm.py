@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from helpers import trained_run
+from helpers import english_left, shown_texts, trained_run
 from streamlit.testing.v1 import AppTest
 
 import ui.state
@@ -19,6 +19,9 @@ pytestmark = pytest.mark.usefixtures("app_navigation")
 ROOT = Path(__file__).resolve().parent.parent
 PAGE, APP = str(ROOT / "pages" / "why_lstm.py"), str(ROOT / "app.py")
 TIMEOUT = 90  # the first run loads TensorFlow and measures three networks
+# What stays as it is in Japanese too: the initialisation's name and its authors, the tiny run's name
+# ("tiny lstm last").
+KEPT = {"chrono", "Tallec", "Ollivier", "tiny", "last"}
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +54,12 @@ def run(at):
     return at
 
 
+def japanese(at):
+    """The page in Japanese, as a link with lang=ja opens it."""
+    at.query_params["lang"] = "ja"
+    return run(at)
+
+
 def captions(at) -> str:
     return " ".join(c.value for c in at.caption)
 
@@ -80,6 +89,19 @@ def test_first_open_shows_each_idea_with_its_measurement(page):
     assert "Press **Train the sweep**" in " ".join(i.value for i in page.info)
     body = "".join(el.proto.body for el in page.get("html"))
     assert body.count('class="why-value"') == 1 and body.count('class="why-marker"') == 1
+
+
+def test_with_lang_ja_the_page_speaks_japanese_and_lang_en_brings_english_back(model):
+    at = japanese(AppTest.from_file(PAGE, default_timeout=TIMEOUT))
+    assert at.title[0].value == "なぜLSTMか"
+    assert [h.value for h in at.header][:3] == ["1 · 単純な RNN は勾配を失う", "2 · 二つの重み衝突", "3 · LSTM のセル"]
+    shown = shown_texts(at)
+    assert english_left(shown, allowed=KEPT) == []
+    assert any("SimpleRNN（学習前）" in s for s in shown) and any("忘却ゲートの積" in s for s in shown)
+    assert "セル経路" in " ".join(el.value for el in at.get("latex"))
+    at.query_params["lang"] = "en"
+    run(at)
+    assert at.title[0].value == "Why LSTM" and "Press **Train the sweep**" in " ".join(i.value for i in at.info)
 
 
 def test_the_start_changes_the_measured_gradients(page):
@@ -123,6 +145,10 @@ def test_a_tiny_sweep_trains_in_the_background_and_shows_accuracy_and_gradients(
     text = captions(page)
     assert re.search(r"Measured on 1,000 fresh sequences each \(chance 50.0%\): LSTM \d+\.\d% at k = 5", text)
     assert "Distance 1 over distance 50 after training: LSTM" in text
+    japanese(page)  # the same results, read in Japanese
+    shown = shown_texts(page)
+    assert english_left(shown, allowed=KEPT) == []
+    assert any("LSTM（k=5 で学習後）" in s for s in shown) and "それぞれ新しい系列 1,000 本で計測しました" in captions(page)
 
 
 def test_the_review_opens_on_the_gates_page(model):
@@ -164,3 +190,6 @@ def test_the_three_cells_race_on_the_train_pages_settings(model, tiny_imdb_dir):
     assert any("The three cells on the same reviews" in s for s in chart_titles(at))
     assert re.search(r"Measured on the test reviews: SimpleRNN [\d.]+% \([\d.]+ s per epoch, [\d.]+% of the 12 probe",
                      captions(at))
+    japanese(at)
+    assert english_left(shown_texts(at), allowed=KEPT) == []
+    assert list(at.dataframe[0].value.columns)[:2] == ["セル", "テスト正解率"]
