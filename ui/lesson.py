@@ -39,7 +39,6 @@ from ui.presenter import PARAM as PRESENTER
 from ui.presenter import presenter_on
 
 HIDE, LOCK = "hide", "lock"
-PAGE = "page."  # a page's own setting: page.<its session key>
 GATES_TEXT = "page.gates_text"  # the Gates page's sentence
 OTHER_KEYS = (PRESENTER, LANG)  # read elsewhere (ui.presenter, ui.i18n); they never reset the settings
 MAX_PARAMS, MAX_VALUE = 60, 400  # a lesson sets a few dozen fields at most; a value (or hide= list) is short
