@@ -134,7 +134,7 @@ def progress_line(snap, live, spec: CompareSpec) -> str:
 
 
 def show_progress(job, snap) -> None:
-    rec, snap = job.runner.snapshot(), job.snapshot(lang())  # one copy of the curves per tick
+    rec = job.runner.snapshot()  # one copy of the curves per tick; snap is in the reader's language (ui.live)
     st.progress(rec.fraction, text=progress_line(snap, rec, job.runner.spec))
 
 

@@ -228,7 +228,7 @@ def task_progress(training: Callable[[Any], str]) -> Callable[[Any, Any], None]:
     """A progress bar for a task's job: ``training(key)`` says which training runs; before and between
     trainings (preparing, stopping) the job's own phase."""
     def progress(job: Any, snap: Any) -> None:
-        rec, snap = job.runner.snapshot(), job.snapshot(lang())
+        rec = job.runner.snapshot()  # snap: the job's, in the reader's language (ui.live)
         counts = dict(done=len(rec.records), total=len(rec.curves), elapsed=seconds(snap.elapsed))
         if rec.current is not None and not snap.stop_requested:
             line = training(rec.current, **counts)
