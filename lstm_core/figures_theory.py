@@ -152,12 +152,14 @@ def memory_curves(curves: Mapping[tuple[str, int], Mapping[str, Any]], distances
         color, name = CELL_COLORS.get(cell, BASELINE_COLOR), CELL_NAMES.get(cell, cell)
         steps = np.asarray(_values(batches, "step"))
         x = (steps + 1) / batches_per_epoch(batches)
-        fig.add_trace(go.Scatter(x=x, y=ema(acc, smoothing), name=text(lang, "theory.curves.training", name=name), mode="lines",
+        fig.add_trace(go.Scatter(x=x, y=ema(acc, smoothing), name=text(lang, "theory.curves.training", name=name),
+                                 mode="lines",
                                  line=dict(color=color, width=1.2), legendgroup=cell, showlegend=cell not in shown,
                                  opacity=0.7), row=1, col=col)
         val = _values(history, "val_accuracy")
         if val:
-            fig.add_trace(go.Scatter(x=np.arange(1, len(val) + 1), y=val, name=text(lang, "theory.curves.validation", name=name),
+            fig.add_trace(go.Scatter(x=np.arange(1, len(val) + 1), y=val,
+                                     name=text(lang, "theory.curves.validation", name=name),
                                      mode="lines+markers", line=dict(color=color, width=2.5), marker=dict(size=7),
                                      legendgroup=cell, showlegend=cell not in shown), row=1, col=col)
         shown.add(cell)

@@ -34,8 +34,8 @@ TRAIN_SIZES = [500, 1000, 2000, 4000]
 INITS = ("chrono", "default")  # why_lstm.init.<name>
 SCALES = {1.0: "strong", 0.0: "tiny"}  # why_lstm.scale.<name>
 RACE_COLUMNS = ("cell", "test accuracy", "probe accuracy", "best val accuracy", "epochs run", "seconds per epoch")
-SENTENCE = (  # the model reads English: the review stays English in every language
-"The first half hour is a delight: the two leads have real chemistry and the jokes land. Then a dull "
+# The model reads English: the review stays English in every language.
+SENTENCE = ("The first half hour is a delight: the two leads have real chemistry and the jokes land. Then a dull "
             "subplot takes over, the characters vanish and the dialogue turns into long speeches that go nowhere. "
             "The music becomes loud and repetitive and by the final act I had stopped caring. A promising start, "
             "wasted: I cannot recommend it.")
@@ -292,8 +292,8 @@ def results_section(result: Any, curves: dict, elapsed: float) -> None:
                                        title=t("why_lstm.results.accuracy_title"), lang=lang()), key="why_accuracy")
     st.caption(sentences(accuracy_caption(result), t("why_lstm.results.took", elapsed=seconds(elapsed)),
                          t("why_lstm.results.stopped") if result.stopped else ""))
-    st.plotly_chart(ft.memory_curves(curves, spec.distances, epochs=spec.epochs, title=t("why_lstm.results.curves_title"),
-                                     lang=lang()), key="why_curves")
+    st.plotly_chart(ft.memory_curves(curves, spec.distances, epochs=spec.epochs,
+                                     title=t("why_lstm.results.curves_title"), lang=lang()), key="why_curves")
     k = max(r.distance for r in result.records)
     cached = st.session_state.get(TRAINED)
     if cached is None or cached[0] is not result:
