@@ -108,7 +108,7 @@ def _field(value: Any, lang: str) -> Any:
     if isinstance(value, Said):
         return value.render(lang)
     if isinstance(value, Duration):
-        return _duration(value.seconds, lang)
+        return duration(value.seconds, lang)
     return value
 
 
@@ -433,7 +433,8 @@ def _first_id(e: "_Execution | None") -> str | None:
     return live[0].id if live else None
 
 
-def _duration(seconds: float, lang: str = "en") -> str:
+def duration(seconds: float, lang: str = "en") -> str:
+    """"42 s" or "3 min" (a queue's wait, a wall-time limit) in ``lang``."""
     if seconds < 90:
         return text(lang, "jobs.duration.seconds", n=seconds)
     return text(lang, "jobs.duration.minutes", n=seconds / 60)

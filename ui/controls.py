@@ -16,6 +16,7 @@ import streamlit as st
 
 from ui import lesson, state
 from ui.format import plain
+from ui.i18n import t
 
 
 def _key(field: str) -> str:
@@ -41,7 +42,7 @@ def bound(widget: Callable[..., Any], label: str, field: str, *,
         return value(field)
     st.session_state[_key(field)] = to_widget(value(field))
     if lesson.locked(field):
-        kwargs = {**kwargs, "disabled": True, "help": "Locked by the lesson link."}
+        kwargs = {**kwargs, "disabled": True, "help": t("config.locked")}
     return widget(label, key=_key(field), on_change=_apply, args=(field, from_widget), **kwargs)
 
 
@@ -79,7 +80,7 @@ def number(label: str, field: str, lo: int, hi: int, **kwargs: Any) -> Any:
 
 
 def show_config_error() -> None:
-    """The message of the last refused setting, if any."""
+    """The message of the last refused setting, if any (in the reader's language)."""
     message = state.config_error()
     if message:
-        st.error(f"That setting was not applied: {plain(message)}")
+        st.error(t("config.not_applied", message=plain(message)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 
 from lstm_core.limits import estimate_training, training_reviews
+from ui.i18n import t
 
 
 def percent(value: float | None) -> str:
@@ -12,11 +13,11 @@ def percent(value: float | None) -> str:
 
 
 def seconds(value: float | None) -> str:
-    """"42 s" or "2:05"; "–" when unknown."""
+    """"42 s" or "2:05" (in the reader's language: "42秒"); "–" when unknown."""
     if value is None:
         return "–"
     value = int(round(value))
-    return f"{value // 60}:{value % 60:02d}" if value >= 60 else f"{value} s"
+    return f"{value // 60}:{value % 60:02d}" if value >= 60 else t("train.seconds", n=value)
 
 
 def training_estimate(cfg, reviews: int | None = None) -> str:
@@ -25,10 +26,8 @@ def training_estimate(cfg, reviews: int | None = None) -> str:
     the live progress measures it once it runs)."""
     reviews = training_reviews(cfg) if reviews is None else reviews
     est = estimate_training(cfg, reviews)
-    return (f"Training on {reviews:,} reviews (validation share included): about "
-            f"{seconds(est.seconds / cfg.train.max_epochs)} per epoch, at most {seconds(est.seconds)} if all "
-            f"{cfg.train.max_epochs} epochs run, on 2 quiet cores (early stopping usually ends sooner; "
-            f"longer while others train on this machine).")
+    return t("train.estimate", reviews=reviews, per_epoch=seconds(est.seconds / cfg.train.max_epochs),
+             total=seconds(est.seconds), epochs=cfg.train.max_epochs)
 
 
 def plain(text: str) -> str:

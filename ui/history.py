@@ -1,4 +1,7 @@
-"""The run history as tables: one row per run, config differences, curves as CSV (pure, pandas)."""
+"""The run history as tables: one row per run, config differences, curves as CSV (pure, pandas).
+
+The tables' headings and words are in ``lang`` (catalogue ``train.history``); the CSV download keeps
+English column names, the same in every language, for the programs that read it."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from lstm_core.i18n import text
 from ui.state import RunEntry
 
 
@@ -15,29 +19,30 @@ def _pct(value: float | None) -> float | None:
     return None if value is None else round(100 * value, 1)
 
 
-def history_table(entries: Sequence[RunEntry]) -> pd.DataFrame:
+COLUMNS = ("run", "cell", "config", "seed", "epochs", "time", "best_val", "test", "ended", "source")
+
+
+def history_table(entries: Sequence[RunEntry], lang: str = "en") -> pd.DataFrame:
     """One row per run: what it was (config), how it went (epochs, time), how good it is."""
     rows = []
     for e in entries:
         m, t, s = e.config.model, e.config.train, e.config.sequence
-        rows.append({
-            "run": e.name,
-            "cell": m.cell.upper(),
-            "config": f"{m.units} units, emb {m.embedding_dim}, len {s.max_len}, vocab {s.max_vocab:,}, "
-                      f"lr {t.learning_rate:g}, batch {t.batch_size}",
-            "seed": t.seed,
-            "epochs": e.info.epochs_run,
-            "time (s)": e.info.seconds,
-            "best val acc %": _pct(e.best_val_accuracy),
-            "test acc %": _pct(e.test_accuracy),
-            "how it ended": ("stopped" if e.info.stopped_by_user
-                             else "early stop" if e.info.stopped_early else "all epochs"),
-            "from": e.source,
-        })
+        ended = "stopped" if e.info.stopped_by_user else "early" if e.info.stopped_early else "all"
+        values = (e.name, m.cell.upper(),
+                  text(lang, "train.history.config", units=m.units, dim=m.embedding_dim, max_len=s.max_len,
+                       vocab=s.max_vocab, lr=t.learning_rate, batch=t.batch_size),
+                  t.seed, e.info.epochs_run, e.info.seconds, _pct(e.best_val_accuracy), _pct(e.test_accuracy),
+                  text(lang, f"train.history.ended.{ended}"), _source(e.source, lang))
+        rows.append({text(lang, f"train.history.column.{c}"): v for c, v in zip(COLUMNS, values)})
     return pd.DataFrame(rows)
 
 
-def config_differences(entries: Sequence[RunEntry]) -> pd.DataFrame:
+def _source(source: str, lang: str) -> str:
+    """Where a run came from ("trained", "uploaded", "default") in ``lang``."""
+    return text(lang, f"train.history.source.{source}") if source in ("trained", "uploaded", "default") else source
+
+
+def config_differences(entries: Sequence[RunEntry], lang: str = "en") -> pd.DataFrame:
     """The config fields on which the runs differ: one row per field, one column per run."""
     first = entries[0].config
     fields: dict[str, None] = {}
@@ -45,7 +50,7 @@ def config_differences(entries: Sequence[RunEntry]) -> pd.DataFrame:
         fields.update(dict.fromkeys(first.diff(e.config)))
     dicts = [e.config.to_dict() for e in entries]
     data = {e.name: [_show(d[f.split(".")[0]][f.split(".")[1]]) for f in fields] for e, d in zip(entries, dicts)}
-    return pd.DataFrame(data, index=pd.Index(list(fields), name="setting"))
+    return pd.DataFrame(data, index=pd.Index(list(fields), name=text(lang, "train.history.setting")))
 
 
 def _show(value: Any) -> str:
