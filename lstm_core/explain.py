@@ -23,6 +23,9 @@ What the gates say — units ordered, saturation, one unit's equations — is co
 Explanation by :mod:`lstm_core.gate_analysis`; :meth:`Explanation.to_csv` writes the traces.
 :func:`replay` redoes an Explanation with other weights (a snapshot of an earlier epoch,
 :mod:`lstm_core.snapshots`) in NumPy only: the same tokens, the gates and P(positive) then.
+
+What it says to a student — each word's ``reason``, the ``notices``, the message of
+:class:`NothingToExplain` — is written in ``explain(..., lang=)`` (``assets/i18n/<lang>/explain.toml``).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ import numpy as np
 from .config import ExperimentConfig, PreprocessConfig
 from .errors import LstmLabError
 from .gates import ACTIVATIONS, _keras_activation_name, trace_cell, trace_layer
+from .i18n import sentences, text
 from .limits import LIMITS
 from .preprocessing import Cleaner, CleaningRecipe
 from .vocabulary import OOV, OOV_TOKEN, Vocabulary, kept_window
@@ -52,7 +56,8 @@ _TAG = re.compile(r"<\s*/?\s*([a-zA-Z][a-zA-Z0-9-]*)")
 class NothingToExplain(LstmLabError):
     """The text leaves no token for the model: empty, or every word dropped by cleaning.
 
-    ``words`` still says what happened to each input word, so a page can show it."""
+    ``words`` still says what happened to each input word, so a page can show it. The message is in
+    the language ``explain`` was asked for."""
 
     def __init__(self, message: str, words: tuple["Word", ...] = ()):
         super().__init__(message)
@@ -200,12 +205,22 @@ def pooled(h: np.ndarray, pooling: str) -> np.ndarray:
 # ------------------------------------------------------------------------------------ cleaning
 
 
+def _t(lang: str, key: str, /, **fields: Any) -> str:
+    return text(lang, f"explain.{key}", **fields)
+
+
+def _in_lang(message: Any, lang: str) -> str:
+    """A cleaner's problem or warning in ``lang`` when it carries a catalogue key (its text otherwise)."""
+    key = getattr(message, "key", None)
+    return text(lang, key, **message.fields) if key else str(message)
+
+
 @functools.lru_cache(maxsize=8)
 def _cleaner(cfg: PreprocessConfig, recipe: CleaningRecipe | None) -> Cleaner:
     return Cleaner(cfg, recipe)
 
 
-def _account(text: str, cleaner: Cleaner) -> list[Word]:
+def _account(text: str, cleaner: Cleaner, lang: str) -> list[Word]:
     """Every input word with the token it became or the stage that dropped it, in order.
 
     Walks the text as ``Cleaner.clean`` does (text steps, then letters-only words, then per word:
@@ -224,46 +239,54 @@ def _account(text: str, cleaner: Cleaner) -> list[Word]:
         else:
             pieces = _LETTERS.findall(chunk)
             if not pieces:
-                words.append(Word(chunk, DROPPED, reason="no letters a-z", stage="letters only"))
+                words.append(Word(chunk, DROPPED, reason=_t(lang, "reason.no_letters"), stage="letters only"))
                 continue
         for piece in pieces:
             word = memo.get(piece)
             if word is None:
-                word = memo[piece] = _one_word(piece, cleaner)
+                word = memo[piece] = _one_word(piece, cleaner, lang)
             words.append(word)
     return words
 
 
-def _one_word(piece: str, cleaner: Cleaner) -> Word:
+def _one_word(piece: str, cleaner: Cleaner, lang: str) -> Word:
     if not cleaner.long_enough(piece):
-        return Word(piece, DROPPED, reason=f"shorter than {cleaner.cfg.min_word_len} letters",
+        return Word(piece, DROPPED, reason=_t(lang, "reason.short", n=cleaner.cfg.min_word_len),
                     stage="short words dropped")
     token = cleaner.normalise(piece)
     if cleaner.is_stopword(token):
-        shown = f" (as '{token}')" if token != piece else ""
-        if "stopwords" in cleaner.unreproduced:
-            return Word(piece, DROPPED, reason=f"stopword{shown} of this machine's list; training used another "
-                                               "list and may have kept it", stage="stopwords dropped", unsure=True)
-        return Word(piece, DROPPED, reason=f"stopword{shown}", stage="stopwords dropped")
+        unsure = "stopwords" in cleaner.unreproduced  # this machine's list is not training's
+        key = "reason.stopword" + ("_as" if token != piece else "") + ("_other" if unsure else "")
+        return Word(piece, DROPPED, reason=_t(lang, key, token=token), stage="stopwords dropped", unsure=unsure)
     return Word(piece, KEPT, token=token)
 
 
-def _notice_list(items: list[str], most: int = 5) -> str:
-    shown = ", ".join(f"'{w}'" for w in items[:most])
-    return shown + (f" and {len(items) - most:,} more" if len(items) > most else "")
+def _notice_list(items: list[str], lang: str, most: int = 5) -> str:
+    """'a', 'b', 'c' and 12 more: a list inside a sentence."""
+    shown = _t(lang, "word_gap").join(_t(lang, "word", word=w) for w in items[:most])
+    return _t(lang, "more", words=shown, n=len(items) - most) if len(items) > most else shown
 
 
-def _nothing_left(words: list[Word]) -> str:
+def _dropped_as(word: Word) -> str:
+    """The part of nothing.dropped_all that lists ``word``: the catalogue key of why it was dropped."""
+    if word.stage == "letters only":
+        return "dropped.no_letters"
+    if word.stage == "short words dropped":
+        return "dropped.short"
+    return "dropped.stopword_other" if word.unsure else "dropped.stopword"
+
+
+def _nothing_left(words: list[Word], cleaner: Cleaner, lang: str) -> str:
     if not words:
-        return ("The text is empty once its HTML tags are removed (as in training): type a review with "
-                "words in it.")
-    dropped = [w for w in words if w.status == DROPPED]
+        return _t(lang, "nothing.empty_html")
     by_reason: dict[str, list[str]] = {}
-    for w in dropped:
-        by_reason.setdefault(w.reason.split(" (")[0], []).append(w.text)
-    why = "; ".join(f"{reason}: {_notice_list(list(dict.fromkeys(ws)))}" for reason, ws in by_reason.items())
-    return ("Nothing is left for the model to read: cleaning dropped every word (" + why + "). "
-            "Training removed the same words. Add words that carry meaning, e.g. 'good' or 'boring'.")
+    for w in words:
+        if w.status == DROPPED:
+            by_reason.setdefault(_dropped_as(w), []).append(w.text)
+    why = _t(lang, "dropped.gap").join(
+        _t(lang, key, n=cleaner.cfg.min_word_len, words=_notice_list(list(dict.fromkeys(ws)), lang))
+        for key, ws in by_reason.items())
+    return _t(lang, "nothing.dropped_all", why=why, good="good", boring="boring")
 
 
 # ------------------------------------------------------------------------------------ model
@@ -308,13 +331,15 @@ def _cell_weights(layer: Any) -> CellWeights:
 
 
 def explain(run: Any, text: str, *, vocab: Vocabulary | None = None,
-            config: ExperimentConfig | None = None, recipe: CleaningRecipe | None = None) -> Explanation:
+            config: ExperimentConfig | None = None, recipe: CleaningRecipe | None = None,
+            lang: str = "en") -> Explanation:
     """``text`` through ``run`` (a :class:`lstm_core.runs.Run`, cleaned with its recorded recipe),
     or through a Keras model given as ``run`` with its ``vocab`` (and ``config``, default
     ``ExperimentConfig()``, for cleaning and length, and the ``recipe`` its training text was
     cleaned with, default this machine's). Raises :class:`NothingToExplain` when no token is left
     and ``LstmLabError`` for a text that is not a string or too long to clean (``RunError`` for a
-    run whose recorded recipe is not valid)."""
+    run whose recorded recipe is not valid). Reasons, notices and the NothingToExplain message are
+    written in ``lang``."""
     model = getattr(run, "model", run)
     vocab = getattr(run, "vocab", vocab)
     config = getattr(run, "config", config) or ExperimentConfig()
@@ -327,18 +352,18 @@ def explain(run: Any, text: str, *, vocab: Vocabulary | None = None,
         raise ValueError(f"explain needs a model built by lstm_core.model.build_model; this one has no "
                          f"layer named {', '.join(sorted(missing))}")
     if not isinstance(text, str):
-        raise LstmLabError(f"the text must be a string, got {type(text).__name__}")
+        raise LstmLabError.keyed("explain.error.not_text", kind=type(text).__name__)
     if len(text) > LIMITS.text_chars:
-        raise LstmLabError(f"the text has {len(text):,} characters; paste at most {LIMITS.text_chars:,} "
-                           f"(the model reads only its {config.sequence.max_len} last or first tokens anyway)")
+        raise LstmLabError.keyed("explain.error.too_long", chars=len(text), most=LIMITS.text_chars,
+                                 max_len=config.sequence.max_len)
     if not text.strip():
-        raise NothingToExplain("The text is empty: type a review or pick an example.")
+        raise NothingToExplain(_t(lang, "nothing.empty"))
 
     cleaner = _cleaner(config.preprocess, recipe)
-    words = _account(text, cleaner)
+    words = _account(text, cleaner, lang)
     kept_at = [i for i, w in enumerate(words) if w.status == KEPT]
     if not kept_at:
-        raise NothingToExplain(_nothing_left(words), tuple(words))
+        raise NothingToExplain(_nothing_left(words, cleaner, lang), tuple(words))
 
     seq = config.sequence
     n_tokens = len(kept_at)
@@ -348,21 +373,18 @@ def explain(run: Any, text: str, *, vocab: Vocabulary | None = None,
     for i in kept_at:
         w = words[i]
         if i not in read_set:
-            words[i] = Word(w.text, CUT, w.token, reason=f"beyond the {seq.max_len} tokens the model reads "
-                                                        f"(sequence.keep = {seq.keep})")
+            words[i] = Word(w.text, CUT, w.token, reason=_t(lang, f"reason.cut_{seq.keep}", max_len=seq.max_len))
     tokens = tuple(words[i].token for i in read)
     ids = np.array([index.get(t, OOV) for t in tokens], dtype=np.int64)  # (T,)
     for step, i in enumerate(read):
         w = words[i]
         if ids[step] == OOV and not cleaner.exact:
             words[i] = Word(w.text, UNKNOWN, w.token, step, unsure=True,
-                            reason=f"'{w.token}' is not among the model's {len(vocab.words_):,} words, perhaps "
-                                   f"only because this machine cannot clean text as training did: it reads "
-                                   f"{OOV_TOKEN}")
+                            reason=_t(lang, "reason.unknown_unsure", token=w.token, words=len(vocab.words_),
+                                      oov=OOV_TOKEN))
         elif ids[step] == OOV:
             words[i] = Word(w.text, UNKNOWN, w.token, step,
-                            reason=f"'{w.token}' is not among the model's {len(vocab.words_):,} words: "
-                                   f"it reads {OOV_TOKEN}")
+                            reason=_t(lang, "reason.unknown", token=w.token, words=len(vocab.words_), oov=OOV_TOKEN))
         else:
             words[i] = Word(w.text, KEPT, w.token, step)
 
@@ -377,7 +399,7 @@ def explain(run: Any, text: str, *, vocab: Vocabulary | None = None,
     p = head.p_positive(pooled(trace.h, pooling))
     known = ids != OOV
     unsure = np.array([words[i].unsure for i in read], dtype=bool)  # (T,)
-    notices = _notices(text, words, tokens, known, n_tokens, config, cleaner, len(vocab.words_))
+    notices = _notices(text, words, tokens, known, n_tokens, config, cleaner, len(vocab.words_), lang)
     return Explanation(tuple(words), tokens, ids, known, x, trace, p, trace.cell, pooling, _cell_weights(layer),
                        seq.max_len, seq.keep, n_tokens, tuple(notices), len(text), unsure, head)
 
@@ -406,37 +428,27 @@ def replay(ex: Explanation, weights: list[np.ndarray | None]) -> Explanation:
 
 
 def _notices(text: str, words: list[Word], tokens: tuple[str, ...], known: np.ndarray, n_tokens: int,
-             config: ExperimentConfig, cleaner: Cleaner, vocab_words: int) -> list[str]:
+             config: ExperimentConfig, cleaner: Cleaner, vocab_words: int, lang: str) -> list[str]:
     seq, cfg = config.sequence, config.preprocess
     out = []
     if n_tokens > seq.max_len:
-        end = "last" if seq.keep == "end" else "first"
-        out.append(f"After cleaning the text has {n_tokens:,} tokens; the model reads at most {seq.max_len} "
-                   f"(sequence.max_len), so it sees the {end} {seq.max_len} and the other "
-                   f"{n_tokens - seq.max_len:,} were cut, as in training.")
+        out.append(_t(lang, f"notice.cut_{seq.keep}", n=n_tokens, max_len=seq.max_len, cut=n_tokens - seq.max_len))
     unknown = list(dict.fromkeys(t for t, k in zip(tokens, known) if not k))
     if not known.any():
-        out.append(f"None of these words is among the model's {vocab_words:,} words ({_notice_list(unknown)}): "
-                   f"it reads only the unknown-word token {OOV_TOKEN}, so the gates below show how it "
-                   "reacts to unknown words, not to your text.")
+        out.append(_t(lang, "notice.none_known", words=vocab_words, unknown=_notice_list(unknown, lang), oov=OOV_TOKEN))
     elif unknown:
-        n = int((~known).sum())
-        mark = "?" if not cleaner.exact else "*"
-        out.append(f"{n} of {len(tokens)} tokens are not in the model's vocabulary ({_notice_list(unknown)}, "
-                   f"marked {mark}): the model reads each as {OOV_TOKEN}.")
+        out.append(_t(lang, "notice.some_unknown", n=int((~known).sum()), tokens=len(tokens),
+                      unknown=_notice_list(unknown, lang), mark="?" if not cleaner.exact else "*", oov=OOV_TOKEN))
     foreign = list(dict.fromkeys(w for w in text.split() if any(c.isalpha() and not c.isascii() for c in w)))
     if cfg.letters_only and foreign:
-        out.append("The model learned from English reviews and its cleaning keeps only the letters a-z: "
-                   f"words with other letters ({_notice_list(foreign, 3)}) were split or dropped.")
+        out.append(_t(lang, "notice.foreign", words=_notice_list(foreign, lang, 3)))
     if cfg.strip_html:
         tags = list(dict.fromkeys(m.group(1).lower() for m in _TAG.finditer(text)))
         if tags and cleaner.strip_html(text) != text:
-            out.append(f"HTML tags ({', '.join(tags[:6])}{', ...' if len(tags) > 6 else ''}) were removed "
-                       "before cleaning, as in training; nothing in them was run.")
+            out.append(_t(lang, "notice.html", tags=", ".join(tags[:6]) + (", ..." if len(tags) > 6 else "")))
     if not cleaner.exact:
         marked = sum(w.unsure for w in words)
-        out.append("This machine cannot clean text exactly as this model's training text was cleaned. "
-                   + " ".join(cleaner.problems)
-                   + f" {marked:,} of the words here (marked ?) may be read differently than in training.")
-    out += [w for w in cleaner.warnings if w not in cleaner.problems]
+        out.append(sentences(lang, [_t(lang, "notice.inexact"), *(_in_lang(p, lang) for p in cleaner.problems),
+                                    _t(lang, "notice.inexact_marked", n=marked)]))
+    out += [_in_lang(w, lang) for w in cleaner.warnings if w not in cleaner.problems]
     return out

@@ -12,6 +12,9 @@ positive), also colour-blind safe; lines use the Okabe-Ito palette.
 
 Tokens are user text: they are HTML-escaped before plotly sees them (plotly renders a few tags in
 labels and hovers), so ``<b>`` or ``<script>`` is shown as written.
+
+Every builder draws its titles, names and hovers in ``lang`` (``assets/i18n/<lang>/gates_figures.toml``);
+the page passes its titles already in the reader's language.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .figures import FONT, safe
+from .i18n import text
 
 GATE_SCALE = [[0.0, "#2D004B"], [0.1, "#542788"], [0.25, "#8073AC"], [0.4, "#D8DAEB"], [0.5, "#F7F7F7"],
               [0.6, "#FEE0B6"], [0.75, "#FDB863"], [0.9, "#E08214"], [1.0, "#7F3B08"]]  # PuOr, -1 .. 1
@@ -32,9 +36,19 @@ NEG_P, POS_P = "#B2182B", "#2166AC"
 # Okabe-Ito: distinguishable with every common colour-vision deficiency
 LINE_COLORS = {"i": "#0072B2", "f": "#E69F00", "g": "#CC79A7", "o": "#009E73", "c": "#56B4E9", "h": "#D55E00",
                "z": "#E69F00", "r": "#0072B2", "hh": "#CC79A7"}
-NAMES = {"i": "input gate i", "f": "forget gate f", "g": "candidate g", "o": "output gate o",
-         "c": "cell state c", "h": "hidden state h", "z": "update gate z", "r": "reset gate r",
-         "hh": "candidate h~"}
+ARRAY_NAMES = ("i", "f", "g", "o", "c", "h", "z", "r", "hh")
+
+
+def _t(lang: str, key: str, /, **fields: Any) -> str:
+    return text(lang, f"gates_figures.{key}", **fields)
+
+
+def array_name(array: str, lang: str = "en") -> str:
+    """A traced array's name as a reader sees it: "forget gate f" (the array's own name if unknown)."""
+    return _t(lang, f"name.{array}") if array in ARRAY_NAMES else array
+
+
+NAMES = {k: array_name(k) for k in ARRAY_NAMES}  # in English, by array
 # Browser cost of redrawing a chart at every keystroke (Plotly.react in Chromium, 200 tokens): each
 # token label is measured (50 labels: 47 ms for a line chart, 25: ~20 ms), and heatmap cells with
 # gaps are drawn one by one (6 x 64 x 200 cells: 168 ms with gaps, 34 ms without).
@@ -100,9 +114,16 @@ def _ref(axis: str, row: int) -> str:
     return f"{axis}{row if row > 1 else ''}"
 
 
-SCALE_TICKS = {"gates": ["≤ -1", "-0.5", "0 (closed)", "0.5", "≥ 1 (open)"],
-               "states": ["≤ -1", "-0.5", "0", "0.5", "≥ 1"],
-               "difference": ["≤ -1 (lower)", "-0.5", "0 (the same)", "0.5", "≥ 1 (higher)"]}
+SCALES = ("gates", "states", "difference")
+
+
+def _scale_ticks(scale: str, lang: str) -> list[str]:
+    """The colour bar's five tick labels, -1 .. 1: what 0 and 1 mean for gates, their sign for a difference."""
+    if scale == "gates":
+        return ["≤ -1", "-0.5", _t(lang, "heatmap.closed"), "0.5", _t(lang, "heatmap.open")]
+    if scale == "difference":
+        return [_t(lang, "heatmap.lower"), "-0.5", _t(lang, "heatmap.same"), "0.5", _t(lang, "heatmap.higher")]
+    return ["≤ -1", "-0.5", "0", "0.5", "≥ 1"]
 PANEL_TITLE_PX = 24  # the panel's name above it
 
 
@@ -114,7 +135,7 @@ def _tick_px(n_tokens: int) -> int:
 def gate_heatmaps(labels: Sequence[str], arrays: Mapping[str, Any], *, order: Sequence[int] | None = None,
                   unit_scores: Sequence[float] | None = None, score_name: str = "",
                   selected: tuple[int, int] | None = None, title: str | None = None,
-                  panel_height: int | None = None, scale: str = "gates") -> go.Figure:
+                  panel_height: int | None = None, scale: str = "gates", lang: str = "en") -> go.Figure:
     """One token × unit heatmap per array (``{"i": (T, units), ...}``), stacked, each with the tokens
     under it, one shared colour axis. ``order`` lists the units to draw top to bottom (all by
     default, or a subset); ``unit_scores`` (by unit index) are shown in the hover after
@@ -124,8 +145,8 @@ def gate_heatmaps(labels: Sequence[str], arrays: Mapping[str, Any], *, order: Se
     The axes are categories "t: token" and "unit u" (hover shows them; ticks show token and unit)."""
     if not arrays:
         raise ValueError("arrays is empty: give at least one (T, units) array")
-    if scale not in SCALE_TICKS:
-        raise ValueError(f"scale must be one of {', '.join(SCALE_TICKS)}, got {scale!r}")
+    if scale not in SCALES:
+        raise ValueError(f"scale must be one of {', '.join(SCALES)}, got {scale!r}")
     n = len(labels)
     mats = {name: _as_2d(name, a, n) for name, a in arrays.items()}
     units = next(iter(mats.values())).shape[1]
@@ -135,7 +156,8 @@ def gate_heatmaps(labels: Sequence[str], arrays: Mapping[str, Any], *, order: Se
     tokens = [safe(t) for t in labels]
     x = [f"{t}: {token}" for t, token in enumerate(tokens)]
     scores = None if unit_scores is None else np.asarray(unit_scores, dtype=np.float64)
-    y = [f"unit {u}" + ("" if scores is None else f" ({safe(score_name)} {scores[u]:+.3f})") for u in order]
+    y = [_t(lang, "heatmap.unit", unit=u) if scores is None else
+         _t(lang, "heatmap.unit_scored", unit=u, score_name=safe(score_name), score=scores[u]) for u in order]
     rows = len(mats)
     panel = panel_height or int(np.clip(len(order) * 12, 110, 260))  # 12 px: a unit's name stays legible
     ticks = _tick_px(n)
@@ -143,19 +165,19 @@ def gate_heatmaps(labels: Sequence[str], arrays: Mapping[str, Any], *, order: Se
     traces, axes, titles, shapes = [], {}, [], []
     hit = [] if selected is None else np.flatnonzero(order == selected[0])
     at = int(hit[0]) if len(hit) else None
-    prefix = "Δ " if scale == "difference" else ""
+    difference = scale == "difference"
     for row, (name, mat) in enumerate(mats.items(), start=1):
         top_px = (row - 1) * (PANEL_TITLE_PX + panel + ticks) + PANEL_TITLE_PX
         top, bottom = 1.0 - top_px / plot, 1.0 - (top_px + panel) / plot
-        shown = safe(prefix + NAMES.get(name, name))
+        shown = safe(_t(lang, "heatmap.delta", name=array_name(name, lang)) if difference else array_name(name, lang))
         traces.append(go.Heatmap(
             z=np.round(mat[:, order].T, 6), x=x, y=y, coloraxis="coloraxis", name=name, xgap=int(n <= MAX_GAPS), ygap=0,
             hoverongaps=False, xaxis=_ref("x", row), yaxis=_ref("y", row),
-            hovertemplate=f"{shown} = %{{z:.6f}}<br>token %{{x}}<br>%{{y}}<extra></extra>"))
+            hovertemplate=_t(lang, "heatmap.hover", name=shown)))
         axes[_ref("yaxis", row)] = dict(
             domain=[max(0.0, bottom), min(1.0, top)], anchor=_ref("x", row), type="category", autorange="reversed",
             showgrid=False, showticklabels=len(order) <= 40, ticks="", tickfont=dict(size=10), tickmode="array",
-            tickvals=y, ticktext=[f"unit {u}" for u in order])
+            tickvals=y, ticktext=[_t(lang, "heatmap.unit", unit=u) for u in order])
         axes[_ref("xaxis", row)] = dict(anchor=_ref("y", row), type="category", zeroline=False,
                                         **({"matches": "x"} if row > 1 else {}), **_token_axis(labels, x))
         titles.append(dict(text=shown, x=0.5, xref="paper", y=top, yref="paper",
@@ -169,13 +191,14 @@ def gate_heatmaps(labels: Sequence[str], arrays: Mapping[str, Any], *, order: Se
         traces, title, plot + top_margin + ticks + 10, hovermode="closest", showlegend=False, annotations=titles,
         shapes=shapes, margin=dict(l=60, r=20, t=top_margin, b=ticks + 10), **axes,
         coloraxis=dict(colorscale=GATE_SCALE, cmin=-1.0, cmax=1.0,
-                       colorbar=dict(title=dict(text="edited − original" if prefix else "value", side="right"),
+                       colorbar=dict(title=dict(text=_t(lang, "heatmap.difference" if difference else "heatmap.value"),
+                                                side="right"),
                                      len=0.6, thickness=14, tickvals=[-1, -0.5, 0, 0.5, 1],
-                                     ticktext=SCALE_TICKS[scale])))
+                                     ticktext=_scale_ticks(scale, lang))))
 
 
 def gate_means(labels: Sequence[str], arrays: Mapping[str, Any], *, title: str | None = None,
-               height: int = 280) -> go.Figure:
+               height: int = 280, lang: str = "en") -> go.Figure:
     """The mean over units of every array at each token, one line per array (a gate's summary)."""
     n = len(labels)
     tokens = [safe(t) for t in labels]
@@ -184,16 +207,16 @@ def gate_means(labels: Sequence[str], arrays: Mapping[str, Any], *, title: str |
         mat = _as_2d(name, values, n)
         counts = (~np.isnan(mat)).sum(axis=1)
         mean = np.where(counts > 0, np.nansum(mat, axis=1) / np.maximum(counts, 1), np.nan)  # NaN: no gate ran
-        traces.append(go.Scatter(x=list(range(n)), y=mean, name=f"mean {NAMES.get(name, name)}",
+        traces.append(go.Scatter(x=list(range(n)), y=mean, name=_t(lang, "means.name", name=array_name(name, lang)),
                                  mode=_line_mode(n), marker=dict(size=5), customdata=tokens,
                                  line=dict(color=LINE_COLORS.get(name), width=2),
                                  hovertemplate="%{customdata}: %{y:.4f}"))
     return _figure(traces, title, height, legend=SIDE_LEGEND, xaxis=_token_axis(labels),
-                   yaxis=_grid(range=[-1.05, 1.05], title=dict(text="mean over units")))
+                   yaxis=_grid(range=[-1.05, 1.05], title=dict(text=_t(lang, "means.axis"))))
 
 
 def p_ribbon(labels: Sequence[str], p_positive: Sequence[float], *, flips: Sequence[int] = (),
-             title: str | None = None, height: int = 260) -> go.Figure:
+             title: str | None = None, height: int = 260, lang: str = "en") -> go.Figure:
     """P(positive) after each token: a line over a ribbon of tokens coloured by it, with a marker
     at every token where the prediction crosses 0.5; the last one, which decides the label, is bold
     and named, the others are dotted with ▲/▼ (named on hover)."""
@@ -203,15 +226,15 @@ def p_ribbon(labels: Sequence[str], p_positive: Sequence[float], *, flips: Seque
         raise ValueError(f"p_positive must have one value per token ({n}), got shape {p.shape}")
     tokens = [safe(t) for t in labels]
     traces = [
-        go.Scatter(x=[-0.5, n - 0.5], y=[0.5, 0.5], mode="lines", name="undecided (0.5)",
+        go.Scatter(x=[-0.5, n - 0.5], y=[0.5, 0.5], mode="lines", name=_t(lang, "ribbon.undecided"),
                    line=dict(color="#6B7280", dash="dash", width=1), hoverinfo="skip"),
         go.Scatter(x=list(range(n)), y=p, name="P(positive)", mode=_line_mode(n), line=dict(color="#333333", width=2),
                    marker=dict(size=7, color=p, colorscale=P_SCALE, cmin=0, cmax=1, line=dict(color="#333333", width=0.5)),
-                   customdata=tokens, hovertemplate="after %{customdata}: P(positive) = %{y:.6f}<extra></extra>"),
+                   customdata=tokens, hovertemplate=_t(lang, "ribbon.hover")),
         go.Heatmap(z=[p], x=list(range(n)), y=["P"], zmin=0, zmax=1, colorscale=P_SCALE, showscale=False,
                    text=[tokens], texttemplate="%{text}" if n <= 40 else None, textfont=dict(size=11),
                    xgap=int(n <= MAX_GAPS),
-                   name="ribbon", xaxis="x2", yaxis="y2", hovertemplate="%{text}: P(positive) = %{z:.6f}<extra></extra>"),
+                   name=_t(lang, "ribbon.name"), xaxis="x2", yaxis="y2", hovertemplate="%{text}: P(positive) = %{z:.6f}<extra></extra>"),
     ]
     shapes, notes = [], []
     for k, t in enumerate(flips):
@@ -222,8 +245,9 @@ def p_ribbon(labels: Sequence[str], p_positive: Sequence[float], *, flips: Seque
         shapes += [dict(type="line", x0=t, x1=t, xref="x", y0=0, y1=1, yref="y domain", line=dict(color=color, **style)),
                    dict(type="rect", x0=t - 0.5, x1=t + 0.5, xref="x2", y0=-0.5, y1=0.5, yref="y2",
                         line=dict(color="black", **style))]
-        said = f"{'flips' if last else 'turns'} {to} at '{tokens[t]}'"  # only the decisive flip in words:
-        notes.append(dict(x=t, y=1.0, xref="x", yref="y domain", yanchor="bottom", showarrow=False,  # no overlaps
+        # only the decisive flip in words: no overlaps
+        said = _t(lang, f"ribbon.{'flip' if last else 'turn'}_{to}", token=tokens[t])
+        notes.append(dict(x=t, y=1.0, xref="x", yref="y domain", yanchor="bottom", showarrow=False,
                           text=said if last else ("▲" if to == "positive" else "▼"), hovertext=said,
                           font=dict(color=color, size=12)))
     return _figure(
@@ -238,7 +262,7 @@ def p_ribbon(labels: Sequence[str], p_positive: Sequence[float], *, flips: Seque
 
 def unit_story(labels: Sequence[str], arrays: Mapping[str, Any], unit: int, *, step: int | None = None,
                p_positive: Sequence[float] | None = None, title: str | None = None,
-               height: int = 320) -> go.Figure:
+               height: int = 320, lang: str = "en") -> go.Figure:
     """One unit across the text: each array's column ``unit`` as a line (gates, candidate, c, h),
     P(positive) dotted for comparison, and the selected ``step`` marked."""
     n = len(labels)
@@ -248,7 +272,7 @@ def unit_story(labels: Sequence[str], arrays: Mapping[str, Any], unit: int, *, s
         mat = _as_2d(name, values, n)
         if not 0 <= unit < mat.shape[1]:
             raise ValueError(f"unit must be in [0, {mat.shape[1] - 1}], got {unit!r}")
-        traces.append(go.Scatter(x=list(range(n)), y=mat[:, unit], name=NAMES.get(name, name), mode=_line_mode(n),
+        traces.append(go.Scatter(x=list(range(n)), y=mat[:, unit], name=array_name(name, lang), mode=_line_mode(n),
                                  line=dict(color=LINE_COLORS.get(name), width=2.5 if name in ("c", "h") else 1.8,
                                            dash="dot" if name == "g" else "solid"),
                                  marker=dict(size=5), customdata=tokens,
@@ -260,20 +284,20 @@ def unit_story(labels: Sequence[str], arrays: Mapping[str, Any], unit: int, *, s
     shapes = [] if step is None else [dict(type="line", x0=step, x1=step, xref="x", y0=0, y1=1, yref="y domain",
                                            line=dict(color="black", width=1.5, dash="dash"))]
     return _figure(traces, title, height, shapes=shapes, legend=SIDE_LEGEND, xaxis=_token_axis(labels),
-                   yaxis=_grid(title=dict(text=f"unit {unit}")))
+                   yaxis=_grid(title=dict(text=_t(lang, "story.axis", unit=unit))))
 
 
 def saturation_bars(shares: Mapping[str, tuple[float, float]], *, before: Mapping[str, tuple[float, float]] | None = None,
                     low: float = 0.1, high: float = 0.9, title: str | None = None,
-                    height: int | None = None) -> go.Figure:
+                    height: int | None = None, lang: str = "en") -> go.Figure:
     """Per gate, the share of values below ``low`` (closed), in between and above ``high`` (open), as
     100% stacked bars, with the same shares ``before`` training under each gate when given: Karpathy
     et al. (2015) found forget gates of trained LSTMs often saturated open (integrators that
     remember) and rarely in between."""
-    rows = [(NAMES.get(g, g), shares[g]) for g in shares]
+    rows = [(array_name(g, lang), shares[g]) for g in shares]
     if before is not None:
-        rows = [row for g in shares for row in ((f"{NAMES.get(g, g)}, trained", shares[g]),
-                                                (f"{NAMES.get(g, g)}, before training", before[g]))]
+        rows = [row for g in shares for row in ((_t(lang, "saturation.trained", name=array_name(g, lang)), shares[g]),
+                                                (_t(lang, "saturation.before", name=array_name(g, lang)), before[g]))]
     names = [name for name, _ in rows]
     closed = [float(share[0]) for _, share in rows]
     opened = [float(share[1]) for _, share in rows]
@@ -282,19 +306,19 @@ def saturation_bars(shares: Mapping[str, tuple[float, float]], *, before: Mappin
                      text=[f"{v:.0%}" if v >= 0.05 else "" for v in values], textposition="inside",
                      insidetextanchor="middle", textangle=0,
                      hovertemplate="%{y}: %{x:.1%} " + safe(label) + "<extra></extra>")
-              for values, label, color in ((closed, f"< {low:g} (closed)", "#542788"),
-                                           (middle, "in between", "#D9D9D9"),
-                                           (opened, f"> {high:g} (open)", "#E08214"))]
+              for values, label, color in ((closed, _t(lang, "saturation.closed", low=low), "#542788"),
+                                           (middle, _t(lang, "saturation.between"), "#D9D9D9"),
+                                           (opened, _t(lang, "saturation.open", high=high), "#E08214"))]
     return _figure(traces, title, height or 120 + 32 * len(rows), hovermode="closest", barmode="stack",
                    legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1, traceorder="normal"),
                    margin=dict(l=200, r=20, t=60 if title else 30, b=40),
-                   xaxis=_grid(range=[0, 1], tickformat=".0%", title=dict(text="share of (token, unit) values")),
+                   xaxis=_grid(range=[0, 1], tickformat=".0%", title=dict(text=_t(lang, "saturation.axis"))),
                    yaxis=dict(autorange="reversed", showgrid=False))
 
 
 def timelapse_lines(epochs: Sequence[str], p_last: Sequence[float], open_shares: Mapping[str, Sequence[float]], *,
                     selected: int | None = None, final: int | None = None, high: float = 0.9,
-                    title: str | None = None, height: int = 260) -> go.Figure:
+                    title: str | None = None, height: int = 260, lang: str = "en") -> go.Figure:
     """One text over training, one point per snapshot (``epochs`` their labels): P(positive) after
     its last word, and per sigmoid gate the share of its values above ``high`` (open); the
     ``selected`` snapshot marked by a line, the ``final`` model's by a star."""
@@ -303,7 +327,7 @@ def timelapse_lines(epochs: Sequence[str], p_last: Sequence[float], open_shares:
     p = np.asarray(p_last, dtype=np.float64)
     if p.shape != (n,):
         raise ValueError(f"p_last must have one value per snapshot ({n}), got shape {p.shape}")
-    traces = [go.Scatter(x=x, y=p, name="P(positive) after the last word", mode="lines+markers",
+    traces = [go.Scatter(x=x, y=p, name=_t(lang, "timelapse.p_last"), mode="lines+markers",
                          line=dict(color="#333333", width=2.5), marker=dict(size=8, color=p, colorscale=P_SCALE,
                                                                             cmin=0, cmax=1),
                          hovertemplate="%{x}: P(positive) = %{y:.4f}<extra></extra>")]
@@ -311,14 +335,15 @@ def timelapse_lines(epochs: Sequence[str], p_last: Sequence[float], open_shares:
         v = np.asarray(values, dtype=np.float64)
         if v.shape != (n,):
             raise ValueError(f"open_shares[{gate!r}] must have one value per snapshot ({n}), got shape {v.shape}")
-        name = f"{gate} gates open (> {high:g})"  # not NAMES': pages find the heatmaps by "forget gate f"
+        # not the array's name: pages find the heatmaps by "forget gate f"
+        name = _t(lang, "timelapse.gate_open", gate=gate, high=high)
         traces.append(go.Scatter(x=x, y=v, name=safe(name), mode="lines+markers",
                                  line=dict(color=LINE_COLORS.get(gate), width=1.8, dash="dot"),
                                  hovertemplate=f"%{{x}}: {safe(name)} %{{y:.1%}}<extra></extra>"))
     if final is not None:
-        traces.append(go.Scatter(x=[x[final]], y=[p[final]], name="the final model", mode="markers",
+        traces.append(go.Scatter(x=[x[final]], y=[p[final]], name=_t(lang, "timelapse.final"), mode="markers",
                                  marker=dict(symbol="star", size=16, color="#FFD23F", line=dict(color="black", width=1)),
-                                 hovertemplate="the final model: %{x}<extra></extra>"))
+                                 hovertemplate=_t(lang, "timelapse.final_hover")))
     shapes = [] if selected is None else [dict(type="line", x0=x[selected], x1=x[selected], xref="x", y0=0, y1=1,
                                                yref="y domain", line=dict(color="black", width=1.5, dash="dash"))]
     return _figure(traces, title, height, hovermode="closest", shapes=shapes, legend=SIDE_LEGEND,
@@ -328,12 +353,13 @@ def timelapse_lines(epochs: Sequence[str], p_last: Sequence[float], open_shares:
 
 def p_overlaid(labels: Sequence[str], p_original: Sequence[float], p_edited: Sequence[float], *,
                names: tuple[str, str] = ("as typed", "edited"), title: str | None = None,
-               height: int = 280) -> go.Figure:
+               height: int = 280, lang: str = "en") -> go.Figure:
     """Two texts' P(positive) after each word on one axis of aligned words (``lstm_core.what_if``):
-    NaN where a text has no such word (the line goes on across it)."""
+    NaN where a text has no such word (the line goes on across it). ``names`` are the versions' names
+    as the reader reads them."""
     n = len(labels)
     tokens = [safe(t) for t in labels]
-    traces = [go.Scatter(x=[-0.5, n - 0.5], y=[0.5, 0.5], mode="lines", name="undecided (0.5)",
+    traces = [go.Scatter(x=[-0.5, n - 0.5], y=[0.5, 0.5], mode="lines", name=_t(lang, "ribbon.undecided"),
                          line=dict(color="#6B7280", dash="dash", width=1), hoverinfo="skip")]
     for values, name, color, dash in ((p_original, names[0], "#0072B2", "solid"), (p_edited, names[1], "#D55E00", "dot")):
         p = np.asarray(values, dtype=np.float64)
@@ -341,15 +367,16 @@ def p_overlaid(labels: Sequence[str], p_original: Sequence[float], p_edited: Seq
             raise ValueError(f"each P(positive) must have one value per word ({n}), got shape {p.shape}")
         traces.append(go.Scatter(x=list(range(n)), y=p, name=safe(name), mode="lines+markers", connectgaps=True,
                                  line=dict(color=color, width=2.5, dash=dash), marker=dict(size=7), customdata=tokens,
-                                 hovertemplate=f"{safe(name)}, after %{{customdata}}: %{{y:.4f}}<extra></extra>"))
+                                 hovertemplate=_t(lang, "overlaid.hover", name=safe(name))))
     return _figure(traces, title, height, hovermode="closest", xaxis=_token_axis(labels),
                    yaxis=_grid(range=[-0.02, 1.02], tickformat=".0%", title=dict(text="P(positive)")))
 
 
 def probe_bars(categories: Sequence[str], scores: Mapping[str, Sequence[tuple[int, int]]], *,
-               title: str | None = None, height: int | None = None) -> go.Figure:
+               title: str | None = None, height: int | None = None, lang: str = "en") -> go.Figure:
     """Share of probes right per category, one bar per model side by side (``{"this model": [(correct,
-    total), ...] in the order of categories, "bag of words": [...]}``), each bar labelled k/n."""
+    total), ...] in the order of categories, "bag of words": [...]}``), each bar labelled k/n; ``categories`` and
+    the models' names as the reader reads them."""
     colors = ["#0072B2", "#E69F00", "#009E73"]
     traces = []
     for k, (name, pairs) in enumerate(scores.items()):
@@ -364,7 +391,7 @@ def probe_bars(categories: Sequence[str], scores: Mapping[str, Sequence[tuple[in
     return _figure(traces, title, height or 130 + 44 * len(categories), hovermode="closest", barmode="group",
                    margin=dict(l=120, r=30, t=90 if title else 50, b=40),
                    xaxis=_grid(range=[0, 1.12], tickvals=[0, 0.25, 0.5, 0.75, 1], tickformat=".0%",
-                               title=dict(text="share of the probes right")),
+                               title=dict(text=_t(lang, "probes.axis"))),
                    yaxis=dict(autorange="reversed", showgrid=False))
 
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from .baseline import TfidfBaseline
 from .errors import DataError
+from .i18n import text
 from .limits import LIMITS
 from .preprocessing import Cleaner
 from .storage import ASSETS
@@ -32,6 +33,11 @@ PROBES_FILE = ASSETS / "probes.tsv"
 CATEGORIES = ("plain", "negation", "double negation", "contrast", "long verdict", "intensifier")
 LABELS = {"negative": 0, "positive": 1}
 BASELINE_NAME = "TF-IDF 1-2-grams + logistic regression"
+
+
+def category_name(category: str, lang: str = "en") -> str:
+    """A category as the reader reads it: "double negation" (the category itself when unknown)."""
+    return text(lang, f"gates_figures.category.{category.replace(' ', '_')}") if category in CATEGORIES else category
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ import numpy as np
 
 from .config import ExperimentConfig
 from .errors import RunError
+from .i18n import text
 from .limits import LIMITS, Limits, weight_shapes
 from .storage import atomic_path
 
@@ -77,11 +78,11 @@ class WeightSnapshots:
     def nbytes(self) -> int:
         return int(self.epochs.nbytes + sum(w.nbytes for w in self.weights if w is not None))
 
-    def label(self, s: int, final_mark: bool = True) -> str:
-        """'before training', 'epoch 3', with ' (the final model)' on the final one."""
+    def label(self, s: int, final_mark: bool = True, lang: str = "en") -> str:
+        """'before training', 'epoch 3', with ' (the final model)' on the final one, in ``lang``."""
         e = int(self.epochs[s])
-        text = "before training" if e == 0 else f"epoch {e}"
-        return text + (" (the final model)" if final_mark and s == self.final else "")
+        key = ("before" if e == 0 else "after") + ("_final" if final_mark and s == self.final else "")
+        return text(lang, f"gates_figures.epoch.{key}", epoch=e)
 
 
 class SnapshotRecorder:

@@ -45,9 +45,9 @@ class WordEdit:
             raise ValueError(f"step must be an integer >= 0, got {self.step!r}")
         if self.kind != "remove":
             if not isinstance(self.word, str) or not self.word.strip():
-                raise LstmLabError(f"type the word to {self.kind}")
+                raise LstmLabError.keyed(f"explain.edit.need_{self.kind}")
             if len(self.word) > MAX_WORD_CHARS or len(self.word.split()) != 1:
-                raise LstmLabError(f"type one word of at most {MAX_WORD_CHARS} letters to {self.kind}")
+                raise LstmLabError.keyed(f"explain.edit.one_{self.kind}", most=MAX_WORD_CHARS)
 
 
 def edited_text(explanation: Explanation, edit: WordEdit) -> str:
@@ -134,12 +134,14 @@ def align(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[int, int]:
     return start, end
 
 
-def compare_edit(run: Any, text: str, edit: WordEdit, original: Explanation | None = None) -> EditComparison:
+def compare_edit(run: Any, text: str, edit: WordEdit, original: Explanation | None = None,
+                 lang: str = "en") -> EditComparison:
     """``text`` and ``text`` with ``edit`` through ``run`` (``original``: ``explain(run, text)`` if
-    already made). Raises :class:`lstm_core.explain.NothingToExplain` if the edit leaves no token."""
-    ex = original if original is not None else explain(run, text)
+    already made). Raises :class:`lstm_core.explain.NothingToExplain`, its message in ``lang``, if the
+    edit leaves no token."""
+    ex = original if original is not None else explain(run, text, lang=lang)
     new_text = edited_text(ex, edit)
-    ed = explain(run, new_text)
+    ed = explain(run, new_text, lang=lang)
     start, end = align(ex.tokens, ed.tokens)
     n_a, n_b = len(ex.tokens), len(ed.tokens)
     a_own, b_own = range(start, n_a - end), range(start, n_b - end)

@@ -18,39 +18,36 @@ from lstm_core.gate_analysis import SIGMOID_GATES, UNIT_ORDERS, compare_saturati
 from lstm_core.limits import LIMITS
 from lstm_core.model import untrained_copy
 from lstm_core.pipeline import prepare
-from lstm_core.probes import BASELINE_NAME, CATEGORIES, Probe, ProbeReport, load_probes, score_baseline, score_run
+from lstm_core.probes import BASELINE_NAME, CATEGORIES, Probe, ProbeReport, category_name, load_probes, \
+    score_baseline, score_run
 from lstm_core.what_if import KINDS, WordEdit, compare_edit
 from ui import state
 from ui.boot import ensure_app_navigation
+from ui.i18n import error_text, lang, sentences, t
 from ui.live_text import commit_while_typing
 from ui.sentence import plain, sentence_html
 
-# name: (text, its label, what to look for). Whether the current model gets each right is measured
-# on the page (example_reports), so a button never claims what the model does not do.
+# key: (text, its label). The review stays English (the model reads English); its button's name and what to
+# look for are gates.example.<key>.name / .hint. Whether the current model gets each right is measured on the
+# page (example_reports), so a button never claims what the model does not do.
 EXAMPLES = {
-    "Positive": ("A wonderful film with a brilliant cast. I loved every minute of it and would happily "
-                       "watch it again.", 1,
-                       "Every word pushes the same way: P(positive) should climb and stay up."),
-    "Negative": ("An awful, boring film. The plot was dull, the acting was terrible and the whole thing "
-                       "was a waste of time.", 0,
-                       "The mirror image: watch P(positive) sink word by word."),
-    "Negation": ("This film is not good at all.", 0,
-                 "'not' survives cleaning (keep-negations): does the model flip 'good' after it?"),
-    "Contrast": ("The acting was wonderful but the plot was a mess.", 0,
-                 "A turn in the middle: which word flips the prediction, and which units move there?"),
-    "Long review": (
+    "positive": ("A wonderful film with a brilliant cast. I loved every minute of it and would happily "
+                 "watch it again.", 1),
+    "negative": ("An awful, boring film. The plot was dull, the acting was terrible and the whole thing "
+                 "was a waste of time.", 0),
+    "negation": ("This film is not good at all.", 0),
+    "contrast": ("The acting was wonderful but the plot was a mess.", 0),
+    "long": (
         "I went in expecting a light comedy and for the first half hour that is exactly what I got. The two "
         "leads have real chemistry, the jokes land, and the small-town setting is shot with obvious love. "
         "Then the film changes its mind. A dull subplot about a stolen painting takes over, the supporting "
         "characters vanish, and the dialogue turns into long speeches that go nowhere. The music, so "
         "charming at the start, becomes loud and repetitive. By the final act I had stopped caring about "
         "anyone on screen. The ending tries to win us back with a sentimental reunion, but it feels cheap "
-        "and unearned. A promising start wasted: I cannot recommend it, even for a lazy Sunday afternoon.", 0,
-        "A long review whose verdict comes late: what is the opening's praise still worth at the end?"),
+        "and unearned. A promising start wasted: I cannot recommend it, even for a lazy Sunday afternoon.", 0),
 }
-ORDER_NAMES = {"index": "unit number", "variance": "variance of h over the text",
-               "correlation": "|correlation| of h with P(positive)"}
-EDIT_NAMES = {"remove": "remove", "swap": "swap for", "insert": "insert before"}
+HINT_WORDS = {"negation": {"negation": "not", "word": "good"}}  # the words of the review a hint names
+EDIT_EXAMPLES = "yet, bad, truly"  # words to type, shown in the placeholder (the model reads English)
 TOP = 16  # units drawn by default: those most tied to the prediction
 TEXT, UNIT, STEP, ORDER = "gates_text", "gates_unit", "gates_step", "gates_order"
 ALL_UNITS, EDIT, EDIT_KIND, EDIT_STEP, EDIT_WORD = "gates_all", "gates_edit", "gates_edit_kind", "gates_edit_step", \
@@ -63,7 +60,7 @@ def run_key(entry: Any, run: Any) -> str:
     return str(entry.path) if entry is not None else run.name
 
 
-@st.cache_resource(show_spinner="Building the untrained network to compare with…", max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4)  # the spinner's text is the reader's: with st.spinner
 def untrained(key: str, _run: Any) -> Any:
     """The current run's network before training (one per run, shared by sessions)."""
     return untrained_copy(_run.model, _run.config, _run.vocab.size)
@@ -74,18 +71,17 @@ def probe_set() -> tuple[Probe, ...]:
     return load_probes()
 
 
-@st.cache_resource(show_spinner="Scoring the probes…", max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=8)
 def probe_report(key: str, _run: Any) -> ProbeReport:
     return score_run(_run, probe_set())
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def example_report(key: str, _run: Any) -> ProbeReport:
-    return score_run(_run, [Probe(text, label, "plain") for text, label, _ in EXAMPLES.values()])
+    return score_run(_run, [Probe(text, label, "plain") for text, label in EXAMPLES.values()])
 
 
-@st.cache_resource(show_spinner="Fitting the bag of words (TF-IDF + logistic regression) on this model's training "
-                                "reviews…", max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def baseline_report(key: str, _cfg: Any) -> ProbeReport:
     """The same-split bag of words on the probes (one per data and cleaning setting, shared by sessions)."""
     return score_baseline(prepare(_cfg), probe_set(), _cfg.train.seed)
@@ -103,7 +99,8 @@ def baseline_for(run: Any) -> ProbeReport:
     if cfg.data.source != "bundled":
         cfg = cfg.replace(data={"source": str(state.path_policy().resolve(cfg.data.source))})
     key = json.dumps([asdict(cfg.data), asdict(cfg.preprocess), cfg.train.seed], sort_keys=True, default=str)
-    return baseline_report(key, cfg)
+    with st.spinner(t("gates.spinner_baseline")):
+        return baseline_report(key, cfg)
 
 
 def recorded_baseline(run: Any, probes: tuple[Probe, ...]) -> ProbeReport | None:
@@ -128,126 +125,125 @@ def percent(p: float) -> str:
     return f"{p:.1%}"
 
 
-def example_help(hint: str, label: int, p: float) -> str:
-    said = "positive" if p >= 0.5 else "negative"
+def sentiment(positive: bool) -> str:
+    return "positive" if positive else "negative"
+
+
+def example_help(name: str, label: int, p: float) -> str:
+    """What to look for in example ``name`` and whether the current model gets it right (a question if not)."""
+    hint = t(f"gates.example.{name}.hint", **HINT_WORDS.get(name, {}))
     if (p >= 0.5) == (label == 1):
-        return f"{hint} The current model gets it right: {said}, P(positive) = {p:.0%}."
-    truth = "positive" if label else "negative"
-    return (f"A question for the class: the current model gets this {truth} review wrong (it says {said}, "
-            f"P(positive) = {p:.0%}). {hint}")
+        return sentences(hint, t(f"gates.example.right_{sentiment(p >= 0.5)}", p=p))
+    return sentences(t(f"gates.example.wrong_{sentiment(label == 1)}", p=p), hint)
+
+
+def intro(cell: str, run: Any, entry: Any) -> str:
+    """What the page shows, and which model: its data, its sizes, and where the shipped one comes from."""
+    info = run.info
+    sizes = dict(name=plain(run.name), train=info.train_size, val=info.val_size, test=info.test_size)
+    data = t("gates.intro.data_bundled") if run.config.data.source == "bundled" else info.data
+    shipped = entry is not None and entry.source == "default" and run.config.data.source != "bundled"
+    return sentences(t(f"gates.intro.{cell}"),
+                     t("gates.intro.learned", data=plain(data), **sizes) if data else
+                     t("gates.intro.learned_unnamed", **sizes),
+                     t("gates.intro.shipped") if shipped else "")
 
 
 ensure_app_navigation()
-st.title("Gates")
+st.title(t("gates.title"))
+language = lang()
 
 run_problem = None
 try:
     run = state.current_run()
 except LstmLabError as e:  # RunError: the saved run went away or does not load
-    run, run_problem = None, str(e)
+    run, run_problem = None, error_text(e)
 entry = state.current_entry()
 if run is None:
-    st.info("There is no model to inspect yet: train one on the Train page (or upload a run bundle there)."
-            + (f" The default model could not be loaded: {plain(run_problem)}" if run_problem else ""),
+    st.info(sentences(t("gates.no_model"), t("gates.no_default", problem=plain(run_problem)) if run_problem else ""),
             icon=":material/info:")
     st.stop()
 
 key = run_key(entry, run)
 cell = run.config.model.cell
 has_gates = bool(SIGMOID_GATES[cell])
-info = run.info
-st.caption((f"Type a review and see what the current model's gates do at every word: what it keeps in its "
-            f"{'cell state' if cell == 'lstm' else 'state'}, what it forgets, and how its prediction moves."
-            if has_gates else
-            "Type a review and see the current model's hidden state at every word and how its prediction moves "
-            "(a Simple RNN has no gates).")
-           + f" The current model, **{plain(run.name)}**, learned from {plain(info.data or 'its data')}: "
-             f"{info.train_size:,} training reviews (+{info.val_size:,} for validation), tested on "
-             f"{info.test_size:,}."
-           + (" It is the model shipped with LSTM Lab, trained on IMDB's full training split: more reviews than "
-              "the Train page's default, the bundled 5,000 + 5,000 sample of the tutorial's size."
-              if entry is not None and entry.source == "default" and run.config.data.source != "bundled" else ""))
+st.caption(intro(cell, run, entry))
 
-st.session_state.setdefault(TEXT, EXAMPLES["Contrast"][0])
-st.markdown("**Try an example**")
+st.session_state.setdefault(TEXT, EXAMPLES["contrast"][0])
+st.markdown(f"**{t('gates.example.try')}**")
 examples = example_report(key, run)
-for col, (name, (_, label, hint)), p in zip(st.columns(len(EXAMPLES)), EXAMPLES.items(), examples.p_positive):
-    col.button(name, on_click=use_example, args=(name,), help=example_help(hint, label, float(p)), width="stretch")
-text = st.text_area("Review", key=TEXT, height=110, max_chars=LIMITS.text_chars,
-                    help="The page follows as you type (half a second after you pause), or press Ctrl+Enter.")
-commit_while_typing("Review")
+for col, (name, (_, label)), p in zip(st.columns(len(EXAMPLES)), EXAMPLES.items(), examples.p_positive):
+    col.button(t(f"gates.example.{name}.name"), key=f"gates_example_{name}", on_click=use_example, args=(name,),
+               help=example_help(name, label, float(p)), width="stretch")
+review_label = t("gates.review.label")
+text = st.text_area(review_label, key=TEXT, height=110, max_chars=LIMITS.text_chars, help=t("gates.review.help"))
+commit_while_typing(review_label)
 
 try:
-    ex = explain(run, text)
+    ex = explain(run, text, lang=language)
 except NothingToExplain as e:
     if e.words:
-        st.html(sentence_html(e.words))
-    st.warning(plain(str(e)), icon=":material/warning:")
+        st.html(sentence_html(e.words, lang=language))
+    st.warning(plain(error_text(e)), icon=":material/warning:")
     st.stop()
 except LstmLabError as e:  # too long, not text: the message says what to do
-    st.error(plain(str(e)), icon=":material/error:")
+    st.error(plain(error_text(e)), icon=":material/error:")
     st.stop()
 
 # ---------------------------------------------------------------------------------- what it read
-st.markdown("#### As the model reads it")
-st.html(sentence_html(ex.words))
+st.markdown(f"#### {t('gates.review.heading')}")
+st.html(sentence_html(ex.words, lang=language))
 for notice in ex.notices:
     st.info(plain(notice), icon=":material/info:")
 
 # ---------------------------------------------------------------------------------- over training
 final_ex, snaps, at_final = ex, run.snapshots, True
 if snaps is not None and len(snaps) > 1:
-    st.markdown("#### Over training")
+    st.markdown(f"#### {t('gates.training.heading')}")
     if st.session_state.get("gates_epoch_for") != key or st.session_state.get(EPOCH) not in range(len(snaps)):
         st.session_state[EPOCH] = snaps.final
     st.session_state["gates_epoch_for"] = key
-    shown_at = st.select_slider("Epoch", options=list(range(len(snaps))), key=EPOCH, format_func=snaps.label,
-                                help="The model's weights before training and after each epoch: everything below "
-                                     "(but the what-if and the probes, which use the final model) is this text read "
-                                     "with them.")
+    shown_at = st.select_slider(t("gates.training.epoch"), options=list(range(len(snaps))), key=EPOCH,
+                                format_func=lambda s: snaps.label(s, lang=language), help=t("gates.training.epoch_help"))
     replays = lapse(key, text, ex, snaps)
     at_final = shown_at == snaps.final
     ex = final_ex if at_final else replays[shown_at]
     opened = {g: shares[1] for g, shares in saturation_by_epoch(replays).items() if g == "f"}
-    st.plotly_chart(fg.timelapse_lines([snaps.label(s, final_mark=False) for s in range(len(snaps))],
+    st.plotly_chart(fg.timelapse_lines([snaps.label(s, final_mark=False, lang=language) for s in range(len(snaps))],
                                        [e.prediction for e in replays], opened, selected=shown_at, final=snaps.final,
-                                       title="This text at every epoch of training"), key="gates_timelapse")
+                                       title=t("gates.training.timelapse_title"), lang=language),
+                    key="gates_timelapse")
     last = int(snaps.epochs[-1])
-    why = (f"early stopping restored the weights of {snaps.label(snaps.final, False)}, the best on validation "
-           f"({run.config.train.monitor}); the later epochs were trained and are shown, but not kept"
-           if snaps.final_epoch != last else "the last epoch trained")
-    st.caption(f"The final model is **{snaps.label(snaps.final, False)}**: {why}. "
-               + ("The embedding was trained too; its snapshots are kept in float16 (the final model is the run's own "
-                  "weights). " if snaps.embedding_trained else "The embedding is frozen: the same words at every epoch. ")
-               + (f"Only {len(snaps)} snapshots are kept, evenly spaced, to stay small. "
-                  if len(snaps) < last + 1 else ""))
+    final_label = snaps.label(snaps.final, False, lang=language)
+    st.caption(sentences(
+        t("gates.training.final_restored", final=final_label, monitor=run.config.train.monitor)
+        if snaps.final_epoch != last else t("gates.training.final_last", final=final_label),
+        t("gates.training.embedding_trained") if snaps.embedding_trained else t("gates.training.embedding_frozen"),
+        t("gates.training.thinned", n=len(snaps)) if len(snaps) < last + 1 else ""))
 elif run.snapshot_problem:
     st.warning(plain(run.snapshot_problem), icon=":material/warning:")
 else:
-    st.caption("No time-lapse for this run: it was saved without weight snapshots (trained before LSTM Lab kept "
-               "them), so only its final weights are shown. Train a model to watch its gates over the epochs.")
+    st.caption(t("gates.training.none"))
 
 labels = ex.labels()
-verdict = "positive" if ex.prediction >= 0.5 else "negative"
-flip = f" It last crossed 0.5 at **{plain(labels[ex.flips[-1]])}**." if ex.flips else ""
-who = (f"the current model, **{plain(run.name)}**," if at_final else
-       f"the current model at **{snaps.label(st.session_state[EPOCH], False)}** of its training")
-st.markdown(f"After the last word {who} says **{verdict}**: "
-            f"P(positive) = **{percent(ex.prediction)}** "
-            f"({len(ex.tokens)} tokens, {ex.cell.upper()} with {ex.units} units, head reads "
-            f"{'the last state h_T' if ex.pooling == 'last' else 'the mean of h_t'}).{flip}")
-st.plotly_chart(fg.p_ribbon(labels, ex.p_positive, flips=ex.flips, title="P(positive) after each word"),
-                key="gates_ribbon")
+fields = dict(p=percent(ex.prediction), tokens=len(ex.tokens), cell=ex.cell.upper(), units=ex.units)
+said = f"{sentiment(ex.prediction >= 0.5)}_{'last' if ex.pooling == 'last' else 'mean'}"
+st.markdown(sentences(
+    t(f"gates.verdict.final_{said}", name=plain(run.name), **fields) if at_final else
+    t(f"gates.verdict.epoch_{said}", epoch=snaps.label(st.session_state[EPOCH], False, lang=language), **fields),
+    t("gates.verdict.flip", word=plain(labels[ex.flips[-1]])) if ex.flips else ""))
+st.plotly_chart(fg.p_ribbon(labels, ex.p_positive, flips=ex.flips, title=t("gates.verdict.ribbon_title"),
+                            lang=language), key="gates_ribbon")
 
 # ---------------------------------------------------------------------------------- which units
 arrays = ex.arrays()
 left, right = st.columns([3, 2])
-order_by = left.radio("Sort units by", UNIT_ORDERS, key=ORDER, index=UNIT_ORDERS.index("correlation"),
-                      horizontal=True, format_func=ORDER_NAMES.get)
-shown = right.multiselect("Panels", list(arrays), default=list(arrays), format_func=fg.NAMES.get,
-                          key="gates_panels")
-show_all = ex.units <= TOP or st.toggle(f"Show all {ex.units} units", key=ALL_UNITS,
-                                        help=f"Off: the {TOP} units whose h follows P(positive) most closely.")
+order_by = left.radio(t("gates.units.sort_by"), UNIT_ORDERS, key=ORDER, index=UNIT_ORDERS.index("correlation"),
+                      horizontal=True, format_func=lambda by: t(f"gates.units.by_{by}"))
+shown = right.multiselect(t("gates.units.panels"), list(arrays), default=list(arrays),
+                          format_func=lambda k: fg.array_name(k, language), key="gates_panels")
+show_all = ex.units <= TOP or st.toggle(t("gates.units.show_all", units=ex.units), key=ALL_UNITS,
+                                        help=t("gates.units.show_all_help", top=TOP))
 order, scores = unit_order(ex, order_by)
 top = set(top_units(ex, TOP).tolist())
 drawn = order if show_all else [u for u in order if u in top]
@@ -257,55 +253,54 @@ if st.session_state.get(UNIT) not in units:
 if st.session_state.get(STEP) not in range(len(ex.tokens)) or st.session_state.get("gates_for") != text:
     st.session_state[STEP] = ex.flips[-1] if ex.flips else len(ex.tokens) - 1
 st.session_state["gates_for"] = text
-score_name = "r =" if order_by == "correlation" else "variance"
+score_name = t("gates.units.score_correlation" if order_by == "correlation" else "gates.units.score_variance")
 scale = "gates" if has_gates else "states"
 
 # ---------------------------------------------------------------------------------- what if
-if st.toggle("What if one word were different?", key=EDIT,
-             help="Remove, swap or insert one word and see both versions side by side."):
+if st.toggle(t("gates.what_if.toggle"), key=EDIT, help=t("gates.what_if.toggle_help")):
     kind_col, word_col, new_col = st.columns([2, 2, 2])
-    kind = kind_col.radio("Edit", KINDS, key=EDIT_KIND, horizontal=True, format_func=EDIT_NAMES.get)
+    kind = kind_col.radio(t("gates.what_if.edit"), KINDS, key=EDIT_KIND, horizontal=True,
+                          format_func=lambda k: t(f"gates.what_if.{k}"))
     steps = list(range(len(ex.tokens) + (kind == "insert")))
     if st.session_state.get(EDIT_STEP) not in steps:
         st.session_state[EDIT_STEP] = ex.tokens.index("not") if "not" in ex.tokens else (ex.flips or (0,))[-1]
-    at_word = word_col.selectbox("Word", steps, key=EDIT_STEP,
-                            format_func=lambda t: f"{t}: {labels[t]}" if t < len(labels) else "(after the last word)")
+    at_word = word_col.selectbox(t("gates.what_if.word"), steps, key=EDIT_STEP,
+                                 format_func=lambda s: f"{s}: {labels[s]}" if s < len(labels) else
+                                 t("gates.what_if.after_last"))
     new_word = "" if kind == "remove" else new_col.text_input(
-        "New word", key=EDIT_WORD, max_chars=50, placeholder="e.g. yet, bad, truly")
+        t("gates.what_if.new_word"), key=EDIT_WORD, max_chars=50,
+        placeholder=t("gates.what_if.placeholder", words=EDIT_EXAMPLES))
     try:
-        cmp = compare_edit(run, text, WordEdit(kind, at_word, new_word), final_ex) \
+        cmp = compare_edit(run, text, WordEdit(kind, at_word, new_word), final_ex, lang=language) \
             if kind == "remove" or new_word.strip() else None
     except NothingToExplain as e:
-        st.warning(plain(str(e)), icon=":material/warning:")
+        st.warning(plain(error_text(e)), icon=":material/warning:")
         cmp = None
     except LstmLabError as e:
-        st.error(plain(str(e)), icon=":material/error:")
+        st.error(plain(error_text(e)), icon=":material/error:")
         cmp = None
     if cmp is None and kind != "remove" and not new_word.strip():
-        st.caption(f"Type the word to {EDIT_NAMES[kind]} "
-                   f"{plain(labels[at_word]) if at_word < len(labels) else 'the end'}.")
+        st.caption(t(f"gates.what_if.type_{kind}", word=plain(labels[at_word])) if at_word < len(labels) else
+                   t("gates.what_if.type_insert_end"))
     elif cmp is not None and all(s == "both" for s in cmp.source):
-        st.info("The edit changes nothing the model reads (cleaning drops that word, or it is the same token).",
-                icon=":material/info:")
+        st.info(t("gates.what_if.no_change"), icon=":material/info:")
     elif cmp is not None:
         changed, change = cmp.changed_units()
-        named = ", ".join(f"unit {u} ({change[u]:.2f})" for u in changed[:5])
-        st.markdown(("The final model reads both versions. " if not at_final else "")
-                    + f"As typed: P(positive) = **{percent(cmp.original.prediction)}**; edited: "
-                    f"**{percent(cmp.edited.prediction)}** ({cmp.shift:+.1%}). Units whose state the head reads "
-                    f"changed most: {named}.")
+        named = t("gates.list_gap").join(t("gates.what_if.unit_change", unit=u, change=change[u]) for u in changed[:5])
+        st.markdown(sentences(
+            t("gates.what_if.final_reads_both") if not at_final else "",
+            t("gates.what_if.result", before=percent(cmp.original.prediction), after=percent(cmp.edited.prediction),
+              shift=cmp.shift, units=named)))
         st.plotly_chart(fg.p_overlaid(list(cmp.labels), cmp.p_original, cmp.p_edited,
-                                      title="P(positive) after each word, both versions"), key="gates_edit_ribbon")
+                                      names=(t("gates.what_if.as_typed"), t("gates.what_if.edited")),
+                                      title=t("gates.what_if.ribbon_title"), lang=language), key="gates_edit_ribbon")
         diffs = cmp.differences()
         panels = [k for k in shown if k in diffs] or list(diffs)
         diff_order = list(changed[:TOP]) if not show_all else list(changed)
         st.plotly_chart(fg.gate_heatmaps(list(cmp.labels), {k: diffs[k] for k in panels}, order=diff_order,
-                                         scale="difference", title="Edited minus as typed, at every word"),
+                                         scale="difference", title=t("gates.what_if.diff_title"), lang=language),
                         key="gates_edit_heatmaps")
-        st.caption("Words marked − are only in the text as typed, + only in the edited one: they have no "
-                   "difference (blank). Before the edit both read the same and nothing differs; after it the "
-                   "same words meet other states. Units are drawn by how much the edit moved the state the "
-                   "head reads.")
+        st.caption(t("gates.what_if.diff_caption"))
 
 # ---------------------------------------------------------------------------------- heatmaps
 unit, step = st.session_state[UNIT], st.session_state[STEP]
@@ -313,88 +308,80 @@ if shown:
     st.plotly_chart(fg.gate_heatmaps(labels, {k: arrays[k] for k in shown}, order=drawn,
                                      unit_scores=None if order_by == "index" else scores, score_name=score_name,
                                      selected=(unit, step), scale=scale,
-                                     title="Every unit at every word" if show_all else
-                                     f"The {len(drawn)} units most tied to the prediction, at every word"),
+                                     title=t("gates.units.heatmaps_all") if show_all else
+                                     t("gates.units.heatmaps_top", n=len(drawn)), lang=language),
                     key="gates_heatmaps")
-if has_gates:
-    st.caption("One colour scale for every panel: white is 0 (a closed gate), orange towards 1 (an open gate, or a "
-               "positive state), purple towards -1. " + ("Cell states beyond ±1 take the end colour; " if cell == "lstm"
-                                                         else "") +
-               "hover for exact values. The outlined row is the unit selected below, the bold box its word; * marks "
-               "unknown words.")
-else:
-    st.caption("One colour scale: white is 0, orange towards 1, purple towards -1; hover for exact values. The "
-               "outlined row is the unit selected below, the bold box its word; * marks unknown words.")
+st.caption(t(f"gates.units.scale_{cell}"))
 gates = {k: v for k, v in arrays.items() if k not in ("c", "h")}  # a SimpleRNN has none
 if gates:
-    st.plotly_chart(fg.gate_means(labels, gates, title="Mean of each gate over the units"), key="gates_means")
+    st.plotly_chart(fg.gate_means(labels, gates, title=t("gates.units.means_title"), lang=language),
+                    key="gates_means")
 
 # ---------------------------------------------------------------------------------- one unit
-st.markdown("#### One unit's story")
+st.markdown(f"#### {t('gates.unit.heading')}")
 pick_unit, pick_word = st.columns([1, 2], gap="large")
-score_of = (lambda u: "") if order_by == "index" else (
-    lambda u: f" ({'r' if order_by == 'correlation' else 'var'} = {scores[u]:+.2f})")
-unit = pick_unit.selectbox("Unit", units, key=UNIT, format_func=lambda u: f"unit {u}{score_of(u)}",
-                           help="In the order chosen under 'Sort units by'.")
-step = pick_word.select_slider("Word", options=list(range(len(ex.tokens))), key=STEP,
-                               format_func=lambda t: f"{t}: {labels[t]}") if len(ex.tokens) > 1 else 0
+option = "gates.unit.option" if order_by == "index" else f"gates.unit.option_{order_by}"
+unit = pick_unit.selectbox(t("gates.unit.unit"), units, key=UNIT,
+                           format_func=lambda u: t(option, unit=u, score=0.0 if order_by == "index" else scores[u]),
+                           help=t("gates.unit.unit_help"))
+step = pick_word.select_slider(t("gates.unit.word"), options=list(range(len(ex.tokens))), key=STEP,
+                               format_func=lambda s: f"{s}: {labels[s]}") if len(ex.tokens) > 1 else 0
 st.plotly_chart(fg.unit_story(labels, arrays, unit, step=step, p_positive=ex.p_positive,
-                              title=f"Unit {unit} across the text"), key="gates_story")
-states = "$h_{t-1}$ and $c_{t-1}$ the states" if ex.cell == "lstm" else "$h_{t-1}$ the state"
-st.markdown(f"Unit {unit} reading word {step}, **{plain(labels[step])}**: $x_t$ is the word's embedding, "
-            f"{states} after the word before; $W x_t$, $U h_{{t-1}}$ and $b$ are this unit's input, recurrent "
-            "and bias terms.")
+                              title=t("gates.unit.story_title", unit=unit), lang=language), key="gates_story")
+st.markdown(t("gates.unit.reading_lstm" if ex.cell == "lstm" else "gates.unit.reading_other",
+              unit=unit, step=step, word=plain(labels[step])))
 st.latex(fg.equations_aligned(unit_terms(ex, unit, step)))
 
 # ---------------------------------------------------------------------------------- saturation
 if has_gates:
-    st.markdown("#### Saturation")
-    sat = (saturation_against(ex, replays[0]) if snaps is not None and len(snaps) > 1
-           else compare_saturation(run, text, untrained(key, run), ex))
+    st.markdown(f"#### {t('gates.saturation.heading')}")
+    over_training = snaps is not None and len(snaps) > 1
+    if over_training:
+        sat = saturation_against(ex, replays[0])
+    else:
+        with st.spinner(t("gates.spinner_untrained")):
+            fresh = untrained(key, run)
+        sat = compare_saturation(run, text, fresh, ex)
     st.plotly_chart(fg.saturation_bars(sat.trained, before=sat.before, low=sat.low, high=sat.high,
-                                       title="How often each gate is nearly closed or nearly open"),
+                                       title=t("gates.saturation.title"), lang=language),
                     key="gates_saturation")
-    st.caption(f"Share of all (word, unit) gate values below {sat.low} and above {sat.high} in this text, for "
-               + ("this model at the epoch chosen above and before training (its own weights at step 0). "
-                  if snaps is not None and len(snaps) > 1 else
-                  "this model and for the same network before training (fresh recurrent and dense weights, the same "
-                  "embedding). ")
-               + "Karpathy, Johnson and Fei-Fei (2015) found that training pushes many forget gates "
-               "to stay open (> 0.9): those units carry information across many words.")
+    st.caption(t("gates.saturation.caption_epoch" if over_training else "gates.saturation.caption_fresh",
+                 low=sat.low, high=sat.high))
 
 # ---------------------------------------------------------------------------------- probes
-st.markdown("#### Where a bag of words fails")
+st.markdown(f"#### {t('gates.probes.heading')}")
 probes = probe_set()
-mine = probe_report(key, run)
-reports = {"this model": mine}
+with st.spinner(t("gates.spinner_probes")):
+    mine = probe_report(key, run)
+reports = {"model": mine}  # by the column's short name: model, bow
 recorded = recorded_baseline(run, probes)
 if recorded is not None:  # answers kept with the run (the shipped model's 25,000 reviews are not refitted here)
-    reports["bag of words"] = recorded
+    reports["bow"] = recorded
 else:
     try:
-        reports["bag of words"] = baseline_for(run)
+        reports["bow"] = baseline_for(run)
     except LstmLabError as e:  # the run's training data is not here, or not allowed on this server
-        st.info("The bag of words is fitted on this model's own training reviews, which this server cannot open: "
-                f"{plain(str(e))}", icon=":material/info:")
-st.plotly_chart(fg.probe_bars(CATEGORIES, {name: [(s.correct, s.total) for s in r.categories()]
-                                           for name, r in reports.items()},
-                              title="Short teaching reviews right, per kind"), key="gates_probes")
-st.caption(f"{len(probes)} short reviews written for LSTM Lab (assets/probes.tsv). The bag of words (BoW) is TF-IDF "
-           "over words and word pairs with logistic regression, fitted on the same training reviews: it sees "
-           "which words occur, not their order. Click a row to read it above.")
-table = {"kind": [p.category for p in probes], "review": [p.text for p in probes],
-         "truth": ["positive" if p.label else "negative" for p in probes]}
-columns = {"kind": st.column_config.TextColumn(width="small"), "review": st.column_config.TextColumn(width="large")}
+        st.info(t("gates.probes.cannot_open", problem=plain(error_text(e))), icon=":material/info:")
+model_names = {"model": t("gates.probes.this_model"), "bow": t("gates.probes.bag_of_words")}
+st.plotly_chart(fg.probe_bars([category_name(c, language) for c in CATEGORIES],
+                              {model_names[name]: [(s.correct, s.total) for s in r.categories()]
+                               for name, r in reports.items()},
+                              title=t("gates.probes.title"), lang=language), key="gates_probes")
+st.caption(t("gates.probes.caption", n=len(probes)))
+col_kind, col_review, col_truth = t("gates.probes.kind"), t("gates.probes.review"), t("gates.probes.truth")
+table = {col_kind: [category_name(p.category, language) for p in probes], col_review: [p.text for p in probes],
+         col_truth: [t(f"gates.{sentiment(p.label == 1)}") for p in probes]}
+columns = {col_kind: st.column_config.TextColumn(width="small"),
+           col_review: st.column_config.TextColumn(width="large")}
 for name, r in reports.items():
-    short = "model" if name == "this model" else "BoW"
-    table[f"{short} P"] = r.p_positive
-    table[f"{short} ✓"] = ["✓" if ok else "✗" for ok in r.right]
-    columns[f"{short} P"] = st.column_config.NumberColumn(format="%.2f", width="small", help=f"{name}: P(positive)")
-    columns[f"{short} ✓"] = st.column_config.TextColumn(width="small", help=f"whether {name} is right")
+    p_col, right_col = t(f"gates.probes.{name}_p"), t(f"gates.probes.{name}_right")
+    table[p_col] = r.p_positive
+    table[right_col] = ["✓" if ok else "✗" for ok in r.right]
+    columns[p_col] = st.column_config.NumberColumn(format="%.2f", width="small", help=t(f"gates.probes.{name}_p_help"))
+    columns[right_col] = st.column_config.TextColumn(width="small", help=t(f"gates.probes.{name}_right_help"))
 st.dataframe(pd.DataFrame(table), key=PROBE_TABLE, on_select=open_probe, selection_mode="single-row",
              hide_index=True, height=280, column_config=columns)
 
-st.download_button("Download the traces (CSV)", ex.to_csv, file_name="gate_traces.csv", mime="text/csv",
-                   help="One row per (word, unit): token, P(positive) after it, every gate and state."
-                   if has_gates else "One row per (word, unit): token, P(positive) after it, the hidden state.",
+st.download_button(t("gates.download.label"), ex.to_csv, file_name="gate_traces.csv", mime="text/csv",
+                   help=t("gates.download.help_gates" if has_gates else "gates.download.help_rnn"),
                    icon=":material/download:")

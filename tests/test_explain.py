@@ -296,3 +296,35 @@ def test_the_cli_warns_once_when_a_run_cannot_be_cleaned_as_in_training(tiny_imd
     assert main(["predict", str(trained_run(tiny_imdb_dir, out_root)), "The acting was wonderful"]) == 0
     err = capsys.readouterr().err
     assert err.count("warning:") == 1 and "WordNet 3.0 verbs" in err and "not lemmatized here" in err
+
+
+# ------------------------------------------------------------------------------------ languages
+
+
+def test_in_japanese_every_reason_notice_and_message_is_japanese(run):
+    from helpers import english_left
+
+    text = "This film is not good at all, zzzq! Ce film était <b>magnifique</b>. " + "great story " * 20
+    ex, en = explain(run, text, lang="ja"), explain(run, text)
+    assert ex.tokens == en.tokens and np.array_equal(ex.p_positive, en.p_positive)  # the same reading
+    said = [w.reason for w in ex.words if w.reason] + list(ex.notices)
+    assert {w.status for w in ex.words} == {KEPT, UNKNOWN, DROPPED, CUT} and len(ex.notices) >= 4
+    tokens = {w.lower() for w in text.replace("<b>", " ").split()} | {"oov", "tait", "magnifique", "zzzq"}
+    assert english_left(said, tokens) == []
+    assert any("「zzzq」" in n for n in ex.notices) and any("モデルが読む最後の" in w.reason for w in ex.words)
+    with pytest.raises(NothingToExplain, match="前処理ですべての単語が落とされました") as info:
+        explain(run, "The and of it is", lang="ja")
+    assert "ストップワード: 「The」、「and」" in str(info.value)
+    with pytest.raises(NothingToExplain, match="文が空です"):
+        explain(run, " ", lang="ja")
+    with pytest.raises(LstmLabError) as too_long:  # keyed: the page says it in the reader's language
+        explain(run, "a" * (LIMITS.text_chars + 1), lang="ja")
+    assert too_long.value.key == "explain.error.too_long" and "paste at most" in str(too_long.value)
+
+
+def test_in_japanese_a_recipe_this_machine_cannot_reproduce_is_told_in_japanese(run, no_wordnet_here):
+    ex = explain(run, "The acting was wonderful and I loved it", lang="ja")
+    acting = next(w for w in ex.words if w.text == "acting")
+    assert "学習時と同じ前処理ができない" in acting.reason
+    (told,) = [n for n in ex.notices if "WordNet 3.0 verbs" in n]
+    assert told.startswith("このマシンでは") and "? 印" in told

@@ -145,3 +145,38 @@ def test_equations_fill_in_the_units_numbers():
                     activation="relu")
     assert fg.equations_latex(rnn) == [r"h_t = \operatorname{relu}\big(W x_t + U h_{t-1} + b\big) = "
                                        r"\operatorname{relu}(0.500 - 0.250 + 0.100) = \operatorname{relu}(0.350) = 0.300"]
+
+
+def _shown(fig: go.Figure) -> list[str]:
+    """Every text a reader sees in a figure: titles, names, hovers, annotations and the tick labels we set."""
+    from helpers import _figure_texts
+
+    layout = fig.to_plotly_json()["layout"]
+    ticks = [str(t) for k, axis in layout.items() if isinstance(axis, dict) for t in axis.get("ticktext", [])]
+    colorbar = layout.get("coloraxis", {}).get("colorbar", {})
+    return [_figure_texts(fig.to_json()), *ticks, *(str(t) for t in colorbar.get("ticktext", []))]
+
+
+def test_every_figure_draws_its_own_texts_in_japanese():
+    from helpers import english_left
+
+    tokens = {"act", "wonderful", "but", "plot", "mess", "lt", "gt"}
+    p = [0.7, 0.8, 0.4, 0.6, 0.3]
+    figures = [
+        fg.gate_heatmaps(LABELS, ARRAYS, unit_scores=[0.1, -0.9, 0.5], score_name="r =", selected=(0, 3), lang="ja"),
+        fg.gate_heatmaps(LABELS, {"f": ARRAYS["f"] - 0.5}, scale="difference", lang="ja"),
+        fg.gate_means(LABELS, {k: ARRAYS[k] for k in "ifo"}, lang="ja"),
+        fg.p_ribbon(LABELS, p, flips=(2, 3, 4), lang="ja"),
+        fg.unit_story(LABELS, ARRAYS, 1, step=2, p_positive=p, lang="ja"),
+        fg.saturation_bars({"i": (0.1, 0.2), "f": (0.0, 0.7)}, before={"i": (0, 0), "f": (0, 0)}, lang="ja"),
+        fg.timelapse_lines(["学習前", "エポック 1"], [0.5, 0.6], {"f": [0.1, 0.2]}, selected=1, final=1, lang="ja"),
+        fg.p_overlaid(LABELS, p, p, names=("入力したまま", "編集後"), lang="ja"),
+        fg.probe_bars(["否定"], {"このモデル": [(1, 2)]}, lang="ja"),
+    ]
+    for fig in figures:
+        assert english_left(_shown(fig), tokens) == [], fig.layout.title
+    heatmaps = figures[0]
+    assert "忘却ゲート f" in heatmaps.data[1].hovertemplate and list(heatmaps.layout.yaxis.ticktext)[0] == "ユニット 0"
+    assert "Δ 忘却ゲート f" in figures[1].data[0].hovertemplate
+    assert [a.text for a in figures[3].layout.annotations][-1] == "「mess*」でネガティブに確定"
+    assert fg.array_name("f") == fg.NAMES["f"] == "forget gate f" and fg.array_name("f", "ja") == "忘却ゲート f"

@@ -1,19 +1,21 @@
 """The Gates page in Streamlit's AppTest: typed text, the examples, sorting, unit and word selection,
-bad input, and a missing model. The page's model is a tiny run made the default run by pointing
+bad input, a missing model, and the whole page in Japanese. The page's model is a tiny run made the default run by pointing
 ``ui.state.DEFAULT_RUN`` at it (``assets/default_run`` is never used here)."""
 
 from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 
 import pytest
-from helpers import trained_run
+from helpers import english_left, shown_texts, trained_run
 from streamlit.testing.v1 import AppTest
 
 import ui.state
 from lstm_core.explain import CUT, DROPPED, KEPT, UNKNOWN, Word
+from lstm_core.i18n import text as catalogue_text
 from ui.sentence import plain, sentence_html
 
 pytestmark = pytest.mark.usefixtures("app_navigation")  # conftest: pages run inside app.py's navigation
@@ -136,8 +138,8 @@ def test_every_example_button_says_whether_the_current_model_gets_it_right(page,
 
     pages_gates = _page_module()
     run = load_run(trained_run(tiny_imdb_dir, out_root))
-    for name, (text, label, _) in pages_gates.EXAMPLES.items():
-        (button,) = [b for b in page.button if b.label == name]
+    for name, (text, label) in pages_gates.EXAMPLES.items():
+        (button,) = [b for b in page.button if b.label == catalogue_text("en", f"gates.example.{name}.name")]
         right = (run.predict([text])[0] >= 0.5) == (label == 1)
         assert ("gets it right" in button.help) == right and ("A question for the class" in button.help) != right
 
@@ -339,3 +341,89 @@ def test_the_bag_of_words_answers_recorded_with_a_run_are_shown_without_its_data
     (chart,) = [c for c in charts(at) if "share of the probes right" in c.proto.spec]
     assert "bag of words" in chart.proto.spec
     assert set(at.dataframe[0].value["BoW P"]) == {0.75}
+
+
+# ------------------------------------------------------------------------------------ Japanese
+
+
+def _words(*texts: str) -> set[str]:
+    return {w.lower() for t in texts for w in re.findall(r"[A-Za-z][A-Za-z'-]*", t)}
+
+
+def model_words(at) -> set[str]:
+    """What stays English on the page in every language: the reviews and tokens the model reads (the example
+    reviews, the typed text, the tokens in the word pickers and on the axes), the unknown-word token, the run's
+    name and its data set's name (lstm_core.data names it: "IMDB folder aclImdb")."""
+    from lstm_core.probes import load_probes
+    from lstm_core.runs import load_run
+
+    run = load_run(ui.state.DEFAULT_RUN)
+    options = [str(o) for kind in ("select_slider", "selectbox") for el in at.get(kind) for o in el.options or []]
+    return (_words(*(text for text, _ in _page_module().EXAMPLES.values()), *(p.text for p in load_probes()),
+                   at.text_area(key="gates_text").value, run.name, run.info.data, *options)
+            | {"oov", "yet", "bad", "truly"})  # the what-if's words to type, as the placeholder suggests them
+
+
+@pytest.fixture
+def ja_page(tiny_imdb_dir, out_root, monkeypatch):
+    monkeypatch.setattr(ui.state, "DEFAULT_RUN", trained_run(tiny_imdb_dir, out_root))
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.query_params["lang"] = "ja"
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_in_japanese_the_page_shows_no_english_but_what_the_model_reads(ja_page):
+    at = ja_page
+    assert at.title[0].value == "ゲート" and len(charts(at)) == 7
+    assert english_left(shown_texts(at), model_words(at)) == []
+    table = at.dataframe[0].value  # its columns, kinds and answers (the reviews stay English)
+    assert english_left([*table.columns, *table["種類"], *table["正解"]]) == []
+    at.toggle(key="gates_edit").set_value(True).run()  # the what-if: remove, then a word to swap
+    assert not at.exception, at.exception
+    assert {"gates_edit_ribbon", "gates_edit_heatmaps"} <= {c.key for c in charts(at)}
+    assert english_left(shown_texts(at), model_words(at)) == []
+    at.radio(key="gates_edit_kind").set_value("swap").run()
+    assert "と入れ替える単語を入力してください" in " ".join(c.value for c in at.caption)
+    assert english_left(shown_texts(at), model_words(at)) == []
+    at.select_slider(key="gates_epoch").set_value(0).run()  # a time-lapse step: the verdict at "before training"
+    assert any("学習前" in m.value for m in at.markdown)
+    assert english_left(shown_texts(at), model_words(at)) == []
+
+
+@pytest.mark.parametrize("text,kind,message", [
+    ("", "warning", "文が空です"),
+    ("The and of it is", "warning", "前処理ですべての単語が落とされました"),
+    ("😀😀 🎬 !!!", "warning", "英字"),
+    ("zzzq blorptastic wibbling", "info", "どの単語もモデルの語彙"),
+    ("Ce film était magnifique, great", "info", "英字"),
+    ('<script>alert("x")</script> <b>great</b> film', "info", "タグの中身は何も実行されていません"),
+    ("x" * 100_001, "error", "貼り付けられるのは"),
+])
+def test_in_japanese_what_is_wrong_with_a_text_is_said_in_japanese(ja_page, text, kind, message):
+    at = ja_page
+    at.text_area(key="gates_text").set_value(text).run()  # (input() refuses a value over max_chars)
+    assert not at.exception, at.exception
+    assert any(message in el.value for el in at.get(kind)), alerts(at)
+    assert english_left(shown_texts(at), model_words(at) | _words(text)) == []
+
+
+def test_the_language_switch_keeps_the_typed_text_and_the_choices(ja_page):
+    at = ja_page
+    type_text(at, "Not good at all, a boring film.")
+    at.radio(key="gates_order").set_value("variance").run()
+    at.query_params["lang"] = "en"
+    at.run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Gates" and at.text_area(key="gates_text").value == "Not good at all, a boring film."
+    assert at.radio(key="gates_order").value == "variance" and at.text_area(key="gates_text").label == "Review"
+
+
+def test_the_sentence_legend_and_hovers_are_in_the_readers_language():
+    words = [Word("Great", KEPT, "great", 0), Word("zzz", UNKNOWN, "zzz", 1, "未知"), Word("the", DROPPED, reason="x")]
+    out = sentence_html(words, lang="ja")
+    assert "モデルが読んだ単語" in out and 'title="トークン 0: 「great」として読みます"' in out
+    assert 'title="落とされました: x"' in out
+    shown = re.sub(r"<style>.*?</style>|<[^>]+>", " ", out, flags=re.S)
+    assert english_left([html.unescape(shown)], {"great", "zzz", "the", "oov"}) == []

@@ -8,13 +8,14 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from helpers import tiny_config, trained_run
+from helpers import english_left, tiny_config, trained_run
 from lstm_core.baseline import TfidfBaseline, tfidf_baseline
 from lstm_core.cli import main
 from lstm_core.errors import DataError
 from lstm_core.pipeline import prepare
 from lstm_core.preprocessing import Cleaner
-from lstm_core.probes import BASELINE_NAME, CATEGORIES, Probe, ProbeReport, load_probes, score_baseline, score_run
+from lstm_core.probes import BASELINE_NAME, CATEGORIES, Probe, ProbeReport, category_name, load_probes, \
+    score_baseline, score_run
 from lstm_core.runs import load_run
 
 
@@ -90,3 +91,9 @@ def test_cli_probes_prints_per_category_json_with_the_baseline(tiny_imdb_dir, tm
                    for s in scores.values())
     assert main(["probes", str(tmp_path / "missing")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_every_category_has_a_name_in_every_language():
+    assert [category_name(c) for c in CATEGORIES] == list(CATEGORIES)  # the English name is the category
+    names = [category_name(c, "ja") for c in CATEGORIES]
+    assert len(set(names)) == len(CATEGORIES) and english_left(names) == [] and category_name("other", "ja") == "other"

@@ -185,3 +185,10 @@ def test_a_trained_20k_embedding_keeps_a_bundle_under_the_upload_limit(tmp_path)
     model.save_weights(str(tmp_path / "model.weights.h5"))
     total = sum(f.stat().st_size for f in tmp_path.iterdir())
     assert total + 2 * LIMITS.bundle_json_bytes < LIMITS.upload_bytes
+
+
+def test_a_snapshot_is_named_in_the_readers_language():
+    s = WeightSnapshots(np.array([0, 1, 2]), (None,), final=1)
+    assert [s.label(k) for k in range(3)] == ["before training", "epoch 1 (the final model)", "epoch 2"]
+    assert [s.label(k, lang="ja") for k in range(3)] == ["学習前", "エポック 1（最終モデル）", "エポック 2"]
+    assert s.label(1, final_mark=False, lang="ja") == "エポック 1"

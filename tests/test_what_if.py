@@ -80,3 +80,13 @@ def test_align_finds_the_common_start_and_end_without_overlap():
     assert align(("a", "b", "c"), ("a", "c")) == (1, 1)
     assert align(("a", "a"), ("a", "a", "a")) == (2, 0)
     assert align(("x",), ("y",)) == (0, 0)
+
+
+def test_in_japanese_an_edit_says_what_is_wrong_in_japanese(run):
+    from lstm_core.i18n import text
+
+    with pytest.raises(LstmLabError) as info:
+        WordEdit("swap", 0, "two words")
+    assert text("ja", info.value.key, **info.value.fields) == "入れ替える単語は、50 文字以内の1語で入力してください"
+    with pytest.raises(NothingToExplain, match="モデルが読む単語が残っていません"):
+        compare_edit(run, "great", WordEdit("remove", 0), lang="ja")
