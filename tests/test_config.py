@@ -58,3 +58,17 @@ def test_replace_and_diff():
     assert a.diff(b) == {"train.seed": (42, 7), "model.cell": ("lstm", "gru")}
     with pytest.raises(ValueError, match="train.max_epochs"):
         a.replace(train={"max_epochs": 0})
+
+
+def test_a_refused_setting_is_a_keyed_error_in_both_languages():
+    from lstm_core.config import ConfigError
+    from lstm_core.i18n import text
+
+    with pytest.raises(ConfigError) as refused:
+        ModelConfig(units=0)
+    e = refused.value
+    assert isinstance(e, ValueError) and str(e) == "model.units must be an integer in [1, 1024], got 0"
+    assert e.key == "config.integer" and text("ja", e.key, **e.fields) == \
+        "model.units は 1 以上 1024 以下の整数にしてください（指定された値: 0）"
+    with pytest.raises(ConfigError, match="must be one of lstm, gru, rnn, got 'x'"):
+        ModelConfig(cell="x")

@@ -100,3 +100,30 @@ def test_run_overlay_one_colour_per_run():
     assert list(b_val.y) == other["val_accuracy"] and a_val.line.color != b_val.line.color
     assert list(traces(fig, figures.BASELINE_NAME)[0].x) == [0, 3]
     assert tuple(fig.layout.xaxis.range) == pytest.approx((0, 3.3))
+
+
+def test_figures_in_japanese_keep_their_shape_and_say_nothing_in_english():
+    from helpers import english_left
+
+    def words(fig):
+        spec = fig.to_plotly_json()
+        found = [fig.layout.title.text or "", *(a.text for a in fig.layout.annotations)]
+        found += [getattr(fig.layout, axis).title.text or "" for axis in ("xaxis", "yaxis")]
+        found += [t.name or "" for t in spec["data"]] + [t.get("hovertemplate") or "" for t in spec["data"]]
+        for t in fig.data:
+            found += [str(v) for v in (getattr(t, "x", None) or [])] + [str(v) for v in (getattr(t, "y", None) or [])
+                                                                        if isinstance(v, str)]
+        return found
+
+    made = [figures.training_curves(BATCHES, HISTORY, baseline_accuracy=0.8, title="学習中", lang="ja"),
+            figures.confusion_matrix([[40, 10], [5, 45]], lang="ja"),
+            figures.length_histogram([100, 200], [40, 80], max_len=200, lang="ja"),
+            figures.class_balance({"train": {"pos": 3, "neg": 2}, "test": {"pos": 4, "neg": 4}}, lang="ja"),
+            figures.run_overlay([("a", HISTORY)], baseline_accuracy=0.8, lang="ja"),
+            figures.queue_chart([("n", "w", "running", 0.5, 3.0), ("m", "w", "queued", 0.0, None)], lang="ja")]
+    left = {i: english_left(words(fig), {"a", "n", "w", "m"}) for i, fig in enumerate(made)}
+    assert left == {i: [] for i in range(len(made))}
+    assert figures.confusion_matrix([[1, 2], [3, 4]], lang="ja").layout.title.text == "混同行列（テスト用レビュー）"
+    assert figures.confusion_matrix([[1, 2], [3, 4]], title=None).layout.title.text is None
+    en, ja = figures.training_curves(BATCHES, HISTORY, lang="en"), figures.training_curves(BATCHES, HISTORY, lang="ja")
+    assert [len(t.y) for t in en.data] == [len(t.y) for t in ja.data]  # the same traces, named in Japanese

@@ -253,3 +253,39 @@ def test_the_time_left_leaves_out_the_first_batch_s_graph_tracing(managers):
     for step in range(1, 5):
         job.on_batch_end(BatchUpdate(0, step, 10, step, 0.7, 0.5, elapsed=30.0 + 0.5 * step))
     assert job._eta_now() == pytest.approx(15 * 0.5)  # 15 batches left at 0.5 s, not at 30 s / 5 each
+
+
+# ------------------------------------------------------------------------------------ languages
+
+
+def test_a_snapshot_speaks_the_language_it_is_asked(managers):
+    gate = threading.Event()
+    runner = FakeRunner(gate=gate)
+    manager = managers(runner=runner)
+    first = manager.submit(CFG, "alice", "first")
+    assert runner.started.wait(10)
+    queued = manager.submit(CFG, "bob", "second")
+    snap = queued.snapshot("ja")
+    assert snap.phase.startswith("順番待ちです: 1 番目") and snap.phase_key.startswith("jobs.phase.queued")
+    assert snap.phase_fields["position"] == 1 and "number 1" in queued.snapshot().phase  # English by default
+    with pytest.raises(JobRefused) as refused:
+        manager.submit(CFG, "alice", "again")
+    assert refused.value.key == "jobs.refused.still_running" and "'first' is still running" in str(refused.value)
+    queued.stop()
+    assert queued.snapshot("ja").phase == "始まる前に止めました" and queued.snapshot().phase == "stopped before it started"
+    gate.set()
+    assert first.wait(10) and first.snapshot("ja").phase == "完了しました"
+
+
+def test_the_pipeline_s_steps_and_a_failure_s_type_are_said_in_japanese(managers):
+    from lstm_core.jobs import Said, step_said
+
+    said = step_said("testing on 1,000 test reviews")
+    assert said.key == "jobs.step.testing" and said.render("ja") == "1,000 件のテスト用レビューでテストしています"
+    assert step_said("training 'x' (1 of 2)") == Said(None, words="training 'x' (1 of 2)")  # a runner's own words
+    assert step_said(("jobs.step.ready", {})).render("ja") == "準備ができました"
+    manager = managers(runner=FakeRunner(fail=OSError(2, "No such file", "/tmp/secret/model.h5")))
+    job = manager.submit(CFG, "alice")
+    assert job.wait(10) and job.status == FAILED
+    assert job.snapshot("ja").error == "内部エラーです（FileNotFoundError）。詳しくはサーバーのログにあります"
+    assert "secret" not in job.snapshot("ja").error

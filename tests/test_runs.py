@@ -137,3 +137,26 @@ def test_run_docs_read_without_a_model(run, tmp_path):
     (d / "config.json").write_text('{"model": {"units": 0}}')
     with pytest.raises(RunError, match="model.units"):
         read_run_docs(d)
+
+
+@pytest.mark.parametrize("make, key, japanese", [
+    (lambda good: b"hello, not a zip", "runs.bundle.not_zip", "学習結果ファイルではありません"),
+    (lambda good: _zip({"meta.json": good["meta.json"]}), "runs.bundle.incomplete", "学習結果ファイルに config.json"),
+    (lambda good: _zip({**good, "model.weights.h5": b"garbage"}), "runs.bundle.weights_unreadable",
+     "読める重みのファイルではありません"),
+])
+def test_a_bad_upload_s_message_is_keyed_and_reads_in_japanese(run, tmp_path, make, key, japanese):
+    from lstm_core.i18n import text
+
+    raw = export_bundle(save_run(run, tmp_path / "r"))
+    good = {n: zipfile.ZipFile(io.BytesIO(raw)).read(n) for n in FILES}
+    with pytest.raises(RunError) as refused:
+        import_bundle(make(good), tmp_path / "up")
+    assert refused.value.key == key and str(refused.value) == text("en", key, **refused.value.fields)
+    assert japanese in text("ja", key, **refused.value.fields)
+
+
+def test_a_run_folder_s_message_names_the_run(tmp_path):
+    with pytest.raises(RunError) as missing:
+        read_meta(tmp_path / "nope")
+    assert missing.value.key == "runs.run.no_folder" and str(missing.value) == "run nope does not exist"

@@ -15,14 +15,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from streamlit.testing.v1 import AppTest
 
 import ui.state
+from helpers import APP as APP_FILE
 from helpers import TINY, app, texts, train_button, until_done, upload
 from lstm_core import figures, runs
 from lstm_core.config import ExperimentConfig
 from lstm_core.embeddings import load_vectors
 from lstm_core.errors import DataError, RunError
-from lstm_core.limits import LIMITS, LimitExceeded, check_training, estimate_training, training_reviews
+from lstm_core.limits import LIMITS, Limits, LimitExceeded, check_training, estimate_training, training_reviews
 from lstm_core.paths import REFUSED, PathPolicy, PathRefused
 from lstm_core.runs import FILES, WEIGHTS, RunInfo, import_bundle, load_run, save_run
 from lstm_core.settings import Settings, SettingsError, is_loopback, parse_settings
@@ -255,6 +257,24 @@ def test_a_teacher_can_lower_the_caps(server_settings):
     at = app("pages/train.py", ExperimentConfig())
     train_button(at).click().run()
     assert "the limit is 12 s" in texts(at.warning) and not queued(at)
+
+
+def test_a_refusal_over_the_caps_reads_in_the_readers_language(server_settings):
+    from lstm_core.i18n import text
+
+    with pytest.raises(LimitExceeded) as refused:
+        check_training(ExperimentConfig(), training_reviews(ExperimentConfig()), Limits(job_seconds=12))
+    e = refused.value
+    assert e.key == "limits.time.training_s" and str(e).endswith("; the limit is 12 s")
+    assert text("ja", e.key, **e.fields).endswith("上限の12秒を超えています")
+    server_settings("[caps]\njob_minutes = 0.2\n")
+    at = AppTest.from_file(APP_FILE, default_timeout=90)
+    at.session_state["lab_config"] = ExperimentConfig()
+    at.query_params["lang"] = "ja"
+    at.run()
+    at.switch_page("pages/train.py").run()
+    train_button(at).click().run()
+    assert "上限の12秒を超えています" in texts(at.warning) and not queued(at)
 
 
 # --------------------------------------------------------------------------------------- paths
