@@ -43,7 +43,7 @@ import numpy as np
 from .config import ExperimentConfig, PreprocessConfig
 from .errors import LstmLabError
 from .gates import ACTIVATIONS, _keras_activation_name, trace_cell, trace_layer
-from .i18n import sentences, text
+from . import i18n  # as a module: the texts explained here are called text
 from .limits import LIMITS
 from .preprocessing import Cleaner, CleaningRecipe
 from .vocabulary import OOV, OOV_TOKEN, Vocabulary, kept_window
@@ -206,13 +206,13 @@ def pooled(h: np.ndarray, pooling: str) -> np.ndarray:
 
 
 def _t(lang: str, key: str, /, **fields: Any) -> str:
-    return text(lang, f"explain.{key}", **fields)
+    return i18n.text(lang, f"explain.{key}", **fields)
 
 
 def _in_lang(message: Any, lang: str) -> str:
     """A cleaner's problem or warning in ``lang`` when it carries a catalogue key (its text otherwise)."""
     key = getattr(message, "key", None)
-    return text(lang, key, **message.fields) if key else str(message)
+    return i18n.text(lang, key, **message.fields) if key else str(message)
 
 
 @functools.lru_cache(maxsize=8)
@@ -448,7 +448,8 @@ def _notices(text: str, words: list[Word], tokens: tuple[str, ...], known: np.nd
             out.append(_t(lang, "notice.html", tags=", ".join(tags[:6]) + (", ..." if len(tags) > 6 else "")))
     if not cleaner.exact:
         marked = sum(w.unsure for w in words)
-        out.append(sentences(lang, [_t(lang, "notice.inexact"), *(_in_lang(p, lang) for p in cleaner.problems),
-                                    _t(lang, "notice.inexact_marked", n=marked)]))
+        problems = [_in_lang(p, lang) for p in cleaner.problems]
+        out.append(i18n.sentences(lang, [_t(lang, "notice.inexact"), *problems,
+                                         _t(lang, "notice.inexact_marked", n=marked)]))
     out += [_in_lang(w, lang) for w in cleaner.warnings if w not in cleaner.problems]
     return out
