@@ -590,11 +590,12 @@ class JobManager:
         """1-based place of a queued job (1 = starts next); None when not queued."""
         return self._place(job)[0]
 
-    def jobs(self) -> list[Snapshot]:
-        """Every queued and running job (running first, then in queue order): the teacher's view."""
+    def jobs(self, lang: str = "en") -> list[Snapshot]:
+        """Every queued and running job (running first, then in queue order): the teacher's view, its
+        texts in ``lang``."""
         with self._cond:
             jobs = [j for e in self._executions() for j in e.live()]
-        return [j.snapshot() for j in jobs]
+        return [j.snapshot(lang) for j in jobs]
 
     def cancel(self, job_id: str) -> bool:
         """Stop the queued or running job ``job_id`` as its owner's Stop would (a teacher's
