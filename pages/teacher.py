@@ -32,14 +32,6 @@ def kind_name(kind: str) -> str:
     return t(f"teacher.kind.{kind.replace(' ', '_')}") if kind in KINDS else plain(kind)
 
 
-def phase_text(snap) -> str:
-    """What the job is doing, in the reader's language: from its phase's key when it has one (the
-    manager's snapshots write their fields in English), else its English words on an English page only."""
-    if lang() == "en":
-        return plain(snap.phase)
-    return plain(t(snap.phase_key, **snap.phase_fields)) if snap.phase_key else ""
-
-
 def sign_in() -> None:
     failures, locked_until = st.session_state.get(FAILURES, (0, 0.0))
     if time.time() < locked_until:
@@ -70,7 +62,7 @@ def job_row(snap) -> None:
         where.append(t("teacher.row.shared", n=snap.shared))
     if snap.replayed:
         where.append(t("teacher.row.replayed"))
-    progress = [phase_text(snap), f"{snap.fraction:.0%}", t("teacher.row.elapsed", time=seconds(snap.elapsed))]
+    progress = [plain(snap.phase), f"{snap.fraction:.0%}", t("teacher.row.elapsed", time=seconds(snap.elapsed))]
     if snap.eta:
         progress.append(t("teacher.row.left", time=seconds(snap.eta)))
     head = t("teacher.row.job", name=plain(snap.name), kind=kind_name(snap.kind), student=student(snap.owner))
@@ -84,7 +76,7 @@ def job_row(snap) -> None:
 @st.fragment(run_every=2.0)
 def class_view() -> None:
     manager = state.job_manager()
-    snaps = [s for s in manager.jobs() if not s.done]
+    snaps = [s for s in manager.jobs(lang()) if not s.done]
     workers = manager.workers()
     running = [s for s in snaps if s.status == RUNNING]
     queued = [s for s in snaps if s.status == QUEUED]
