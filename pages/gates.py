@@ -220,8 +220,9 @@ if snaps is not None and len(snaps) > 1:
         if snaps.final_epoch != last else t("gates.training.final_last", final=final_label),
         t("gates.training.embedding_trained") if snaps.embedding_trained else t("gates.training.embedding_frozen"),
         t("gates.training.thinned", n=len(snaps)) if len(snaps) < last + 1 else ""))
-elif run.snapshot_problem:
-    st.warning(plain(run.snapshot_problem), icon=":material/warning:")
+elif run.snapshot_problem:  # said in the reader's language once it carries a catalogue key
+    problem = run.snapshot_problem
+    st.warning(plain(error_text(problem) if getattr(problem, "key", None) else problem), icon=":material/warning:")
 else:
     st.caption(t("gates.training.none"))
 
