@@ -49,6 +49,7 @@ from .config import ExperimentConfig
 from .encoding import TextEncoder
 from .errors import RunError
 from .evaluation import Metrics
+from .i18n import text
 from .limits import LIMITS, Limits, LimitExceeded, check_model_size, weight_shapes
 from .snapshots import SNAPSHOTS, WeightSnapshots, read_snapshots, save_snapshots
 from .vocabulary import Vocabulary
@@ -179,7 +180,7 @@ class Run:
     metrics: RunMetrics = field(default_factory=RunMetrics)
     info: RunInfo = field(default_factory=RunInfo)
     snapshots: WeightSnapshots | None = None  # the time-lapse; None for runs trained without one
-    snapshot_problem: str = ""  # why a run's snapshots.npz could not be read (the run itself loads)
+    snapshot_problem: str = ""  # why a run's snapshots.npz could not be read (the run itself loads): a KeyedText
 
     @property
     def name(self) -> str:
@@ -240,6 +241,24 @@ def _json_default(o: Any) -> Any:
 
 
 BUNDLE = "the bundle"
+
+
+class KeyedText(str):
+    """A message in English that also carries its catalogue key and fields, so that the app can say it
+    in the reader's language (``ui.i18n.error_text``) where a plain text is expected."""
+
+    key: str | None = None
+    fields: dict[str, Any] = {}
+
+    @classmethod
+    def of(cls, key: str, /, **fields: Any) -> "KeyedText":
+        said = cls(text("en", key, **fields))
+        said.key, said.fields = key, fields
+        return said
+
+
+def _no_time_lapse(error: RunError) -> KeyedText:
+    return KeyedText.of("runs.no_time_lapse", problem=str(error))
 
 
 def _error(what: str, where: str, **fields: Any) -> RunError:
@@ -383,8 +402,8 @@ def check_weights_file(path: Path, config: ExperimentConfig, vocab_size: int, wh
 
 def _shapes(shapes: list[tuple[int, ...]]) -> str:
     """Array shapes as "2×4, 4": the same in every language (a scalar is "()", more than 12 "…")."""
-    text = ", ".join("×".join(map(str, s)) or "()" for s in shapes[:12])
-    return text + (f", … (+{len(shapes) - 12})" if len(shapes) > 12 else "")
+    shown = ", ".join("×".join(map(str, s)) or "()" for s in shapes[:12])
+    return shown + (f", … (+{len(shapes) - 12})" if len(shapes) > 12 else "")
 
 
 def _model_size(config: ExperimentConfig, vocab: Vocabulary, where: str, limits: Limits) -> int:
@@ -438,7 +457,7 @@ def _read_optional_snapshots(path: Path, config: ExperimentConfig, vocab_size: i
     try:
         return read_snapshots(path / SNAPSHOTS, config, vocab_size, where, limits), ""
     except RunError as e:
-        return None, f"{e} The run itself is fine; it has no time-lapse."
+        return None, _no_time_lapse(e)
 
 
 def export_bundle(path: str | Path) -> bytes:
@@ -488,7 +507,7 @@ def _unpack_snapshots(zf: zipfile.ZipFile, info: zipfile.ZipInfo | None, out: Pa
         _unpack_member(zf, info, out / SNAPSHOTS, limit)
     except RunError as e:
         (out / SNAPSHOTS).unlink(missing_ok=True)
-        return f"{e} The run itself is fine; it has no time-lapse."
+        return _no_time_lapse(e)
     return ""
 
 
