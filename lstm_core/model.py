@@ -13,6 +13,9 @@ them with ``model.get_layer("rnn")``.
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
+
 import numpy as np
 
 from .config import ModelConfig, TrainConfig
@@ -70,6 +73,48 @@ def untrained_copy(model, config, vocab_size: int):
     fresh = build_model(config.model, vocab_size, train_cfg=config.train)
     fresh.get_layer("embedding").set_weights(model.get_layer("embedding").get_weights())
     return fresh
+
+
+class ModelCache:
+    """The last network a worker trained, kept for the next training of the same shape.
+
+    Keras traces a model's training, validation and prediction steps into graphs the first time
+    each runs, a few seconds on 2 cores that all come before the first chart point. ``build`` gives
+    a training whose network has the same configuration, vocabulary size and learning rate as the
+    last one that network back, already traced: its variables (weights, dropout seed states) set to
+    those a fresh ``build_model`` gives after the same seeding, its optimiser restarted (step 0,
+    moments zero). That is the same training as in a fresh process (tests/test_workers.py checks the
+    curves). Only a worker process keeps one: a run handed back as the object itself would change
+    under the next training.
+    """
+
+    def __init__(self) -> None:
+        self._key: str | None = None
+        self._model = None
+
+    def build(self, cfg: ModelConfig, vocab_size: int, *, embedding_matrix: np.ndarray | None = None,
+              train_cfg: TrainConfig | None = None):
+        """What ``build_model`` gives, reusing the last network when it has the same shape."""
+        train_cfg = train_cfg or TrainConfig()
+        fresh = build_model(cfg, vocab_size, embedding_matrix=embedding_matrix, train_cfg=train_cfg)
+        key = json.dumps([asdict(cfg), vocab_size, train_cfg.learning_rate], sort_keys=True)
+        if key != self._key or not _restart(self._model, fresh):
+            self._key, self._model = key, fresh
+        return self._model
+
+
+def _restart(model, fresh) -> bool:
+    """Give ``model`` the variables of ``fresh`` (same architecture) and a new optimiser state; False
+    (nothing changed) when their variables do not line up."""
+    mine, new = model.variables, fresh.variables
+    if len(mine) != len(new) or any(a.name != b.name or a.shape != b.shape for a, b in zip(mine, new)):
+        return False
+    for a, b in zip(mine, new):
+        a.assign(b)
+    for v in model.optimizer.variables:  # Adam: the step count and both moments, not the rate
+        if v.name != "learning_rate":
+            v.assign(np.zeros(v.shape, dtype=v.dtype))
+    return True
 
 
 def compile_model(model, train_cfg: TrainConfig) -> None:

@@ -9,6 +9,7 @@ its text was cleaned (``lstm_core.encoding`` cleans new text for it the same way
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from dataclasses import dataclass, field
@@ -109,8 +110,9 @@ def prepare(cfg: ExperimentConfig, dataset: Dataset | None = None, *, cache_dir=
 
 def train_run(cfg: ExperimentConfig, listener=None, *, prepared: Prepared | None = None,
               embedding_matrix: np.ndarray | None = None, name: str | None = None,
-              with_baseline: bool = True, progress: Progress | None = None) -> Run:
-    """Prepare (unless given), build, train, evaluate: returns a ``Run``."""
+              with_baseline: bool = True, progress: Progress | None = None, models: Any = None) -> Run:
+    """Prepare (unless given), build, train, evaluate: returns a ``Run``. ``models`` (a
+    ``lstm_core.model.ModelCache``) lends a network already traced for this shape."""
     from .model import (  # TensorFlow: only when a model is trained
         build_model,
         predict_proba,
@@ -123,8 +125,8 @@ def train_run(cfg: ExperimentConfig, listener=None, *, prepared: Prepared | None
             progress("reading word vectors", 1.0)
         embedding_matrix, coverage = word2vec_matrix(cfg, prepared.vocab)
     seed_everything(cfg.train.seed)
-    model = build_model(cfg.model, prepared.vocab.size, embedding_matrix=embedding_matrix,
-                        train_cfg=cfg.train)
+    model = (models.build if models is not None else build_model)(
+        cfg.model, prepared.vocab.size, embedding_matrix=embedding_matrix, train_cfg=cfg.train)
     recorder = SnapshotRecorder(cfg.model.embedding_trainable)  # the time-lapse: weights per epoch
     result = train(model, prepared.x_train, prepared.y_train, prepared.x_val, prepared.y_val,
                    cfg.train, listener, callbacks=[recorder.callback()])
@@ -205,14 +207,22 @@ class PipelineRunner:
     """The real runner: ``prepare`` (memoised for the latest data settings) then ``train_run``.
 
     Preparing the bundled data takes about a second and is the same for every
-    change of the model or optimiser, so the last result is kept: the first
-    chart point then only waits for the model to build.
+    change of the model or optimiser, so the last result is kept; in a worker process the last
+    network is kept too (``in_own_process``), already traced, so the first chart point of a
+    training of the same shape waits for neither.
     """
 
     def __init__(self, limits: Limits = LIMITS) -> None:
         self.limits = limits
         self._prepared_key: str | None = None
         self._prepared: Any = None
+        self.models: Any = None  # a ModelCache, in a worker process only
+
+    def in_own_process(self) -> None:
+        """Called by a worker process: its runs cross back as folders, so its network may be reused."""
+        from .model import ModelCache  # TensorFlow: workers only
+
+        self.models = ModelCache()
 
     @staticmethod
     def prepared_key(cfg: ExperimentConfig) -> str:
@@ -223,16 +233,25 @@ class PipelineRunner:
         return json.dumps(key, sort_keys=True)
 
     def warm_up(self, cfg: ExperimentConfig) -> None:
-        """Import TensorFlow, fit a tiny model once and prepare ``cfg``'s data, so that a first
-        click with that config pays for none of it."""
-        from .model import build_model  # TensorFlow: the point of warming up
+        """Import TensorFlow and prepare ``cfg``'s data, so that a first click with that config pays
+        for neither; in a worker process also trace ``cfg``'s network (a training step, a validation
+        pass and a prediction on a few reviews), which the first such training then reuses."""
+        from .model import build_model, predict_proba  # TensorFlow: the point of warming up
 
-        model = build_model(ModelConfig(embedding_dim=2, units=2, dense_units=2), 8,
-                            train_cfg=TrainConfig(max_epochs=1, batch_size=4))
-        x = np.ones((8, 4), dtype=np.int32)  # (N, T)
-        y = np.arange(8) % 2
-        train(model, x, y, x, y, TrainConfig(max_epochs=1, batch_size=4))
-        self._prepare(cfg)
+        prepared = self._prepare(cfg)
+        if self.models is None:  # TensorFlow's own start-up: a tiny fit
+            model = build_model(ModelConfig(embedding_dim=2, units=2, dense_units=2), 8,
+                                train_cfg=TrainConfig(max_epochs=1, batch_size=4))
+            x = np.ones((8, 4), dtype=np.int32)  # (N, T)
+            y = np.arange(8) % 2
+            train(model, x, y, x, y, TrainConfig(max_epochs=1, batch_size=4))
+            return
+        embedding = word2vec_matrix(cfg, prepared.vocab)[0] if cfg.model.embedding_init == "word2vec" else None
+        model = self.models.build(cfg.model, prepared.vocab.size, embedding_matrix=embedding, train_cfg=cfg.train)
+        few = slice(0, 2 * cfg.train.batch_size)  # two batches: every step function is traced once
+        train(model, prepared.x_train[few], prepared.y_train[few], prepared.x_val[few], prepared.y_val[few],
+              dataclasses.replace(cfg.train, max_epochs=1))
+        predict_proba(model, prepared.x_test[: 2 * 256 + 1])
 
     def _prepare(self, cfg: ExperimentConfig, progress: Callable[[str, float], None] | None = None) -> Any:
         key = self.prepared_key(cfg)
@@ -250,4 +269,5 @@ class PipelineRunner:
         check_model_size(job.config.model, prepared.vocab.size, self.limits)
         if job.should_stop():
             return None
-        return train_run(job.config, job, prepared=prepared, name=job.name, progress=job.progress)
+        return train_run(job.config, job, prepared=prepared, name=job.name, progress=job.progress,
+                         models=self.models)

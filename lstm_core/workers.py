@@ -345,6 +345,8 @@ def worker_main(conn: Any, runner: Any, threads: int, warm_up: ExperimentConfig 
     one after the other until told to exit or the server's end of the pipe closes."""
     if not in_process:
         cap_threads(threads)
+        if hasattr(runner, "in_own_process"):
+            runner.in_own_process()  # its runs cross back as folders: it may keep its last network
     stops: set[str] = set()
     jobs: queue.Queue = queue.Queue()
     send_lock = threading.Lock()
