@@ -4,29 +4,29 @@ import streamlit as st
 
 from lstm_core.storage import ASSETS
 from ui.boot import ensure_app_navigation
+from ui.i18n import lang, t
+
+CELL_PICTURE = {"en": "lstm_cell.svg", "ja": "lstm_cell.ja.svg"}  # the Japanese one: scripts/make_cell_svg_ja.py
 
 
 def prose(name: str) -> str:
-    return (ASSETS / "prose" / f"{name}.md").read_text(encoding="utf-8")
+    return (ASSETS / "prose" / lang() / f"{name}.md").read_text(encoding="utf-8")
 
 
 ensure_app_navigation()
 st.title("LSTM Lab")
-st.subheader("Train a small LSTM to read movie reviews, and watch it learn")
+st.subheader(t("home.subtitle"))
 
 left, right = st.columns([5, 6], gap="large")
 with left:
     st.markdown(prose("home"))
-    st.markdown("#### Where to start")
+    st.markdown(t("home.where_to_start"))
     st.markdown(prose("start"))
-    for path, label, icon in (("pages/why_lstm.py", "Why an LSTM, measured", ":material/psychology:"),
-                              ("pages/data.py", "Look at the data", ":material/article:"),
-                              ("pages/train.py", "Train a model", ":material/model_training:"),
-                              ("pages/gates.py", "Read the gates", ":material/tune:"),
-                              ("pages/compare.py", "Random against word2vec", ":material/compare_arrows:")):
-        st.page_link(path, label=label, icon=icon)
+    for page, icon in (("why_lstm", ":material/psychology:"), ("data", ":material/article:"),
+                       ("train", ":material/model_training:"), ("gates", ":material/tune:"),
+                       ("compare", ":material/compare_arrows:")):
+        st.page_link(f"pages/{page}.py", label=t(f"home.link.{page}"), icon=icon)
 with right:
-    st.image(str(ASSETS / "lstm_cell.svg"), caption="One LSTM cell reading word x at step t",
-             width="stretch")
-    with st.expander("The four gates, in formulas", expanded=False):
+    st.image(str(ASSETS / CELL_PICTURE[lang()]), caption=t("home.cell_caption"), width="stretch")
+    with st.expander(t("home.formulas"), expanded=False):
         st.markdown(prose("lstm_cell"))
