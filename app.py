@@ -35,15 +35,15 @@ except ValueError as e:  # SettingsError: the teacher's lab_settings.toml; nothi
 
 # One line per page; the first is the start page.
 PAGES = [
-    st.Page("pages/home.py", t("app.page.home"), icon=":material/home:", default=True),
-    st.Page("pages/why_lstm.py", t("app.page.why_lstm"), icon=":material/psychology:"),
-    st.Page("pages/data.py", t("app.page.data"), icon=":material/article:"),
-    st.Page("pages/train.py", t("app.page.train"), icon=":material/model_training:"),
-    st.Page("pages/gates.py", t("app.page.gates"), icon=":material/tune:"),
-    st.Page("pages/compare.py", t("app.page.compare"), icon=":material/compare_arrows:"),
+    st.Page("pages/home.py", title=t("app.page.home"), icon=":material/home:", default=True),
+    st.Page("pages/why_lstm.py", title=t("app.page.why_lstm"), icon=":material/psychology:"),
+    st.Page("pages/data.py", title=t("app.page.data"), icon=":material/article:"),
+    st.Page("pages/train.py", title=t("app.page.train"), icon=":material/model_training:"),
+    st.Page("pages/gates.py", title=t("app.page.gates"), icon=":material/tune:"),
+    st.Page("pages/compare.py", title=t("app.page.compare"), icon=":material/compare_arrows:"),
 ]
 if settings().teacher_password:  # the teacher's view exists only when the settings file opens it
-    PAGES.append(st.Page("pages/teacher.py", t("app.page.teacher"), icon=":material/school:"))
+    PAGES.append(st.Page("pages/teacher.py", title=t("app.page.teacher"), icon=":material/school:"))
 
 keep_in_url()  # the language stays in the URL across page changes
 apply_link()  # a lesson link's settings, hidden and locked controls, read once per session
