@@ -143,7 +143,7 @@ h_t &= o_t \odot \tanh(c_t)
 \end{aligned}""")
     with right:
         st.markdown(t("why_lstm.cell.carousel"))
-        st.latex(t("why_lstm.cell.path_formula"))
+        st.latex(r"\frac{\partial c_T}{\partial c_t}\Big|_{\text{" + t("why_lstm.cell.path") + r"}} = \prod_{s=t+1}^{T} f_s")
         st.markdown(t("why_lstm.cell.gates"))
         review_part()
 
