@@ -151,7 +151,7 @@ async def gates_update(page, sentence: str) -> None:
     await box.fill(sentence)
     await box.press("Control+Enter")
     await page.wait_for_function(
-        "([before]) => [...document.querySelectorAll('[data-testid=stCaptionContainer]')]"
+        "([before]) => [...document.querySelectorAll('[data-testid=stMarkdownContainer]')]"
         ".some(e => / tokens, /.test(e.innerText) && e.innerText !== before)", arg=[before], timeout=120_000)
     await idle(page)
 
