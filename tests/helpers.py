@@ -143,7 +143,7 @@ SAME_IN_EVERY_LANGUAGE = {"LSTM", "GRU", "RNN", "SimpleRNN", "Simple", "IMDB", "
                           "Schmidhuber", "Ctrl", "Enter", "var", "min", "max", "GloVe", "Bengio", "gensim", "NLTK",
                           "WordNet", "Okabe", "Ito", "svg", "npz", "tsv", "toml"}
 _MARKUP = re.compile(r"%\{[^}]*\}|\$[^$]*\$|`[^`]*`|<[^>]+>|https?://\S+|:material/[a-z_]+:|\*\*|__")
-_WORD = re.compile(r"[A-Za-z][A-Za-z'-]{2,}")
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'-]{2,}")  # word2vec is one word
 
 
 def shown_texts(at: AppTest) -> list[str]:
