@@ -79,7 +79,7 @@ class Lesson:
         return cfg
 
 
-def _error(key: str, **fields: Any) -> LessonError:
+def _error(key: str, /, **fields: Any) -> LessonError:
     return LessonError.keyed(f"lessons.{key}", **fields)
 
 

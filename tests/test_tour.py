@@ -10,7 +10,8 @@ from lstm_core.lessons import LessonError, parse_lesson, read_lessons
 from streamlit.testing.v1 import AppTest
 from ui.tour import PAGE_FILES, css_key
 
-MODEL_WORDS = {"not", "good", "but"}  # words of the reviews, quoted as the model reads them
+MODEL_WORDS = {"not", "good", "but",  # words of the reviews, quoted as the model reads them
+               "word", "vec"}  # word2vec, which the word pattern reads as two words
 
 GOOD = '''title = "t"
 [[steps]]
