@@ -152,7 +152,7 @@ def confusion_matrix(confusion: Sequence[Sequence[int]], *, labels: Sequence[str
                                textfont=dict(size=14),
                                customdata=[[labels[i]] * len(labels) for i in range(len(labels))],
                                hovertemplate=text(lang, "figures.confusion.hover"),
-                               name="confusion"))
+                               name=text(lang, "figures.confusion.name")))
     _layout(fig, title, height)
     fig.update_layout(hovermode="closest")
     fig.update_yaxes(autorange="reversed", showgrid=False)

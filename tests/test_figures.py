@@ -106,13 +106,15 @@ def test_figures_in_japanese_keep_their_shape_and_say_nothing_in_english():
     from helpers import english_left
 
     def words(fig):
+        """Titles, axis titles, legend names, hovers, annotations and the category labels on the axes."""
         spec = fig.to_plotly_json()
         found = [fig.layout.title.text or "", *(a.text for a in fig.layout.annotations)]
-        found += [getattr(fig.layout, axis).title.text or "" for axis in ("xaxis", "yaxis")]
-        found += [t.name or "" for t in spec["data"]] + [t.get("hovertemplate") or "" for t in spec["data"]]
-        for t in fig.data:
-            found += [str(v) for v in (getattr(t, "x", None) or [])] + [str(v) for v in (getattr(t, "y", None) or [])
-                                                                        if isinstance(v, str)]
+        found += [axis.title.text or "" for axis in (fig.layout.xaxis, fig.layout.yaxis)]
+        for trace in spec["data"]:
+            found += [trace.get("name") or "", trace.get("hovertemplate") or ""]
+        for trace in fig.data:
+            axes = [getattr(trace, key, None) for key in ("x", "y")]
+            found += [v for values in axes if values is not None for v in list(values) if isinstance(v, str)]
         return found
 
     made = [figures.training_curves(BATCHES, HISTORY, baseline_accuracy=0.8, title="学習中", lang="ja"),
