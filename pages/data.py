@@ -56,8 +56,9 @@ def choose_source() -> None:
     if offered == ["bundled"]:  # a server whose teacher allowed no folders: nothing to type
         st.caption(t("data.paths_off"))
         return
+    names = {k: t(f"data.sources.{k}") for k in offered}  # looked up now: format_func may run outside this run
     choice = st.radio(t("data.source_label"), offered, index=offered.index(kind) if kind in offered else 0,
-                      format_func=lambda k: t(f"data.sources.{k}"), horizontal=True)
+                      format_func=names.get, horizontal=True)
     if choice in ("bundled", "imdb"):
         source = "bundled" if choice == "bundled" else FULL
         if cfg.data.source != source:
@@ -140,7 +141,7 @@ def vocabulary_summary(summary: DataSummary) -> None:
     cfg = state.config()
     controls.steps(t("data.vocab_size"), "sequence.max_vocab",
                    [1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000],
-                   fmt=lambda v: t("data.vocab_all") if v >= 1_000_000 else f"{v:,}")
+                   fmt=lambda v, every=t("data.vocab_all"): every if v >= 1_000_000 else f"{v:,}")
     vocab_words = len(summary.vocab.words_)
     cov = summary.coverage
     max_len = cfg.sequence.max_len
