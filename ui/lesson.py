@@ -239,9 +239,12 @@ def _with_field(cfg: ExperimentConfig, key: str, text: str, notices: list[Notice
         return cfg.replace(**{section: {name: parse_value(key, text)}})
     except LinkValueError as e:
         notices.append(e.notice)
-    except ValueError as e:  # the config's own validation: its message names the field and the value
-        notices.append(Notice(INVALID, {"key": key, "value": echo(text)}, reason=str(e),
-                              reason_key=getattr(e, "key", None), reason_fields=dict(getattr(e, "fields", {}))))
+    except ValueError as e:  # the config's own validation: its message names the field and echoes the value,
+        if len(text) > MAX_ECHO:  # so a long value is said without it, cut short
+            notices.append(Notice(INVALID, {"key": key, "value": echo(text)}))
+        else:
+            notices.append(Notice(INVALID, {"key": key, "value": echo(text)}, reason=str(e),
+                                  reason_key=getattr(e, "key", None), reason_fields=dict(getattr(e, "fields", {}))))
     return cfg
 
 
