@@ -160,5 +160,5 @@ def test_the_design_line_reads_in_either_language():
     spec = SweepSpec()
     assert spec.describe().startswith("90 tokens, 2 values, 16 fillers, 10% distractors; 32 units, 16-d embedding, "
                                       "chrono init;")
-    assert spec.describe("ja").startswith("90 トークン、値 2 種類") and "chrono 初期化" in spec.describe("ja")
+    assert spec.describe("ja").startswith("90 トークン、値 2 種類") and "`chrono` 初期化" in spec.describe("ja")
     assert "Keras 既定の初期化" in SweepSpec(init="default").describe("ja")
