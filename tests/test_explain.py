@@ -304,7 +304,7 @@ def test_the_cli_warns_once_when_a_run_cannot_be_cleaned_as_in_training(tiny_imd
 def test_in_japanese_every_reason_notice_and_message_is_japanese(run):
     from helpers import english_left
 
-    text = "This film is not good at all, zzzq! Ce film était <b>magnifique</b>. " + "great story " * 20
+    text = "great story " * 20 + "This film is not good at all, zzzq! Ce film était <b>magnifique</b>."  # the end is read
     ex, en = explain(run, text, lang="ja"), explain(run, text)
     assert ex.tokens == en.tokens and np.array_equal(ex.p_positive, en.p_positive)  # the same reading
     said = [w.reason for w in ex.words if w.reason] + list(ex.notices)

@@ -88,5 +88,5 @@ def test_in_japanese_an_edit_says_what_is_wrong_in_japanese(run):
     with pytest.raises(LstmLabError) as info:
         WordEdit("swap", 0, "two words")
     assert text("ja", info.value.key, **info.value.fields) == "入れ替える単語は、50 文字以内の1語で入力してください"
-    with pytest.raises(NothingToExplain, match="モデルが読む単語が残っていません"):
-        compare_edit(run, "great", WordEdit("remove", 0), lang="ja")
+    with pytest.raises(NothingToExplain, match="モデルが読む単語が残っていません"):  # only a stopword is left
+        compare_edit(run, "great and", WordEdit("remove", 0), lang="ja")
