@@ -11,7 +11,7 @@ from lstm_core import figures
 from lstm_core.config import EMBEDDING_INITS, MONITORS, POOLINGS, ExperimentConfig
 from lstm_core.data import FULL
 from lstm_core.errors import LstmLabError
-from lstm_core.i18n import catalogue
+from lstm_core.i18n import catalogue, text
 from lstm_core.jobs import FAILED, TRAINING
 from lstm_core.runs import export_bundle
 from ui import controls, state
@@ -23,6 +23,13 @@ from ui.live import live_job
 
 CELL_NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "Simple RNN"}  # names, the same in every language
 PENALTIES = [0.0, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1]
+
+
+def labels(prefix: str):
+    """A format_func naming each option by its text ``<prefix><option>`` in this session's language, fixed
+    now: AppTest calls format_func again outside the script run, where no language can be asked for."""
+    chosen = lang()
+    return lambda option: text(chosen, f"{prefix}{option}")
 
 
 def slug(name: str) -> str:
@@ -62,22 +69,23 @@ def actions() -> None:
 
 def settings() -> None:
     seq, model, train = st.columns(3, gap="large")
+    every_word = t("train.words.vocabulary_all")
     with seq:
         st.markdown(t("train.words.heading"))
         controls.steps(t("train.words.vocabulary"), "sequence.max_vocab", [1_000, 2_000, 5_000, 10_000, 20_000, 50_000],
-                       fmt=lambda v: t("train.words.vocabulary_all") if v >= 1_000_000 else f"{v:,}")
+                       fmt=lambda v: every_word if v >= 1_000_000 else f"{v:,}")
         controls.slider(t("train.words.max_len"), "sequence.max_len", 10, 1000, 10, help=t("train.words.max_len_help"))
-        controls.select(t("train.words.keep"), "sequence.keep", ["end", "start"], lambda v: t(f"train.words.keep_{v}"),
+        controls.select(t("train.words.keep"), "sequence.keep", ["end", "start"], labels("train.words.keep_"),
                         radio=True, horizontal=True)
         controls.steps(t("train.words.embedding_dim"), "model.embedding_dim", [8, 16, 32, 64, 128, 256, 300])
         controls.select(t("train.words.embedding_init"), "model.embedding_init", list(EMBEDDING_INITS),
-                        lambda v: t(f"train.words.init_{v}"))
+                        labels("train.words.init_"))
         controls.toggle(t("train.words.trainable"), "model.embedding_trainable")
     with model:
         st.markdown(t("train.network.heading"))
         controls.select(t("train.network.cell"), "model.cell", list(CELL_NAMES), CELL_NAMES.get)
         controls.select(t("train.network.pooling"), "model.pooling", list(POOLINGS),
-                        lambda v: t(f"train.network.pooling_{v}"))
+                        labels("train.network.pooling_"))
         controls.steps(t("train.network.units"), "model.units", [2, 4, 8, 16, 32, 64, 100, 128, 256])
         controls.steps(t("train.network.dense_units"), "model.dense_units", [4, 8, 16, 32, 64, 100, 128, 256])
         controls.slider(t("train.network.dropout"), "model.dropout", 0.0, 0.9, 0.05)
@@ -92,7 +100,7 @@ def settings() -> None:
         controls.slider(t("train.training.max_epochs"), "train.max_epochs", 1, 100, 1)
         controls.slider(t("train.training.patience"), "train.patience", 0, 10, 1)
         controls.select(t("train.training.monitor"), "train.monitor", list(MONITORS),
-                        lambda v: t(f"train.training.monitor_{v}"), radio=True, horizontal=True)
+                        labels("train.training.monitor_"), radio=True, horizontal=True)
         controls.toggle(t("train.training.restore_best"), "train.restore_best")
         controls.slider(t("train.training.validation_split"), "train.validation_split", 0.05, 0.5, 0.05)
         controls.number(t("train.training.seed"), "train.seed", 0, 2**31 - 1)
