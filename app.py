@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui.boot import keep_keras_state
-from ui.i18n import keep_in_url, t
+from ui.i18n import error_text, keep_in_url, t
 from ui.lesson import apply_link, show_notices
 from ui.presenter import initial_sidebar
 from ui.tour import step_banner
@@ -30,7 +30,7 @@ if not bind_browser():  # another browser presented this session's id: it sees n
 try:
     settings()
 except ValueError as e:  # SettingsError: the teacher's lab_settings.toml; nothing runs until it is fixed
-    st.error(t("app.settings_invalid", error=e))
+    st.error(t("app.settings_invalid", error=error_text(e)))
     st.stop()
 
 # One line per page; the first is the start page.

@@ -12,7 +12,6 @@ from typing import Any
 import streamlit as st
 
 from lstm_core import i18n
-from lstm_core.errors import LstmLabError
 from lstm_core.i18n import DEFAULT, LANGUAGES
 
 PARAM = "lang"
@@ -46,9 +45,10 @@ def sentences(*parts: str) -> str:
     return i18n.sentences(lang(), parts)
 
 
-def error_text(error: LstmLabError) -> str:
+def error_text(error: Exception) -> str:
     """What a user-caused error says, in this session's language when it was raised with a key."""
-    return t(error.key, **error.fields) if error.key else str(error)
+    key = getattr(error, "key", None)
+    return t(key, **error.fields) if key else str(error)
 
 
 def _switch() -> None:
