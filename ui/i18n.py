@@ -13,6 +13,7 @@ import streamlit as st
 
 from lstm_core import i18n
 from lstm_core.i18n import DEFAULT, LANGUAGES
+from lstm_core.notices import in_lang
 
 PARAM = "lang"
 KEY = "lab_lang"
@@ -46,9 +47,9 @@ def sentences(*parts: str) -> str:
 
 
 def error_text(error: Exception) -> str:
-    """What a user-caused error says, in this session's language when it was raised with a key."""
-    key = getattr(error, "key", None)
-    return t(key, **error.fields) if key else str(error)
+    """What a user-caused error (or a ``Notice``) says, in this session's language when it carries a key
+    (sentences inside it too)."""
+    return in_lang(error, lang())
 
 
 def _switch() -> None:
