@@ -20,6 +20,7 @@ pytestmark = pytest.mark.usefixtures("app_navigation")  # conftest: pages run in
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 REVIEW_IDS = {"train", "test", "pos", "neg"}  # the parts of a review's id ("train/pos/123_9"), shown as they are
+FILE_NAME = {"aclImdb", "tar"}  # the path box's placeholder, a file name: …/aclImdb_v1.tar.gz
 _CARD_TEXT = re.compile(r"<h4>(.*?)</h4><div class=\"lab-count\">(.*?)</div>|class=\"lab-legend\">(.*?)</div>")
 
 
@@ -95,3 +96,17 @@ def test_stage_cards_follow_the_language_and_keep_the_review():
     assert "タグを除去" in ja and "否定の短縮形を展開" in ja and "パディングの 0 が 2 個" in ja
     assert ">HTML stripped<" in en and "2 padding zeros" in en and "removed by this step" in en
     assert "Great film" in ja and "great" in ja  # the review and its tokens as the model reads them
+
+
+def test_on_a_server_the_page_says_in_japanese_which_paths_it_allows(server_settings, tmp_path):
+    server_settings()  # no data_roots: no path box at all
+    assert "先生が `lab_settings.toml` でフォルダを許可できます" in texts(data_page("ja").caption)
+    server_settings(f'data_roots = ["{tmp_path}"]\n')
+    at = data_page("ja")
+    at.radio[0].set_value("folder").run()
+    assert "次のフォルダの下にあるパスを使えます" in texts(at.caption)
+    at.text_input[0].input("/etc/shadow").run()
+    at.button(key="use_data").click().run()
+    assert "このパスはここでは使えません" in texts(at.error) and "cannot be used" not in texts(at.error)
+    path_words = set(re.findall(r"[A-Za-z0-9]+", str(tmp_path))) | FILE_NAME  # the teacher's folder, the placeholder
+    assert english_left(shown_texts(at.main), allowed=REVIEW_IDS | path_words) == []
