@@ -221,8 +221,9 @@ def map_section(result: Comparison) -> None:
     st.subheader(t("compare.map.header"))
     words_text = st.text_area(t("compare.map.words"), value=" ".join(DEFAULT_MAP_WORDS), key="cmp_map_words",
                               height=80, help=t("compare.map.words_help"))
-    method = st.radio(t("compare.map.method"), list(MAP_METHODS), format_func=lambda m: t(f"compare.map.method_{m}"),
-                      horizontal=True, key="cmp_map_method")
+    methods = {m: t(f"compare.map.method_{m}") for m in MAP_METHODS}  # named now: AppTest calls format_func again outside the run
+    method = st.radio(t("compare.map.method"), list(MAP_METHODS), format_func=methods.get, horizontal=True,
+                      key="cmp_map_method")
     words = tuple(w for w in words_text.replace(",", " ").split() if w)
     cache = st.session_state.setdefault(MAPS, {})
     key = (id(result), words, method)

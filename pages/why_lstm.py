@@ -65,10 +65,13 @@ def cell_image() -> str:
 
 def design() -> tuple[str, float | None]:
     left, right = st.columns(2)
-    init = left.radio(t("why_lstm.init.label"), list(INITS), format_func=lambda name: t(f"why_lstm.init.{name}"),
-                      key="why_init", help=t("why_lstm.init.help"))
-    scale = right.radio(t("why_lstm.scale.label"), list(SCALES), format_func=lambda s: t(f"why_lstm.scale.{SCALES[s]}"),
-                        key="why_scale", help=t("why_lstm.scale.help"))
+    # The options' names made now: a format_func is called again outside this script run (AppTest).
+    inits = {name: t(f"why_lstm.init.{name}") for name in INITS}
+    scales = {s: t(f"why_lstm.scale.{name}") for s, name in SCALES.items()}
+    init = left.radio(t("why_lstm.init.label"), list(INITS), format_func=inits.get, key="why_init",
+                      help=t("why_lstm.init.help"))
+    scale = right.radio(t("why_lstm.scale.label"), list(SCALES), format_func=scales.get, key="why_scale",
+                        help=t("why_lstm.scale.help"))
     return init, scale or None
 
 
