@@ -110,3 +110,20 @@ def test_on_a_server_the_page_says_in_japanese_which_paths_it_allows(server_sett
     assert "このパスはここでは使えません" in texts(at.error) and "cannot be used" not in texts(at.error)
     path_words = set(re.findall(r"[A-Za-z0-9]+", str(tmp_path))) | FILE_NAME  # the teacher's folder, the placeholder
     assert english_left(shown_texts(at.main), allowed=REVIEW_IDS | path_words) == []
+
+
+def test_without_wordnet_the_switch_and_the_warning_say_why_in_japanese(tmp_path, monkeypatch):
+    from lstm_core import lemmatizer, nltk_data
+
+    monkeypatch.setattr(lemmatizer, "WORDNET_ASSET", tmp_path / "gone" / "wordnet_verbs.txt")
+    monkeypatch.setattr(nltk_data, "nltk_search_path", lambda: [str(tmp_path)])
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.session_state["lab_config"] = TINY.replace(data={"per_class": 18})  # not a cached summary
+    at.query_params["lang"] = "ja"
+    at.run()
+    at.switch_page("pages/data.py").run()
+    assert not at.exception
+    toggle = at.toggle(key="cfg:preprocess.lemmatize")
+    assert toggle.proto.disabled and toggle.proto.help.startswith("オフ: このマシンには WordNet の動詞リストがありません")
+    assert texts(at.warning).startswith("見出し語化はオフです")
+    assert "小文字化" in card_texts(at) and "見出し語化" not in " ".join(card_texts(at))
