@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from lstm_core import figures_gates as fg
+from lstm_core import i18n
 from lstm_core.errors import LstmLabError
 from lstm_core.explain import NothingToExplain, explain
 from lstm_core.gate_analysis import SIGMOID_GATES, UNIT_ORDERS, compare_saturation, saturation_against, \
@@ -151,7 +152,7 @@ def intro(cell: str, run: Any, entry: Any) -> str:
 
 ensure_app_navigation()
 st.title(t("gates.title"))
-language = lang()
+language = lang()  # the format_funcs below use it: they may be called after the script run
 
 run_problem = None
 try:
@@ -240,7 +241,7 @@ st.plotly_chart(fg.p_ribbon(labels, ex.p_positive, flips=ex.flips, title=t("gate
 arrays = ex.arrays()
 left, right = st.columns([3, 2])
 order_by = left.radio(t("gates.units.sort_by"), UNIT_ORDERS, key=ORDER, index=UNIT_ORDERS.index("correlation"),
-                      horizontal=True, format_func=lambda by: t(f"gates.units.by_{by}"))
+                      horizontal=True, format_func=lambda by: i18n.text(language, f"gates.units.by_{by}"))
 shown = right.multiselect(t("gates.units.panels"), list(arrays), default=list(arrays),
                           format_func=lambda k: fg.array_name(k, language), key="gates_panels")
 show_all = ex.units <= TOP or st.toggle(t("gates.units.show_all", units=ex.units), key=ALL_UNITS,
@@ -261,13 +262,13 @@ scale = "gates" if has_gates else "states"
 if st.toggle(t("gates.what_if.toggle"), key=EDIT, help=t("gates.what_if.toggle_help")):
     kind_col, word_col, new_col = st.columns([2, 2, 2])
     kind = kind_col.radio(t("gates.what_if.edit"), KINDS, key=EDIT_KIND, horizontal=True,
-                          format_func=lambda k: t(f"gates.what_if.{k}"))
+                          format_func=lambda k: i18n.text(language, f"gates.what_if.{k}"))
     steps = list(range(len(ex.tokens) + (kind == "insert")))
     if st.session_state.get(EDIT_STEP) not in steps:
         st.session_state[EDIT_STEP] = ex.tokens.index("not") if "not" in ex.tokens else (ex.flips or (0,))[-1]
     at_word = word_col.selectbox(t("gates.what_if.word"), steps, key=EDIT_STEP,
                                  format_func=lambda s: f"{s}: {labels[s]}" if s < len(labels) else
-                                 t("gates.what_if.after_last"))
+                                 i18n.text(language, "gates.what_if.after_last"))
     new_word = "" if kind == "remove" else new_col.text_input(
         t("gates.what_if.new_word"), key=EDIT_WORD, max_chars=50,
         placeholder=t("gates.what_if.placeholder", words=EDIT_EXAMPLES))
@@ -323,7 +324,8 @@ st.markdown(f"#### {t('gates.unit.heading')}")
 pick_unit, pick_word = st.columns([1, 2], gap="large")
 option = "gates.unit.option" if order_by == "index" else f"gates.unit.option_{order_by}"
 unit = pick_unit.selectbox(t("gates.unit.unit"), units, key=UNIT,
-                           format_func=lambda u: t(option, unit=u, score=0.0 if order_by == "index" else scores[u]),
+                           format_func=lambda u: i18n.text(language, option, unit=u,
+                                                           score=0.0 if order_by == "index" else scores[u]),
                            help=t("gates.unit.unit_help"))
 step = pick_word.select_slider(t("gates.unit.word"), options=list(range(len(ex.tokens))), key=STEP,
                                format_func=lambda s: f"{s}: {labels[s]}") if len(ex.tokens) > 1 else 0

@@ -399,11 +399,10 @@ def test_in_japanese_the_page_shows_no_english_but_what_the_model_reads(ja_page)
     ("zzzq blorptastic wibbling", "info", "どの単語もモデルの語彙"),
     ("Ce film était magnifique, great", "info", "英字"),
     ('<script>alert("x")</script> <b>great</b> film', "info", "タグの中身は何も実行されていません"),
-    ("x" * 100_001, "error", "貼り付けられるのは"),
 ])
 def test_in_japanese_what_is_wrong_with_a_text_is_said_in_japanese(ja_page, text, kind, message):
     at = ja_page
-    at.text_area(key="gates_text").set_value(text).run()  # (input() refuses a value over max_chars)
+    at.text_area(key="gates_text").input(text).run()
     assert not at.exception, at.exception
     assert any(message in el.value for el in at.get(kind)), alerts(at)
     assert english_left(shown_texts(at), model_words(at) | _words(text)) == []
