@@ -17,9 +17,7 @@ pytestmark = pytest.mark.usefixtures("app_navigation")  # conftest: run pages as
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "compare.py")
 TIMEOUT = 60
-# Kept in Japanese too: the example path's file name (the Google News vectors), and word2vec, which the word
-# pattern of helpers.english_left splits at its digit.
-NAMES = {"GoogleNews", "data", "vectors", "negative", "bin", "word", "vec"}
+NAMES = {"data", "GoogleNews-vectors-negative300", "bin"}  # the example path's words: a file's name
 WORDS = {"the", "zebra", "great", "awful"}  # the words typed below: tokens the model reads
 
 
