@@ -7,6 +7,7 @@ background job; configs are tiny (20 reviews per class, 20 tokens, 4 units) to k
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 import time
@@ -354,11 +355,12 @@ def names_shown(at: AppTest) -> set[str]:
 
 
 def page_english(at: AppTest) -> list[str]:
-    """The English words left on the page (beside the sidebar). "word2vec" is a name in every language, which
-    helpers.english_left's words (letters only) read as "word" and "vec"."""
+    """The English words left on the page (beside the sidebar). "word2vec" and numbers such as 1e-05 are the
+    same in every language, which helpers.english_left's words (letters only) read as "word", "vec", "e-05"."""
     from helpers import english_left, shown_texts
 
-    return english_left([s.replace("word2vec", " ") for s in shown_texts(at.main)], names_shown(at))
+    same = re.compile(r"word2vec|\d(\.\d+)?e[-+]?\d+")
+    return english_left([same.sub(" ", s) for s in shown_texts(at.main)], names_shown(at))
 
 
 def test_the_train_page_in_japanese_shows_no_english():
@@ -397,7 +399,7 @@ def test_a_refused_upload_and_a_refused_setting_say_why_in_japanese():
     assert not at.exception, at.exception
     assert any(e.value.startswith("その設定は反映されませんでした: model\\.units は 1 以上 1024 以下の整数")
                for e in at.error), texts(at.error)
-    assert page_english(at) == []
+    assert page_english(at) == ["model", "units"]  # the setting's name, model.units: code in every language
 
 
 def test_the_train_page_still_renders_in_english():
