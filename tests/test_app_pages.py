@@ -355,11 +355,11 @@ def names_shown(at: AppTest) -> set[str]:
 
 
 def page_english(at: AppTest) -> list[str]:
-    """The English words left on the page (beside the sidebar). "word2vec" and numbers such as 1e-05 are the
-    same in every language, which helpers.english_left's words (letters only) read as "word", "vec", "e-05"."""
+    """The English words left on the page (beside the sidebar). A number such as 1e-05 (the L1/L2 steps) is the
+    same in every language, which helpers.english_left would read as the word "e-05"."""
     from helpers import english_left, shown_texts
 
-    same = re.compile(r"word2vec|\d(\.\d+)?e[-+]?\d+")
+    same = re.compile(r"\d(\.\d+)?e[-+]?\d+")
     return english_left([same.sub(" ", s) for s in shown_texts(at.main)], names_shown(at))
 
 
