@@ -6,23 +6,12 @@ is the English text, and the app shows it in the reader's language (``ui.i18n.er
 
 from __future__ import annotations
 
-from typing import Any
-
-from lstm_core.i18n import text
+from lstm_core.i18n import Keyed
 
 
-class LstmLabError(ValueError):
-    """Base class for mistakes in user input: bad paths, bad files, bad values."""
-
-    key: str | None = None
-    fields: dict[str, Any] = {}
-
-    @classmethod
-    def keyed(cls, key: str, /, **fields: Any) -> "LstmLabError":
-        """This error with the English text of catalogue ``key`` as its message."""
-        error = cls(text("en", key, **fields))
-        error.key, error.fields = key, fields
-        return error
+class LstmLabError(Keyed, ValueError):
+    """Base class for mistakes in user input: bad paths, bad files, bad values. ``keyed(key, **fields)``
+    (``lstm_core.i18n.Keyed``) makes one whose message is the catalogue's English text."""
 
 
 class DataError(LstmLabError):

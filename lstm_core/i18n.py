@@ -20,7 +20,7 @@ import string
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +64,7 @@ def read_catalogue(folder: Path, lang: str) -> Catalogue:
     return Catalogue(lang, texts)
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalogue(lang: str) -> Catalogue:
     """The shipped catalogue of ``lang`` (one of LANGUAGES), read once per process."""
     if lang not in LANGUAGES:
@@ -86,6 +86,22 @@ def text(lang: str, key: str, /, **fields: Any) -> str:
 def sentences(lang: str, parts: Iterable[str]) -> str:
     """Whole sentences one after the other (empty ones left out), spaced as ``lang`` writes them."""
     return SENTENCE_GAP.get(lang, " ").join(p for p in parts if p)
+
+
+class Keyed:
+    """A text in English that also carries its catalogue key and fields, so that the app can say it in the
+    reader's language (``lstm_core.notices.in_lang``): mixed into ``LstmLabError`` (an error's message) and
+    ``lstm_core.notices.Notice`` (a ``str``)."""
+
+    key: str | None = None
+    fields: dict[str, Any] = {}
+
+    @classmethod
+    def keyed(cls, key: str, /, **fields: Any):
+        """This class made from the English text of catalogue ``key``, carrying the key and fields."""
+        made = cls(text(DEFAULT, key, **fields))
+        made.key, made.fields = key, fields
+        return made
 
 
 def fields_of(template: str) -> set[str]:

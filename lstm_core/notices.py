@@ -13,23 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from lstm_core.i18n import text
+from lstm_core.i18n import Keyed, text
 
 
-class Notice(str):
-    """English text that knows its catalogue ``key`` and ``fields``."""
-
-    key: str | None = None
-    fields: dict[str, Any] = {}
+class Notice(Keyed, str):
+    """English text that knows its catalogue ``key`` and ``fields`` (``Notice.keyed(key, **fields)``)."""
 
     @classmethod
-    def keyed(cls, key: str, /, **fields: Any) -> "Notice":
-        notice = cls(text("en", key, **fields))
-        notice.key, notice.fields = key, fields
-        return notice
-
-    @classmethod
-    def of(cls, message: Any) -> "Notice":
+    def of(cls, message: Any) -> Notice:
         """``message`` (a keyed error, a Notice, any text) as a Notice with the same key, if it has one."""
         key = getattr(message, "key", None)
         return cls.keyed(key, **message.fields) if key else cls(str(message))

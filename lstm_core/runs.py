@@ -49,7 +49,7 @@ from .config import ExperimentConfig
 from .encoding import TextEncoder
 from .errors import RunError
 from .evaluation import Metrics
-from .i18n import text
+from .notices import Notice
 from .limits import LIMITS, Limits, LimitExceeded, check_model_size, weight_shapes
 from .snapshots import SNAPSHOTS, WeightSnapshots, read_snapshots, save_snapshots
 from .vocabulary import Vocabulary
@@ -180,7 +180,7 @@ class Run:
     metrics: RunMetrics = field(default_factory=RunMetrics)
     info: RunInfo = field(default_factory=RunInfo)
     snapshots: WeightSnapshots | None = None  # the time-lapse; None for runs trained without one
-    snapshot_problem: str = ""  # why a run's snapshots.npz could not be read (the run itself loads): a KeyedText
+    snapshot_problem: str = ""  # why a run's snapshots.npz could not be read (the run itself loads): a Notice
 
     @property
     def name(self) -> str:
@@ -243,22 +243,8 @@ def _json_default(o: Any) -> Any:
 BUNDLE = "the bundle"
 
 
-class KeyedText(str):
-    """A message in English that also carries its catalogue key and fields, so that the app can say it
-    in the reader's language (``ui.i18n.error_text``) where a plain text is expected."""
-
-    key: str | None = None
-    fields: dict[str, Any] = {}
-
-    @classmethod
-    def of(cls, key: str, /, **fields: Any) -> "KeyedText":
-        said = cls(text("en", key, **fields))
-        said.key, said.fields = key, fields
-        return said
-
-
-def _no_time_lapse(error: RunError) -> KeyedText:
-    return KeyedText.of("runs.no_time_lapse", problem=str(error))
+def _no_time_lapse(error: RunError) -> Notice:
+    return Notice.keyed("runs.no_time_lapse", problem=Notice.of(error))
 
 
 def _error(what: str, where: str, **fields: Any) -> RunError:
