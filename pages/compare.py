@@ -15,8 +15,8 @@ from lstm_core.wordspace import DEFAULT_MAP_WORDS
 from lstm_core.jobs import FAILED
 from ui import state
 from ui.boot import ensure_app_navigation
-from ui.format import percent, plain, seconds
-from ui.i18n import error_text, lang, sentences, t
+from ui.format import error_markdown, percent, plain, seconds
+from ui.i18n import lang, sentences, t
 from ui.live import live_job, refused, result_or_hint, start_button
 
 RESULT, MAPS, CHECKED = "cmp_result", "cmp_maps", "cmp_checked"
@@ -28,7 +28,7 @@ COLUMNS = ("variant", *SHARES, "best epoch", "epochs run", "seconds")  # compare
 
 def problem(e: Exception) -> str:
     """What went wrong, for markdown: in the reader's language when it was said with a key."""
-    return plain(error_text(e) if isinstance(e, LstmLabError) else str(e))
+    return error_markdown(e)
 
 
 def labels(keys) -> dict[str, str]:
@@ -202,7 +202,7 @@ def neighbours_section(result: Comparison) -> None:
     try:
         token, found = result.neighbours(word, k)
     except LstmLabError as e:  # not in the vocabulary, dropped by cleaning, empty
-        st.warning(plain(error_text(e)), icon=":material/search_off:")
+        st.warning(error_markdown(e), icon=":material/search_off:")
         return
     if token != word.strip():
         st.caption(t("compare.neighbours.looked_up", token=plain(token)))
@@ -232,7 +232,7 @@ def map_section(result: Comparison) -> None:
             with st.spinner(t("compare.map.running_tsne") if method == "tsne" else t("compare.map.projecting")):
                 cache[key] = result.word_maps(words, method)
         except LstmLabError as e:  # fewer than 3 known words
-            st.warning(plain(error_text(e)), icon=":material/warning:")
+            st.warning(error_markdown(e), icon=":material/warning:")
             return
     maps = cache[key]
     first = next(iter(maps.values()))

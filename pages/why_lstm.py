@@ -21,8 +21,8 @@ from lstm_core.settings_text import settings_list
 from lstm_core.theory_race import PROBES, RACE, RaceTask
 from ui import state
 from ui.boot import ensure_app_navigation
-from ui.format import percent, plain, seconds
-from ui.i18n import error_text, lang, sentences, t
+from ui.format import error_markdown, percent, plain, seconds
+from ui.i18n import lang, sentences, t
 from ui.live import live_job, refused, result_or_hint, start_button
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -155,7 +155,7 @@ def review_part() -> None:
     try:
         run = state.current_run()
     except LstmLabError as e:  # RunError: the saved run went away or does not load
-        st.info(t("why_lstm.review.unreadable", problem=plain(error_text(e))), icon=":material/info:")
+        st.info(t("why_lstm.review.unreadable", problem=error_markdown(e)), icon=":material/info:")
         return
     if run is None:
         st.info(t("why_lstm.review.no_model"), icon=":material/info:")
@@ -166,7 +166,7 @@ def review_part() -> None:
     try:
         found = review_view(f"{entry.path if entry is not None else run.name}", text, run)
     except LstmLabError as e:  # empty, every word dropped, not text
-        st.warning(plain(error_text(e)), icon=":material/warning:")
+        st.warning(error_markdown(e), icon=":material/warning:")
         return
     if found.paths:
         trained, fresh = found.paths

@@ -5,7 +5,8 @@ from __future__ import annotations
 import html
 
 from lstm_core.limits import estimate_training, training_reviews
-from ui.i18n import t
+from lstm_core.notices import in_lang
+from ui.i18n import lang, t
 
 
 def percent(value: float | None) -> str:
@@ -36,3 +37,10 @@ def plain(text: str) -> str:
     as typed (a run named "![x](http://…)" shows those characters, never an outside image)."""
     escaped = html.escape(str(text), quote=False)
     return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|~$:" else c for c in escaped)
+
+
+def error_markdown(error: Exception | str) -> str:
+    """A user-caused error (or a ``Notice``) for markdown, in this session's language: what the user typed
+    (paths, names inside it) shown exactly as typed, our template's own markdown (a file name as `code`)
+    kept. A text without a catalogue key is escaped whole."""
+    return in_lang(error, lang(), escape=plain)

@@ -17,13 +17,12 @@ from typing import Any
 import streamlit as st
 
 from lstm_core.compare import COMPARISON
-from lstm_core.errors import LstmLabError
 from lstm_core.jobs import FAILED, QUEUED, TRAINING, Job, Snapshot, duration
 from lstm_core.memory_task import SWEEP
 from lstm_core.theory_race import RACE
 from ui import state
-from ui.format import plain
-from ui.i18n import error_text, lang, sentences, t
+from ui.format import error_markdown, plain
+from ui.i18n import lang, sentences, t
 
 # Which page shows a job of each kind (the sidebar links there; that page draws it itself).
 PAGES = {TRAINING: "pages/train.py", COMPARISON: "pages/compare.py", SWEEP: "pages/why_lstm.py",
@@ -136,4 +135,4 @@ def result_or_hint(kind: str, result: Any, draw: Callable[[Any], None], hint: st
 def refused(e: Any) -> None:
     """A job that was not accepted (this session has one, the queue is full, over the caps), said in
     the reader's language when it was raised with a key."""
-    st.warning(plain(error_text(e) if isinstance(e, LstmLabError) else str(e)), icon=":material/block:")
+    st.warning(error_markdown(e), icon=":material/block:")

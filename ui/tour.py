@@ -13,8 +13,8 @@ import streamlit as st
 
 from lstm_core.lessons import Lesson, LessonError, read_lessons
 from ui import state
-from ui.format import plain
-from ui.i18n import error_text, lang, t
+from ui.format import error_markdown
+from ui.i18n import lang, t
 
 LESSON, STEP = "tour_lesson", "tour_step"
 PAGE_FILES = {"home": "pages/home.py", "why_lstm": "pages/why_lstm.py", "data": "pages/data.py",
@@ -62,7 +62,7 @@ def lesson_picker() -> None:
     """The sidebar's choice of a lesson (or none)."""
     found = lessons()
     if isinstance(found, LessonError):
-        st.caption(t("tour.unreadable", problem=plain(error_text(found))))
+        st.caption(t("tour.unreadable", problem=error_markdown(found)))
         return
     if not found:
         return
