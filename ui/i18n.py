@@ -29,7 +29,10 @@ def lang() -> str:
 
 def keep_in_url() -> None:
     """Put the language back in the URL after a page change dropped it (``app.py``, every run)."""
-    current = lang()
+    _write_url(lang())
+
+
+def _write_url(current: str) -> None:
     if current != DEFAULT and st.query_params.get(PARAM) != current:
         st.query_params[PARAM] = current
     elif current == DEFAULT and PARAM in st.query_params:
@@ -56,7 +59,7 @@ def _switch() -> None:
     picked = st.session_state[f"{KEY}_pick"]
     if picked in LANGUAGES:  # None when the chosen one is clicked again: keep it
         st.session_state[KEY] = picked
-    keep_in_url()
+    _write_url(st.session_state.get(KEY, DEFAULT))  # not lang(): the URL still names the old language
 
 
 def language_switch() -> None:

@@ -112,8 +112,6 @@ def test_the_gates_page_in_japanese_shows_no_english_but_what_the_model_reads(ap
         page.screenshot(path=str(SCREENSHOT))
 
 
-@pytest.mark.xfail(reason="ui/i18n.py: _switch sets the session's language, then keep_in_url() calls lang(), which "
-                          "takes the URL's lang=ja back; the switch must update st.query_params itself first")
 def test_the_sidebar_switch_brings_the_english_page_back(app_server, page):
     from playwright.sync_api import expect
 
