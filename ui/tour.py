@@ -68,8 +68,8 @@ def lesson_picker() -> None:
         return
     st.session_state.setdefault("tour_pick", st.session_state.get(LESSON))
     reader = lang()
-    st.selectbox(t("tour.picker"), [None, *found],
-                 format_func=lambda n: t("tour.none") if n is None else found[n].title_in(reader),
+    names = {None: t("tour.none"), **{n: found[n].title_in(reader) for n in found}}  # drawn now, in this language
+    st.selectbox(t("tour.picker"), [None, *found], format_func=names.get, placeholder=t("tour.choose"),
                  key="tour_pick", on_change=lambda: _start(st.session_state["tour_pick"]), help=t("tour.picker_help"))
 
 

@@ -56,10 +56,6 @@ VISIBLE_TEXT = """(roots) => {
   }
   return out;
 }"""
-# Not yet translated when this test was written (the lesson picker is ui/tour.py's): Streamlit's default
-# placeholder of a selectbox, "Choose an option", shown until the picker passes placeholder= in the reader's
-# language. Remove once it does.
-SIDEBAR_NOT_YET = {"choose", "option"}
 
 
 def _example_texts() -> list[str]:
@@ -105,7 +101,7 @@ def test_the_gates_page_in_japanese_shows_no_english_but_what_the_model_reads(ap
     assert english_left(main, model_words(review)) == []
     sidebar = page.evaluate(VISIBLE_TEXT, ['[data-testid="stSidebar"]'])
     assert any("ゲート" in t for t in sidebar)
-    allowed = model_words(review) | {"English"} | SIDEBAR_NOT_YET  # the switch names each language in it
+    allowed = model_words(review) | {"English"}  # the switch names each language in it
     assert english_left(sidebar, allowed) == []
     if os.environ.get("LSTM_LAB_SCREENSHOTS") and SCREENSHOT.parent.is_dir():
         page.evaluate("window.scrollTo(0, 0)")
