@@ -11,12 +11,11 @@ from lstm_core import figures
 from lstm_core.config import ExperimentConfig, PreprocessConfig
 from lstm_core.data import ENV_VAR, FULL, describe_source, full_dataset_available
 from lstm_core.limits import BUNDLED_PER_CLASS, FULL_PER_CLASS
-from lstm_core.notices import in_lang
 from lstm_core.preprocessing import clean_stages, lemmatization_available
 from lstm_core.pipeline import DataSummary, summarise_data
 from ui import controls, state
 from ui.boot import ensure_app_navigation
-from ui.format import plain, training_estimate
+from ui.format import error_markdown, plain, training_estimate
 from ui.i18n import lang, sentences, t
 from ui.stages import stages_html
 
@@ -31,12 +30,6 @@ def summarise(data: dict, preprocess: dict, sequence: dict) -> DataSummary:
     """``lstm_core.pipeline.summarise_data``, cached per data, cleaning and sequence setting."""
     cfg = ExperimentConfig.from_dict({"data": data, "preprocess": preprocess, "sequence": sequence})
     return summarise_data(cfg, EXAMPLES)
-
-
-def said(message: object) -> str:
-    """A message from ``lstm_core`` (a keyed error, a Notice) for markdown, in the reader's language:
-    our template's markdown kept, its fields (paths, names) shown as typed."""
-    return in_lang(message, lang(), escape=plain)
 
 
 def source_kind(source: str) -> str:
@@ -77,7 +70,7 @@ def choose_source() -> None:
     if source == FULL and not policy.local:  # the teacher's path is the server's business
         st.caption(t("data.full_on_server"))
     else:
-        st.caption(said(describe_source(source)))
+        st.caption(error_markdown(describe_source(source)))
 
 
 def use_source(path: str, kind: str) -> None:
@@ -90,7 +83,7 @@ def use_source(path: str, kind: str) -> None:
         with st.spinner(t("data.reading_path", path=plain(path.strip()))):
             summarise(parts["data"], parts["preprocess"], parts["sequence"])
     except ValueError as e:  # DataError names the path and what is wrong with it
-        st.error(t("data.unusable", problem=said(e)))
+        st.error(t("data.unusable", problem=error_markdown(e)))
         return
     state.set_config(candidate)
     st.session_state["data_kind"] = kind
@@ -177,15 +170,15 @@ try:
     with st.spinner(t("data.reading")):
         summary = summarise(parts["data"], parts["preprocess"], parts["sequence"])
 except ValueError as e:  # DataError: a path that went away, a folder without reviews
-    st.error(t("data.unloadable", problem=said(e)))
+    st.error(t("data.unloadable", problem=error_markdown(e)))
     st.stop()
 for warning in summary.warnings:  # Notices: what reading had to skip, what cleaning could not do
-    st.warning(said(warning))
+    st.warning(error_markdown(warning))
 
 st.subheader(t("data.heading.glance"))
 counts = summary.counts
 n_train, n_test = sum(counts["train"].values()), sum(counts["test"].values())
-st.caption(sentences(t("data.glance", name=said(summary.name), train=n_train, test=n_test),
+st.caption(sentences(t("data.glance", name=error_markdown(summary.name), train=n_train, test=n_test),
                      training_estimate(cfg, n_train)))
 left, right = st.columns([2, 3])
 left.plotly_chart(figures.class_balance(counts, lang=lang()), key="balance")

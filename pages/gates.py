@@ -24,6 +24,7 @@ from lstm_core.probes import BASELINE_NAME, CATEGORIES, Probe, ProbeReport, cate
 from lstm_core.what_if import KINDS, WordEdit, compare_edit
 from ui import state
 from ui.boot import ensure_app_navigation
+from ui.format import error_markdown
 from ui.i18n import error_text, lang, sentences, t
 from ui.live_text import commit_while_typing
 from ui.sentence import plain, sentence_html
@@ -185,10 +186,10 @@ try:
 except NothingToExplain as e:
     if e.words:
         st.html(sentence_html(e.words, lang=language))
-    st.warning(plain(error_text(e)), icon=":material/warning:")
+    st.warning(error_markdown(e), icon=":material/warning:")
     st.stop()
 except LstmLabError as e:  # too long, not text: the message says what to do
-    st.error(plain(error_text(e)), icon=":material/error:")
+    st.error(error_markdown(e), icon=":material/error:")
     st.stop()
 
 # ---------------------------------------------------------------------------------- what it read
@@ -223,7 +224,7 @@ if snaps is not None and len(snaps) > 1:
         t("gates.training.thinned", n=len(snaps)) if len(snaps) < last + 1 else ""))
 elif run.snapshot_problem:  # said in the reader's language once it carries a catalogue key
     problem = run.snapshot_problem
-    st.warning(plain(error_text(problem) if getattr(problem, "key", None) else problem), icon=":material/warning:")
+    st.warning(error_markdown(problem), icon=":material/warning:")
 else:
     st.caption(t("gates.training.none"))
 
@@ -276,10 +277,10 @@ if st.toggle(t("gates.what_if.toggle"), key=EDIT, help=t("gates.what_if.toggle_h
         cmp = compare_edit(run, text, WordEdit(kind, at_word, new_word), final_ex, lang=language) \
             if kind == "remove" or new_word.strip() else None
     except NothingToExplain as e:
-        st.warning(plain(error_text(e)), icon=":material/warning:")
+        st.warning(error_markdown(e), icon=":material/warning:")
         cmp = None
     except LstmLabError as e:
-        st.error(plain(error_text(e)), icon=":material/error:")
+        st.error(error_markdown(e), icon=":material/error:")
         cmp = None
     if cmp is None and kind != "remove" and not new_word.strip():
         st.caption(t(f"gates.what_if.type_{kind}", word=plain(labels[at_word])) if at_word < len(labels) else
@@ -364,7 +365,7 @@ else:
     try:
         reports["bow"] = baseline_for(run)
     except LstmLabError as e:  # the run's training data is not here, or not allowed on this server
-        st.info(t("gates.probes.cannot_open", problem=plain(error_text(e))), icon=":material/info:")
+        st.info(t("gates.probes.cannot_open", problem=error_markdown(e)), icon=":material/info:")
 model_names = {"model": t("gates.probes.this_model"), "bow": t("gates.probes.bag_of_words")}
 st.plotly_chart(fg.probe_bars([category_name(c, language) for c in CATEGORIES],
                               {model_names[name]: [(s.correct, s.total) for s in r.categories()]

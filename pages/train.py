@@ -10,7 +10,6 @@ import streamlit as st
 from lstm_core import figures
 from lstm_core.config import EMBEDDING_INITS, MONITORS, POOLINGS, ExperimentConfig
 from lstm_core.data import FULL
-from lstm_core.errors import LstmLabError
 from lstm_core.i18n import catalogue, text
 from lstm_core.jobs import FAILED, TRAINING
 from lstm_core.runs import export_bundle
@@ -47,7 +46,7 @@ def start_training() -> None:
     try:
         state.submit(state.config())
     except ValueError as e:  # JobRefused: this session already trains, or the queue is full; LimitExceeded
-        st.session_state["train_refused"] = error_text(e) if isinstance(e, LstmLabError) else str(e)
+        st.session_state["train_refused"] = error_text(e)
 
 
 def actions() -> None:

@@ -324,7 +324,7 @@ def _said(message: Any) -> str:
     if isinstance(message, tuple):
         key, fields = message
         return t(key, **fields)
-    return error_text(message) if isinstance(message, LstmLabError) else str(message)
+    return error_text(message)
 
 
 def update_config(**sections: Any) -> str | None:
