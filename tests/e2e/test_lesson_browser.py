@@ -67,9 +67,11 @@ def test_a_guided_lesson_opens_each_step_s_page_and_points_at_its_control(app_se
 
 
 def test_a_bad_link_in_japanese_names_what_was_left_out_in_japanese(app_server, page):
+    from playwright.sync_api import expect
+
     page.goto(f"{app_server.url}/train?lang=ja&model.units=-1&page.gates_epoch=x")
     page.get_by_text(re.compile("リンクの model.units は使いませんでした")).wait_for(timeout=60_000)
     assert page.get_by_text(re.compile("リンクの page.gates_epoch は使いませんでした")).count() == 1
     assert page.get_by_text(re.compile("was not used")).count() == 0
     wait_idle(page)
-    assert page.get_by_role("button", name="閉じる").count() == 1
+    expect(page.get_by_role("button", name="閉じる")).to_have_count(1, timeout=30_000)
