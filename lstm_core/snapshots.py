@@ -201,12 +201,12 @@ def read_snapshots(path: str | Path, config: ExperimentConfig, vocab_size: int, 
     ``snapshots.npz`` and what is wrong otherwise."""
     path = Path(path)
 
-    def bad(why: str) -> RunError:
-        return RunError(f"{SNAPSHOTS} in {where} {why}"[:300])
+    def bad(why: str, **fields: Any) -> RunError:  # why: a key of assets/i18n/<lang>/snapshots.toml's [bad]
+        return RunError.keyed(f"snapshots.bad.{why}", file=SNAPSHOTS, where=where[:200], **fields)
 
     try:
         if path.stat().st_size > limits.snapshot_bytes + _HEADER_SLACK:
-            raise bad(f"is larger than the {limits.snapshot_bytes / 2**20:.0f} MB a time-lapse may have")
+            raise bad("too_large", limit=f"{limits.snapshot_bytes / 2**20:.0f}")
         with zipfile.ZipFile(path) as zf:
             infos = {i.filename: i for i in zf.infolist()}
             shapes = weight_shapes(config.model, vocab_size)
@@ -214,15 +214,14 @@ def read_snapshots(path: str | Path, config: ExperimentConfig, vocab_size: int, 
                                                      if k != EMBEDDING or config.model.embedding_trainable}
             if set(infos) != wanted:
                 extra, missing = sorted(set(infos) - wanted), sorted(wanted - set(infos))
-                raise bad("does not fit its model: " + "; ".join(
-                    ([f"unexpected {', '.join(extra)}"] if extra else [])
-                    + ([f"missing {', '.join(missing)}"] if missing else [])))
+                raise bad("extra_missing" if extra and missing else "extra" if extra else "missing",
+                          extra=", ".join(extra)[:200], missing=", ".join(missing)[:200])
             headers = {name[:-4]: _header(zf, info) for name, info in infos.items()}
             (n,), dtype = headers["epochs"] if len(headers["epochs"][0]) == 1 else ((-1,), None)
             if dtype is None or dtype.kind not in "iu" or not 1 <= n <= limits.job_epochs + 2:
-                raise bad(f"must list 1 to {limits.job_epochs + 2} epochs")
+                raise bad("epochs", most=limits.job_epochs + 2)
             if headers["final"][0] != () or headers["final"][1].kind not in "iu":
-                raise bad("has no valid final snapshot index")
+                raise bad("final_index")
             total = 0
             for k, shape in enumerate(shapes):
                 if f"w{k}" not in headers:
@@ -230,12 +229,11 @@ def read_snapshots(path: str | Path, config: ExperimentConfig, vocab_size: int, 
                 got, dtype = headers[f"w{k}"]
                 allowed = EMBEDDING_DTYPE if k == EMBEDDING else WEIGHT_DTYPE
                 if got != (n, *shape) or dtype != np.dtype(allowed):
-                    raise bad(f"does not fit its model: weight {k} must be {allowed.__name__} of shape "
-                              f"{(n, *shape)}, the file has {dtype} of shape {got}")
+                    raise bad("weight", k=k, dtype=allowed.__name__, shape=str((n, *shape)), got_dtype=str(dtype),
+                              got=str(got)[:100])
                 total += math.prod(got) * dtype.itemsize
             if total > limits.snapshot_bytes:
-                raise bad(f"would hold {total / 2**20:.0f} MB; a time-lapse may have "
-                          f"{limits.snapshot_bytes / 2**20:.0f} MB")
+                raise bad("would_hold", total=f"{total / 2**20:.0f}", limit=f"{limits.snapshot_bytes / 2**20:.0f}")
         with np.load(path, allow_pickle=False) as npz:
             epochs = np.asarray(npz["epochs"], dtype=np.int64)
             final = int(npz["final"])
@@ -243,11 +241,11 @@ def read_snapshots(path: str | Path, config: ExperimentConfig, vocab_size: int, 
     except RunError:
         raise
     except (OSError, zipfile.BadZipFile, ValueError, EOFError, KeyError) as e:
-        raise bad(f"is not a readable time-lapse ({type(e).__name__})") from None
+        raise bad("unreadable", kind=type(e).__name__) from None
     if (epochs < 0).any() or (np.diff(epochs) <= 0).any() or epochs[-1] > limits.job_epochs:
-        raise bad("lists epochs that are not increasing from 0")
+        raise bad("not_increasing")
     if not 0 <= final < n:
-        raise bad(f"names final snapshot {final}, but it has {n}")
+        raise bad("final_out", final=final, n=n)
     if not all(np.isfinite(w).all() for w in weights if w is not None):
-        raise bad("holds NaN or infinite weights")
+        raise bad("not_finite")
     return WeightSnapshots(epochs, weights, final)

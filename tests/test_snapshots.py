@@ -6,11 +6,12 @@ import zipfile
 import numpy as np
 import pytest
 
-from helpers import tiny_config
+from helpers import english_left, tiny_config
 from lstm_core.config import ExperimentConfig
 from lstm_core.explain import explain, replay
 from lstm_core.limits import LIMITS, Limits, weight_shapes
 from lstm_core.model import build_model
+from lstm_core.notices import in_lang
 from lstm_core.pipeline import train_run
 from lstm_core.runs import export_bundle, import_bundle, load_run, save_run
 from lstm_core.snapshots import SNAPSHOTS, SnapshotRecorder, WeightSnapshots, read_snapshots, save_snapshots
@@ -121,6 +122,10 @@ def test_snapshot_shapes_are_checked_against_the_config(runs, tmp_path):
     wrong = WeightSnapshots(s.epochs, (None, s.weights[1][:, :2]) + s.weights[2:], s.final)
     damaged = _damaged(path, tmp_path, "shape", lambda f: save_snapshots(wrong, f))
     assert damaged.snapshots is None and "does not fit its model" in damaged.snapshot_problem
+    japanese = in_lang(damaged.snapshot_problem, "ja")  # the reason too, not only the sentence around it
+    assert "モデルに合いません" in japanese and "学習の経過" in japanese
+    # left English: the file name and where runs.py says it is ("run bad": a run is named as it is saved)
+    assert english_left([japanese], {"float32", "snapshots", "npz", "bad", "shape", "run"}) == []
 
 
 def test_snapshot_size_is_checked_before_reading(runs, tmp_path):
