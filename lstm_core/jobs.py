@@ -41,7 +41,6 @@ import collections
 import itertools
 import logging
 import math
-import re
 import shutil
 import tempfile
 import threading
@@ -112,30 +111,16 @@ def _field(value: Any, lang: str) -> Any:
     return value
 
 
-# lstm_core.pipeline says what it is doing in English words (the CLI prints them as they are); the
-# app shows these in the reader's language. A runner may also say a catalogue key, or (key, fields).
-_PIPELINE_STEPS = (
-    (re.compile(r"loading reviews"), "jobs.step.loading"),
-    (re.compile(r"cleaning training reviews"), "jobs.step.cleaning_train"),
-    (re.compile(r"cleaning test reviews"), "jobs.step.cleaning_test"),
-    (re.compile(r"ready"), "jobs.step.ready"),
-    (re.compile(r"reading word vectors"), "jobs.step.word_vectors"),
-    (re.compile(r"testing on (?P<n>[\d,]+) test reviews"), "jobs.step.testing"),
-    (re.compile(r"fitting the TF-IDF \+ logistic regression baseline"), "jobs.step.baseline"),
-)
-
-
 def step_said(what: str | tuple[str, dict[str, Any]]) -> Said:
-    """What a runner's ``progress(what, fraction)`` said, as a :class:`Said`."""
+    """What a runner's ``progress(what, fraction)`` said, as a :class:`Said`: a keyed ``Notice`` (the
+    pipeline's steps), a catalogue key or (key, fields), or words of its own."""
     if isinstance(what, tuple):
         key, fields = what
         return Said(key, dict(fields))
+    if getattr(what, "key", None):
+        return Said(what.key, dict(what.fields))
     if what in catalogue("en").texts:
         return Said(what)
-    for pattern, key in _PIPELINE_STEPS:
-        found = pattern.fullmatch(what)
-        if found:
-            return Said(key, found.groupdict())
     return Said(None, words=str(what))
 
 
@@ -362,8 +347,8 @@ class Job(NullListener):
         return self._stop.is_set()
 
     def progress(self, what: str | tuple[str, dict[str, Any]], fraction: float) -> None:
-        """Preparation progress (``lstm_core.pipeline.Progress``): ``what`` in English words, a
-        catalogue key, or (key, fields)."""
+        """Preparation progress (``lstm_core.pipeline.Progress``): ``what`` a keyed Notice (the pipeline's
+        steps), a catalogue key, (key, fields), or a runner's own English words."""
         step = step_said(what)
         with self._lock:
             self._phase = Said("jobs.phase.progress", {"what": step, "fraction": fraction}) \

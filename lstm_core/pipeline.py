@@ -25,6 +25,7 @@ from .encoding import TextEncoder
 from .errors import DataError
 from .evaluation import classification_metrics
 from .limits import LIMITS, Limits, check_model_size, check_training
+from .notices import Notice
 from .corpus_cache import clean_corpus
 from .preprocessing import Cleaner, CleaningRecipe
 from .runs import BaselineMetrics, Run, RunInfo, RunMetrics
@@ -33,7 +34,7 @@ from .snapshots import SnapshotRecorder
 from .training import seed_everything, train
 from .vocabulary import PadStats, Vocabulary
 
-Progress = Callable[[str, float], None]  # (what is happening, fraction done 0..1)
+Progress = Callable[[str, float], None]  # (what is happening: a Notice, English to print; fraction done 0..1)
 
 
 @dataclass
@@ -83,13 +84,13 @@ def prepare(cfg: ExperimentConfig, dataset: Dataset | None = None, *, cache_dir=
             progress: Progress | None = None) -> Prepared:
     if dataset is None:
         if progress:
-            progress("loading reviews", 0.0)
+            progress(Notice.keyed("jobs.step.loading"), 0.0)
         dataset = load_dataset(cfg.data)
     cleaner = Cleaner(cfg.preprocess)
     train_tokens = clean_corpus(list(dataset.train.texts), cfg.preprocess, cache_dir=cache_dir, cleaner=cleaner,
-                                progress=_stage(progress, "cleaning training reviews", 0.05, 0.5))
+                                progress=_stage(progress, Notice.keyed("jobs.step.cleaning_train"), 0.05, 0.5))
     test_tokens = clean_corpus(list(dataset.test.texts), cfg.preprocess, cache_dir=cache_dir, cleaner=cleaner,
-                               progress=_stage(progress, "cleaning test reviews", 0.5, 0.95))
+                               progress=_stage(progress, Notice.keyed("jobs.step.cleaning_test"), 0.5, 0.95))
     vocab = Vocabulary(max_size=cfg.sequence.max_vocab).fit(train_tokens)
     encoder = TextEncoder(cfg.sequence, vocab, cleaner)
     x_all, stats = encoder.encode_tokens(train_tokens)
@@ -102,7 +103,7 @@ def prepare(cfg: ExperimentConfig, dataset: Dataset | None = None, *, cache_dir=
     warnings = list(getattr(dataset.train, "warnings", ())) + list(getattr(dataset.test, "warnings", ()))
     warnings += cleaner.warnings
     if progress:
-        progress("ready", 1.0)
+        progress(Notice.keyed("jobs.step.ready"), 1.0)
     return Prepared(cfg, dataset, vocab, train_tokens, test_tokens, x_all[tr], y_all[tr], x_all[va],
                     y_all[va], x_test, np.asarray(dataset.test.labels, dtype=np.int64), stats, warnings, tr,
                     cleaner.recipe)
@@ -122,7 +123,7 @@ def train_run(cfg: ExperimentConfig, listener=None, *, prepared: Prepared | None
     coverage = None
     if embedding_matrix is None and cfg.model.embedding_init == "word2vec":
         if progress:
-            progress("reading word vectors", 1.0)
+            progress(Notice.keyed("jobs.step.word_vectors"), 1.0)
         embedding_matrix, coverage = word2vec_matrix(cfg, prepared.vocab)
     seed_everything(cfg.train.seed)
     model = (models.build if models is not None else build_model)(
@@ -132,12 +133,12 @@ def train_run(cfg: ExperimentConfig, listener=None, *, prepared: Prepared | None
                    cfg.train, listener, callbacks=[recorder.callback()])
     snapshots = recorder.finish(model, result.epochs_run)
     if progress:
-        progress(f"testing on {len(prepared.x_test):,} test reviews", 1.0)
+        progress(Notice.keyed("jobs.step.testing", n=f"{len(prepared.x_test):,}"), 1.0)
     test = classification_metrics(prepared.y_test, predict_proba(model, prepared.x_test))
     baseline = None
     if with_baseline:
         if progress:
-            progress("fitting the TF-IDF + logistic regression baseline", 1.0)
+            progress(Notice.keyed("jobs.step.baseline"), 1.0)
         base = prepared.baseline(cfg.train.seed)
         baseline = BaselineMetrics(base.metrics, base.seconds, base.features)
     s = prepared.pad_stats

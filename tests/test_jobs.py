@@ -277,10 +277,22 @@ def test_a_snapshot_speaks_the_language_it_is_asked(managers):
     assert first.wait(10) and first.snapshot("ja").phase == "完了しました"
 
 
+def test_the_pipeline_says_each_step_with_its_catalogue_key(tiny_imdb_dir):
+    from lstm_core.pipeline import prepare
+
+    said = []
+    prepare(tiny_config(tiny_imdb_dir), progress=lambda what, fraction: said.append(what))
+    assert said and all(getattr(what, "key", None) for what in said), said
+    assert {what.key for what in said} == {"jobs.step.loading", "jobs.step.cleaning_train",
+                                           "jobs.step.cleaning_test", "jobs.step.ready"}
+
+
 def test_the_pipeline_s_steps_and_a_failure_s_type_are_said_in_japanese(managers):
     from lstm_core.jobs import Said, step_said
+    from lstm_core.notices import Notice
 
-    said = step_said("testing on 1,000 test reviews")
+    said = step_said(Notice.keyed("jobs.step.testing", n="1,000"))  # as lstm_core.pipeline says it
+    assert str(Notice.keyed("jobs.step.testing", n="1,000")) == "testing on 1,000 test reviews"  # what the CLI prints
     assert said.key == "jobs.step.testing" and said.render("ja") == "1,000 件のテスト用レビューでテストしています"
     assert step_said("training 'x' (1 of 2)") == Said(None, words="training 'x' (1 of 2)")  # a runner's own words
     assert step_said(("jobs.step.ready", {})).render("ja") == "準備ができました"
