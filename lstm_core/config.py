@@ -18,7 +18,6 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 from .errors import LstmLabError
-from .i18n import catalogue
 
 CELLS = ("lstm", "gru", "rnn")
 KEEP_ENDS = ("start", "end")
@@ -33,12 +32,9 @@ class ConfigError(LstmLabError):
 
 def _check(ok: bool, name: str, value: Any, expected: str, **fields: Any) -> None:
     """Refuse ``value`` of field ``name`` unless ``ok``: ``expected`` is the catalogue key
-    (``config.<expected>``) of what it must be, or (other modules' checks) what it must be in words."""
-    if ok:
-        return
-    if f"config.{expected}" in catalogue("en").texts:
+    (``config.<expected>``) of what it must be; ``fields`` fill the rest of that sentence."""
+    if not ok:
         raise ConfigError.keyed(f"config.{expected}", name=name, value=repr(value), **fields)
-    raise ConfigError(f"{name} must be {expected}, got {value!r}")
 
 
 def _check_int(name: str, value: Any, lo: int, hi: int) -> None:

@@ -206,16 +206,16 @@ class SweepSpec:
     def __post_init__(self) -> None:
         cells, distances = tuple(self.cells), tuple(self.distances)
         _check(bool(cells) and len(set(cells)) == len(cells) and set(cells) <= set(CELLS), "memory.cells",
-               self.cells, f"distinct names among {', '.join(CELLS)}")
+               self.cells, "distinct_names", choices=", ".join(CELLS))
         _check(bool(distances) and len(set(distances)) == len(distances)
                and all(isinstance(d, int) and not isinstance(d, bool) and d >= 1 for d in distances),
-               "memory.distances", self.distances, "distinct integers >= 1")
+               "memory.distances", self.distances, "distinct_integers")
         object.__setattr__(self, "cells", cells)
         object.__setattr__(self, "distances", tuple(sorted(distances)))
         if self.length is not None:
             _check_int("memory.length", self.length, 3, MAX_LENGTH)
-        _check(self.seq_length > max(distances), "memory.distances", self.distances,
-               f"smaller than memory.length = {self.seq_length}")
+        _check(self.seq_length > max(distances), "memory.distances", self.distances, "below_length",
+               length=self.seq_length)
         for name, hi in (("n_train", MAX_SEQUENCES), ("n_val", MAX_SEQUENCES), ("n_test", MAX_SEQUENCES),
                          ("epochs", 200), ("batch_size", 4096)):
             _check_int(f"memory.{name}", getattr(self, name), 1, hi)
