@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from helpers import APP, english_left, texts, trained_run
 from lstm_core.config import ExperimentConfig
+from lstm_core.notices import in_lang
 from streamlit.testing.v1 import AppTest
 
 import ui.state
@@ -61,7 +62,7 @@ def test_the_notices_read_in_japanese_without_the_english_reasons():
     _, _, _, notices = read_link({"model.units": "0", "train.batch_size": "lots", "colour": "red",
                                   "data.source": "/etc/passwd", "hide": "model.nope", "model.embedding_trainable": "x",
                                   "model.cell": "l" * 1000}, BASE)
-    japanese = [n.text("ja") for n in notices]
+    japanese = [in_lang(n, "ja") for n in notices]
     assert len(japanese) == 7 and all("リンク" in n or "このバージョン" in n for n in japanese)
     names = {"units", "batch", "size", "colour", "lots", "nope", "source", "data", "model", "train", "cell", "hide",
              "embedding", "trainable", "true", "false"}  # the link's own names and values, and true / false
@@ -89,7 +90,7 @@ def test_a_link_carries_the_gates_unit_word_and_epoch_and_the_compare_options():
 def test_a_bad_page_value_is_left_out_with_a_notice(key, text):
     values, notices = read_page_values({key: text})
     assert values == {} and len(notices) == 1
-    assert key in str(notices[0]) and key in notices[0].text("ja")
+    assert key in str(notices[0]) and key in in_lang(notices[0], "ja")
 
 
 def test_the_compare_options_are_the_compare_page_s():

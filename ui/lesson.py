@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -31,6 +31,7 @@ import streamlit as st
 
 from lstm_core import i18n
 from lstm_core.config import ExperimentConfig
+from lstm_core.notices import Notice, in_lang
 from ui import state
 from ui.format import plain
 from ui.i18n import PARAM as LANG
@@ -47,38 +48,13 @@ MAX_INDEX = 10_000  # a unit, a word or an epoch: far beyond any model or text t
 MAX_ECHO = 60  # how much of a bad name or value a notice repeats
 NO_LINK_FIELDS = ("data.source", "model.embedding_path")  # paths: a link never names a server file
 _APPLIED, _HIDDEN, _LOCKED, _NOTICES = "lesson_applied", "lesson_hidden", "lesson_locked", "lesson_notices"
-INVALID = "lesson.notice.invalid"  # the config refused the value (its reason is English unless keyed)
-
-
-@dataclass(frozen=True)
-class Notice:
-    """What a link asked for that was left out: a catalogue key and its fields, drawn in the reader's
-    language when shown. ``reason`` is the config's own English message, ``reason_key`` its key when it
-    has one (``LstmLabError.keyed``)."""
-
-    key: str
-    fields: dict[str, Any] = field(default_factory=dict)
-    reason: str | None = None
-    reason_key: str | None = None
-    reason_fields: dict[str, Any] = field(default_factory=dict)
-
-    def text(self, lang_code: str) -> str:
-        if self.key == INVALID and self.reason_key:
-            reason = i18n.text(lang_code, self.reason_key, **self.reason_fields)
-            return i18n.text(lang_code, "lesson.notice.invalid_because", key=self.fields["key"], reason=reason)
-        if self.key == INVALID and self.reason and lang_code == i18n.DEFAULT:  # the reason is in English
-            return i18n.text(lang_code, "lesson.notice.invalid_because", key=self.fields["key"], reason=self.reason)
-        return i18n.text(lang_code, self.key, **self.fields)
-
-    def __str__(self) -> str:
-        return self.text(i18n.DEFAULT)
 
 
 class LinkValueError(ValueError):
     """A link's text that is not a value of its field's type: the notice to show for it."""
 
     def __init__(self, notice_key: str, /, **fields: Any) -> None:
-        self.notice = Notice(notice_key, fields)
+        self.notice = Notice.keyed(notice_key, **fields)
         super().__init__(str(self.notice))
 
 
@@ -209,7 +185,7 @@ def read_link(params: dict[str, str], base: ExperimentConfig) -> tuple[Experimen
                                                                       list[Notice]]:
     """(config, hidden, locked, notices) of a link's query parameters on top of ``base``."""
     if len(params) > MAX_PARAMS:
-        return base, set(), set(), [Notice("lesson.notice.too_many", {"n": len(params), "max": MAX_PARAMS})]
+        return base, set(), set(), [Notice.keyed("lesson.notice.too_many", n=len(params), max=MAX_PARAMS)]
     notices: list[Notice] = []
     cfg, hidden, locked = base, set(), set()
     for key, text in params.items():
@@ -218,33 +194,32 @@ def read_link(params: dict[str, str], base: ExperimentConfig) -> tuple[Experimen
             names = {n.strip() for n in text.split(",") if n.strip()}
             unknown = sorted(n[:MAX_ECHO] for n in names if n not in FIELDS)
             if unknown:
-                notices.append(Notice("lesson.notice.unknown_controls", {"param": key, "names": ", ".join(unknown)}))
+                notices.append(Notice.keyed("lesson.notice.unknown_controls", param=key, names=", ".join(unknown)))
             (hidden if key == HIDE else locked).update(names & FIELDS.keys())
         elif key in NO_LINK_FIELDS:
-            notices.append(Notice("lesson.notice.path_field", {"key": key}))
+            notices.append(Notice.keyed("lesson.notice.path_field", key=key))
         elif key in FIELDS:
             cfg = _with_field(cfg, key, text, notices)
         elif key not in OTHER_KEYS and key != GATES_TEXT and key not in PAGE_KEYS:  # those are read elsewhere
-            notices.append(Notice("lesson.notice.unknown_name", {"name": key[:MAX_ECHO]}))
+            notices.append(Notice.keyed("lesson.notice.unknown_name", name=key[:MAX_ECHO]))
     return cfg, hidden, locked, notices
 
 
 def _with_field(cfg: ExperimentConfig, key: str, text: str, notices: list[Notice]) -> ExperimentConfig:
     """``cfg`` with the link's ``key`` set, or unchanged with a notice saying why not."""
     if len(text) > MAX_VALUE:
-        notices.append(Notice("lesson.notice.too_long", {"key": key, "max": MAX_VALUE}))
+        notices.append(Notice.keyed("lesson.notice.too_long", key=key, max=MAX_VALUE))
         return cfg
     section, name = key.split(".")
     try:
         return cfg.replace(**{section: {name: parse_value(key, text)}})
     except LinkValueError as e:
         notices.append(e.notice)
-    except ValueError as e:  # the config's own validation: its message names the field and echoes the value,
-        if len(text) > MAX_ECHO:  # so a long value is said without it, cut short
-            notices.append(Notice(INVALID, {"key": key, "value": echo(text)}))
+    except ValueError as e:  # the config's own validation (a keyed ConfigError): it names the field and echoes
+        if len(text) > MAX_ECHO or not getattr(e, "key", None):  # the value, so a long one is said without it
+            notices.append(Notice.keyed("lesson.notice.invalid", key=key, value=echo(text)))
         else:
-            notices.append(Notice(INVALID, {"key": key, "value": echo(text)}, reason=str(e),
-                                  reason_key=getattr(e, "key", None), reason_fields=dict(getattr(e, "fields", {}))))
+            notices.append(Notice.keyed("lesson.notice.invalid_because", key=key, reason=Notice.of(e)))
     return cfg
 
 
@@ -293,7 +268,7 @@ def show_notices() -> None:
     if not notices:
         return
     for notice in notices:
-        st.warning(plain(notice.text(lang())), icon=":material/link_off:")
+        st.warning(plain(in_lang(notice, lang())), icon=":material/link_off:")
     st.button(t("lesson.dismiss"), key="lesson_dismiss", on_click=st.session_state.pop, args=(_NOTICES, None))
 
 
