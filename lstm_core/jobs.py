@@ -42,6 +42,7 @@ import itertools
 import logging
 import math
 import shutil
+import signal
 import tempfile
 import threading
 import time
@@ -65,6 +66,7 @@ log = logging.getLogger(__name__)
 
 QUEUED, RUNNING, FINISHED, STOPPED, FAILED = "queued", "running", "finished", "stopped", "failed"
 TRAINING = "training"  # a Job's kind when it trains one model (the runners' tasks name their own)
+STOP_SIGNALS = (-signal.SIGTERM, -signal.SIGINT)  # a worker's exit code when it was told to stop
 WARM_UP_WAIT = 120.0  # seconds close() waits for a warm-up in progress (TensorFlow's import, loaded)
 KILL_AFTER = 60.0  # seconds a job over its wall time has to stop before its worker is killed
 MONITOR_EVERY = 0.25  # seconds between two checks of owners and wall times
@@ -655,6 +657,8 @@ class JobManager:
 
     def _dispatch(self) -> None:
         """Hand queued executions to idle, warmed workers (called with the lock held)."""
+        while self._queue and not self._closed and len(self._workers) < self.processes:
+            self._spawn()  # a worker that ended on a stop signal was not replaced at once
         for w in self._workers:
             if not self._queue:
                 return
@@ -788,8 +792,10 @@ class JobManager:
             worker.current = None
             if e is not None:
                 self._running.pop(e.id, None)
-            replace = not self._closed
-            if replace:
+            # A Ctrl-C or a kill of the server's process group reaches its workers first: one that
+            # ended on such a signal is not replaced now (the server is most likely stopping, and a
+            # new worker would import TensorFlow while it does); the next dispatch refills the pool.
+            if not self._closed and exitcode not in STOP_SIGNALS:
                 self._spawn()
         if e is not None:
             why = (Said("jobs.error.wall_killed", {"limit": Duration(self.wall_seconds)}) if e.over_time

@@ -30,6 +30,7 @@ import dataclasses
 import gc
 import itertools
 import logging
+import signal
 import multiprocessing
 import os
 import pickle
@@ -344,6 +345,7 @@ def worker_main(conn: Any, runner: Any, threads: int, warm_up: ExperimentConfig 
     """A worker's life: cap threads, warm up (TensorFlow, the default data), say ready, run jobs
     one after the other until told to exit or the server's end of the pipe closes."""
     if not in_process:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends it by the signal, no traceback
         cap_threads(threads)
         if hasattr(runner, "in_own_process"):
             runner.in_own_process()  # its runs cross back as folders: it may keep its last network

@@ -125,6 +125,19 @@ def test_a_killed_worker_fails_its_job_while_another_worker_goes_on(managers):
     assert slow.wait(30) and slow.status == STOPPED and slow.run["steps"] < 400
 
 
+def test_a_worker_told_to_stop_is_replaced_only_when_a_job_needs_it(managers):
+    """Ctrl-C or a kill of the server's process group reaches the workers first: replacing them at
+    once would start TensorFlow while the server stops (that cost each browser test 12 s)."""
+    manager = managers(processes=1)
+    assert wait_for(lambda: manager.workers() and manager.workers()[0].ready)
+    os.kill(manager.workers()[0].pid, signal.SIGTERM)
+    assert wait_for(lambda: not manager.workers())
+    time.sleep(1.0)
+    assert not manager.workers()  # not replaced while nothing waits
+    job = manager.submit(CFG, "alice", "after", runner=Fake(epochs=1, batches=1))
+    assert job.wait(60) and job.status == FINISHED  # the submit started a new worker
+
+
 def test_a_job_over_its_wall_time_is_stopped_and_a_deaf_one_killed(managers, monkeypatch):
     monkeypatch.setattr(jobs, "KILL_AFTER", 4.0)
     manager = managers(wall_seconds=1.0)
