@@ -34,3 +34,13 @@ def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     yield context.new_page()
     context.close()
+
+
+def pytest_collection_modifyitems(items):
+    """The browser tests run one after another on one pytest-xdist worker (``--dist loadgroup`` in
+    pytest.ini): each starts a server, a worker process and Chromium, and two such modules at once on
+    2 cores would time each other out. The other tests share the second worker and fill the time the
+    browser tests spend waiting for pages."""
+    for item in items:
+        if "e2e" in item.path.parts:
+            item.add_marker(pytest.mark.xdist_group("browser"))
