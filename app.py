@@ -50,8 +50,11 @@ apply_link()  # a lesson link's settings, hidden and locked controls, read once 
 page = st.navigation(PAGES)
 show_notices()  # what a link asked for that could not be applied
 step_banner(page.url_path)  # the guided lesson's current step, if one is on
-# Start the shared trainer before the first page is drawn: its worker process warms TensorFlow up
-# on the other core while the page draws, so that the first Train click waits less for it.
-job_manager()
 render_sidebar(page.url_path)  # the page that shows the session's job draws it, the sidebar elsewhere
 page.run()
+
+# Once the first page is drawn, start the shared trainer: it warms TensorFlow up in the background
+# so that the first Train click does not wait for it. (Started before the page, its warm-up made the
+# first page 8.4 s instead of 4.6 s and the very first click's first point 12.7 s instead of 16.1 s:
+# no gain in total, and a slower first impression; bench/bench_app.py.)
+job_manager()
