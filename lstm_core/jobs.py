@@ -70,12 +70,6 @@ STOP_SIGNALS = (-signal.SIGTERM, -signal.SIGINT)  # a worker's exit code when it
 WARM_UP_WAIT = 120.0  # seconds close() waits for a warm-up in progress (TensorFlow's import, loaded)
 KILL_AFTER = 60.0  # seconds a job over its wall time has to stop before its worker is killed
 MONITOR_EVERY = 0.25  # seconds between two checks of owners and wall times
-# A page watching a job reruns its live fragment once per interval; each rerun is some tens of ms
-# of the server's Python (one GIL for every session) and a chart redraw in the browser. With a class
-# watching, the intervals stretch so that all of them together stay near this many reruns a second,
-# and page changes and Gates updates keep the CPU; alone, a student sees a new point every second.
-LIVE_RERUNS_PER_SECOND = 6.0
-LIVE_INTERVAL_MAX = 10.0  # seconds: slower than this a chart no longer reads as live
 DONE = frozenset({FINISHED, STOPPED, FAILED})
 
 # A job's runner: trains job.config reporting to the job (its listener and its
@@ -426,12 +420,6 @@ def _first_id(e: "_Execution | None") -> str | None:
     return live[0].id if live else None
 
 
-def live_interval(watching: int) -> float:
-    """Seconds between two redraws of one page's live job when ``watching`` jobs are queued or
-    running on the server (:data:`LIVE_RERUNS_PER_SECOND`)."""
-    return min(LIVE_INTERVAL_MAX, max(1.0, watching / LIVE_RERUNS_PER_SECOND))
-
-
 def duration(seconds: float, lang: str = "en") -> str:
     """"42 s" or "3 min" (a queue's wait, a wall-time limit) in ``lang``."""
     if seconds < 90:
@@ -584,11 +572,6 @@ class JobManager:
         """The owner's queued or running job, if any."""
         with self._cond:
             return next((j for e in self._executions() for j in e.live() if j.owner == owner), None)
-
-    def watching(self) -> int:
-        """How many jobs are queued or running, each one a page that redraws it live."""
-        with self._cond:
-            return sum(len(e.live()) for e in self._executions())
 
     def position(self, job: Job) -> int | None:
         """1-based place of a queued job (1 = starts next); None when not queued."""

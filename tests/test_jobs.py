@@ -16,8 +16,7 @@ from types import SimpleNamespace
 import pytest
 
 from lstm_core.config import ExperimentConfig
-from lstm_core.jobs import (FAILED, FINISHED, LIVE_INTERVAL_MAX, LIVE_RERUNS_PER_SECOND, QUEUED, RUNNING, STOPPED, Job,
-                            JobManager, JobRefused, live_interval)
+from lstm_core.jobs import FAILED, FINISHED, QUEUED, RUNNING, STOPPED, Job, JobManager, JobRefused
 from lstm_core.pipeline import PipelineRunner
 from lstm_core.training import BatchUpdate, EpochUpdate, TrainInfo
 from helpers import tiny_config, wait_for  # the same tiny model the pipeline tests train
@@ -114,21 +113,6 @@ def test_one_job_per_owner_others_queue_with_their_position(managers):
     assert a.wait(10) and b.wait(10) and c.wait(10)
     assert [j.status for j in (a, b, c)] == [FINISHED] * 3
     assert manager.submit(CFG, "alice", "a2").wait(10)  # free again once finished
-
-
-def test_a_class_watching_jobs_stretches_each_page_s_redraws(managers):
-    """Alone a page redraws its job every second; with a class watching, all pages together stay
-    near LIVE_RERUNS_PER_SECOND (30 students: every 5 s), never slower than LIVE_INTERVAL_MAX."""
-    assert live_interval(0) == live_interval(1) == live_interval(int(LIVE_RERUNS_PER_SECOND)) == 1.0
-    assert 30 / live_interval(30) == pytest.approx(LIVE_RERUNS_PER_SECOND)
-    assert live_interval(10_000) == LIVE_INTERVAL_MAX
-    gate = threading.Event()
-    manager = managers(runner=FakeRunner(gate=gate))
-    assert manager.watching() == 0
-    jobs = [manager.submit(CFG, owner) for owner in ("alice", "bob", "carol")]
-    assert manager.watching() == 3  # one running, two queued: three pages drawing them
-    gate.set()
-    assert all(j.wait(10) for j in jobs) and manager.watching() == 0
 
 
 def test_a_full_queue_refuses_with_a_clear_message(managers):

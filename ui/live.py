@@ -1,7 +1,7 @@
 """The session's background job, drawn live: the one fragment every page and the sidebar use.
 
 A job (``lstm_core.jobs.Job``) trains in the trainer's thread; a page shows it by polling its
-snapshot once a second (slower when many jobs are watched) inside an ``st.fragment``, so only that part of the page reruns. While the
+snapshot once a second inside an ``st.fragment``, so only that part of the page reruns. While the
 job runs: a queue notice or the page's progress, a Stop button, the page's live charts. When it
 ends: the whole page reruns once (a finished run joins the history, a result is kept), then
 ``done`` draws what the job left. Snapshots are taken in the reader's language (``lang()``), so a
@@ -17,7 +17,7 @@ from typing import Any
 import streamlit as st
 
 from lstm_core.compare import COMPARISON
-from lstm_core.jobs import FAILED, QUEUED, TRAINING, Job, Snapshot, duration, live_interval
+from lstm_core.jobs import FAILED, QUEUED, TRAINING, Job, Snapshot, duration
 from lstm_core.memory_task import SWEEP
 from lstm_core.theory_race import RACE
 from ui import state
@@ -57,8 +57,7 @@ def live_job(kind: str, *, stop_key: str, what: str, progress: Callable[[Job, Sn
     "comparison", "sweep" or "race"), unless ``failed(job, snap)`` drew its own."""
     active = state.job_is_active(kind)
 
-    # Once a second alone; slower when a class watches jobs (lstm_core.jobs.live_interval).
-    @st.fragment(run_every=live_interval(state.job_manager().watching()) if active else None)
+    @st.fragment(run_every=1 if active else None)
     def live() -> None:
         job = state.job(kind)
         snap = job.snapshot(lang()) if job is not None else None
