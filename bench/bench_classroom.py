@@ -18,7 +18,8 @@ student: their own cookies, so their own workspace) and has each, all at the sam
 Reported: errors (an exception box, a Streamlit error), refusals (the queue refused a job), runs
 seen in another student's browser (cross-session leaks: each student must see exactly their own
 one run), p50/p95 of every interaction, time until every student has a result after the last Train
-click, and the peak RSS of the server with its training processes (sampled every 0.5 s).
+click, the peak RSS of the server with its training processes (sampled every 0.5 s), and where the
+CPU went: the server, its training processes, the browsers.
 
     python bench/bench_classroom.py              # 30 students
     python bench/bench_classroom.py --students 10 --no-write
@@ -71,40 +72,71 @@ class Student:
 
 
 class RssSampler(threading.Thread):
-    """Peak resident memory of a process and its children (the server and its training workers)."""
+    """Peak resident memory of a process and its children (the server and its training workers),
+    and the CPU seconds of every process by role, as last seen alive (``cpu_seconds``)."""
 
     def __init__(self, pid: int, every: float = 0.5):
         super().__init__(daemon=True)
         self.pid, self.every, self.peak, self.last = pid, every, 0, 0
+        self._cpu: dict[int, tuple[str, float]] = {}  # pid → (role, CPU seconds when last seen)
+        self._start = {pid: seconds for pid, (_, _, _, seconds) in processes().items()}  # before the class
         self._stop = threading.Event()
 
     def run(self) -> None:
         while not self._stop.wait(self.every):
-            self.last = tree_rss(self.pid)
+            procs = processes()
+            self.last = tree_rss(self.pid, procs)
             self.peak = max(self.peak, self.last)
+            below = descendants(self.pid, procs)
+            for pid, (_, _, comm, seconds) in procs.items():
+                role = ("server" if pid == self.pid else "training processes" if pid in below
+                        else "browsers" if comm.startswith(("chrom", "node")) else "other")
+                self._cpu[pid] = (role, seconds - self._start.get(pid, 0.0))
 
     def stop(self) -> None:
         self._stop.set()
 
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU seconds (user + system) spent during the class, by role: the server, its training
+        processes, the browsers (Chromium and Playwright's driver) and everything else."""
+        total: dict[str, float] = {}
+        for role, seconds in self._cpu.values():
+            total[role] = total.get(role, 0.0) + seconds
+        return total
 
-def tree_rss(pid: int) -> int:
-    """Bytes resident in ``pid`` and every process below it (``workers.rss_bytes`` of each)."""
-    children: dict[int, list[int]] = {}
+
+def processes() -> dict[int, tuple[int, int, str, float]]:
+    """pid → (parent pid, RSS bytes, command name, CPU seconds) of every process in /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as f:
-                parent = int(f.read().rsplit(")", 1)[1].split()[1])
+                head, rest = f.read().rsplit(")", 1)
         except OSError:
             continue
-        children.setdefault(parent, []).append(int(entry))
-    total, todo = 0, [pid]
+        fields = rest.split()  # after the command name: state, ppid, …; utime and stime are 12th, 13th
+        out[int(entry)] = (int(fields[1]), 0, head.split("(", 1)[1], (int(fields[11]) + int(fields[12])) / tick)
+    return out
+
+
+def descendants(pid: int, procs: dict[int, tuple[int, int, str, float]]) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for p, (parent, *_rest) in procs.items():
+        children.setdefault(parent, []).append(p)
+    found, todo = set(), [pid]
     while todo:
         p = todo.pop()
-        total += rss_bytes(p)
+        found.add(p)
         todo += children.get(p, [])
-    return total
+    return found
+
+
+def tree_rss(pid: int, procs: dict[int, tuple[int, int, str, float]] | None = None) -> int:
+    """Bytes resident in ``pid`` and every process below it (``workers.rss_bytes`` of each)."""
+    return sum(rss_bytes(p) for p in descendants(pid, procs if procs is not None else processes()))
 
 
 async def idle(page, timeout: float = 120_000) -> None:
@@ -224,7 +256,8 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else float("nan")
 
 
-def report(students: list[Student], peak_rss: int, rss_idle: int, load: tuple[float, float]) -> str:
+def report(students: list[Student], peak_rss: int, rss_idle: int, load: tuple[float, float],
+           cpu: dict[str, float]) -> str:
     kinds = sorted({k for s in students for k in s.times}, key=lambda k: min(
         (i for s in students for i, key in enumerate(s.times) if key == k), default=0))
     rows = ["| interaction | count | p50 | p95 | max |", "|---|---:|---:|---:|---:|"]
@@ -251,6 +284,9 @@ def report(students: list[Student], peak_rss: int, rss_idle: int, load: tuple[fl
         f"- memory of the server and its training processes: {rss_idle / 2**20:,.0f} MB before, peak "
         f"**{peak_rss / 2**20:,.0f} MB**.",
         f"- load average (1 min) before / after: {load[0]:.1f} / {load[1]:.1f}.",
+        "- CPU seconds spent during the class (user + system, /proc): " + ", ".join(
+            f"{role} **{seconds:,.0f} s** ({seconds / max(sum(cpu.values()), 1e-9):.0%})"
+            for role, seconds in sorted(cpu.items(), key=lambda kv: -kv[1])) + ".",
     ]
     if errors:
         lines += ["", "Errors:", *[f"- {e}" for e in errors[:20]]]
@@ -276,7 +312,7 @@ def main() -> int:
         sampler.start()
         students, _ = asyncio.run(run_class(app.url, args.students))
         sampler.stop()
-    text = report(students, sampler.peak, rss_idle, (load_before, os.getloadavg()[0]))
+    text = report(students, sampler.peak, rss_idle, (load_before, os.getloadavg()[0]), sampler.cpu_seconds())
     print(text)
     if not args.no_write:
         update_section("Classroom", text)
