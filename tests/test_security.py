@@ -411,6 +411,34 @@ def test_session_folders_are_private_and_named_by_an_unguessable_token():
     assert not any(owner in texts(elements) for elements in shown)
 
 
+class _Slot:
+    """A job slot's job: only ``wait(0)`` (done or not) matters to ``ui.state.adopt``."""
+
+    def __init__(self, done: bool):
+        self.done = done
+
+    def wait(self, timeout=None) -> bool:
+        return self.done
+
+
+def test_what_a_session_kept_before_its_cookie_came_moves_into_the_browser_s_workspace():
+    """A session's first runs can come without the XSRF cookie: a Train click then lands in the
+    session state. Once bound, the training is the browser's (2 of 3 students of a class that
+    opened the app at once saw nothing of theirs before this)."""
+    queued = _Slot(done=False)
+    session = {"lab_job": queued, "lab_runs": ["run 2"], "lab_owner": "the session's", "lab_config": "cfg",
+               "other": 1}
+    workspace = {"lab_runs": ["run 1"], "lab_owner": "the browser's", "lab_job": _Slot(done=True)}
+    ui.state.adopt(session, workspace)
+    assert session == {"other": 1}  # only the workspace's keys move
+    assert workspace["lab_job"] is queued and workspace["lab_runs"] == ["run 1", "run 2"]
+    assert workspace["lab_owner"] == "the browser's" and workspace["lab_config"] == "cfg"
+    running = _Slot(done=False)
+    workspace = {"lab_job": running}
+    ui.state.adopt({"lab_job": _Slot(done=False)}, workspace)
+    assert workspace["lab_job"] is running  # another tab's live training is not replaced
+
+
 def test_a_session_answers_only_the_browser_that_opened_it():
     from streamlit.web.server.starlette.starlette_app_utils import generate_xsrf_token_string
 

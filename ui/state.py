@@ -64,6 +64,7 @@ _CONFIG, _CONFIG_ERROR = "lab_config", "lab_config_error"
 _RUNS, _CURRENT, _CURRENT_RUN = "lab_runs", "lab_current", "lab_current_run"
 _JOB, _COLLECTED, _OWNER, _UPLOADS = "lab_job", "lab_collected", "lab_owner", "lab_uploads"
 _BROWSER = "lab_browser"
+_STORE_KEYS = (_CONFIG, _CONFIG_ERROR, _RUNS, _CURRENT, _CURRENT_RUN, _JOB, _COLLECTED, _OWNER, _UPLOADS)
 _COLLECTING = threading.Lock()
 XSRF_COOKIE = "_streamlit_xsrf"  # set by Streamlit for every browser (server.enableXsrfProtection)
 # A job kind's key in the catalogue limits' "time" table (its estimated time over the cap).
@@ -278,8 +279,38 @@ def same_browser(session: Any, cookie: str | None) -> bool:
 
 def bind_browser() -> bool:
     """Bind this session to the browser that opened it; False (show nothing) when another browser
-    presents the session's id to take it over."""
-    return same_browser(st.session_state, st.context.cookies.get(XSRF_COOKIE))
+    presents the session's id to take it over. What the session kept before it was bound moves
+    into the browser's workspace (:func:`adopt`)."""
+    session = st.session_state
+    unbound = _BROWSER not in session
+    if not same_browser(session, st.context.cookies.get(XSRF_COOKIE)):
+        return False
+    if unbound and _BROWSER in session:
+        adopt(session, _workspaces().setdefault(session[_BROWSER], Workspace()).data)
+    return True
+
+
+def adopt(session: Any, workspace: dict[str, Any]) -> None:
+    """Move what a session kept before it knew its browser into that browser's workspace.
+
+    The first script runs of a session can come without the XSRF cookie (with a class opening the
+    app at once, 2 of 3 sessions clicked Train before it came): their things live in the session
+    state until then. The workspace keeps what it already has (another tab's config, owner token and
+    current run); the session's runs are added, and its job slot is taken when the workspace's is
+    empty or done, so a training queued before the cookie came stays this browser's."""
+    for key in _STORE_KEYS:
+        if key not in session:
+            continue
+        value = session[key]
+        del session[key]
+        if key == _RUNS:
+            workspace.setdefault(_RUNS, []).extend(value)
+        elif key == _JOB:
+            held = workspace.get(_JOB)
+            if held is None or held.wait(0):
+                workspace[_JOB] = value
+        else:
+            workspace.setdefault(key, value)
 
 
 def session_dir() -> Path:

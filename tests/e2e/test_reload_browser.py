@@ -45,3 +45,23 @@ def test_a_reload_mid_training_brings_everything_back_and_trains_once(app_server
     page.get_by_role("heading", name="Train", exact=True).wait_for(timeout=60_000)
     expect(page.get_by_test_id("stSidebar").get_by_text(re.compile(r"^run 1: LSTM"))).to_have_count(1,
                                                                                                    timeout=30_000)
+
+
+def test_students_opening_the_app_at_once_each_get_their_training(app_server, browser):
+    """A session's first runs can come before its XSRF cookie: a Train click then landed in the
+    session state and was lost when the cookie came (2 of 3 students opening the app together saw
+    no training of theirs). Three browsers open the Train page at once and press Train."""
+    contexts = [browser.new_context(viewport={"width": 1280, "height": 900}) for _ in range(3)]
+    try:
+        pages = [c.new_page() for c in contexts]
+        for p in pages:
+            p.goto(f"{app_server.url}/train", wait_until="commit")
+        for p in pages:
+            p.get_by_role("button", name="Train", exact=True).click(timeout=120_000)
+        for p in pages:  # each sees a training (queued, live or done) as its own
+            p.get_by_text(re.compile(r"^(run 1: LSTM|Epoch \d+/\d+ · batch)")).first.wait_for(timeout=120_000)
+        for p in pages:
+            p.get_by_role("button", name="Stop").click(timeout=60_000)
+    finally:
+        for c in contexts:
+            c.close()
