@@ -36,15 +36,11 @@ def page(browser):
     context.close()
 
 
-# The browser modules in two groups of about equal length (seconds each took alone): a group's
-# modules run one after another on one pytest-xdist worker, the two groups side by side.
-LANE_A = {"test_gates_browser.py", "test_i18n_browser.py", "test_takeover_browser.py", "test_why_lstm_browser.py"}
-
-
 def pytest_collection_modifyitems(items):
-    """Browser tests run in two groups (``--dist loadgroup`` in pytest.ini), each module's tests one
-    after another on one xdist worker: a module starts a server, a worker process and Chromium.
-    The other tests fill the time the browser tests wait for pages."""
+    """The browser tests run one after another on one pytest-xdist worker (``--dist loadgroup`` in
+    pytest.ini): each starts a server, a worker process and Chromium, and two such modules at once on
+    2 cores would time each other out. The other tests share the second worker and fill the time the
+    browser tests spend waiting for pages."""
     for item in items:
         if "e2e" in item.path.parts:
-            item.add_marker(pytest.mark.xdist_group("browser-a" if item.path.name in LANE_A else "browser-b"))
+            item.add_marker(pytest.mark.xdist_group("browser"))
