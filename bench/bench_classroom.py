@@ -79,7 +79,7 @@ class RssSampler(threading.Thread):
         super().__init__(daemon=True)
         self.pid, self.every, self.peak, self.last = pid, every, 0, 0
         self._cpu: dict[int, tuple[str, float]] = {}  # pid → (role, CPU seconds when last seen)
-        self._start = {pid: seconds for pid, (_, _, _, seconds) in processes().items()}  # before the class
+        self._start = {pid: seconds for pid, (_, _, seconds) in processes().items()}  # before the class
         self._stop = threading.Event()
 
     def run(self) -> None:
@@ -88,7 +88,7 @@ class RssSampler(threading.Thread):
             self.last = tree_rss(self.pid, procs)
             self.peak = max(self.peak, self.last)
             below = descendants(self.pid, procs)
-            for pid, (_, _, comm, seconds) in procs.items():
+            for pid, (_, comm, seconds) in procs.items():
                 role = ("server" if pid == self.pid else "training processes" if pid in below
                         else "browsers" if comm.startswith(("chrom", "node")) else "other")
                 self._cpu[pid] = (role, seconds - self._start.get(pid, 0.0))
@@ -105,8 +105,8 @@ class RssSampler(threading.Thread):
         return total
 
 
-def processes() -> dict[int, tuple[int, int, str, float]]:
-    """pid → (parent pid, RSS bytes, command name, CPU seconds) of every process in /proc."""
+def processes() -> dict[int, tuple[int, str, float]]:
+    """pid → (parent pid, command name, CPU seconds) of every process in /proc."""
     tick = os.sysconf("SC_CLK_TCK")
     out = {}
     for entry in os.listdir("/proc"):
@@ -118,11 +118,11 @@ def processes() -> dict[int, tuple[int, int, str, float]]:
         except OSError:
             continue
         fields = rest.split()  # after the command name: state, ppid, …; utime and stime are 12th, 13th
-        out[int(entry)] = (int(fields[1]), 0, head.split("(", 1)[1], (int(fields[11]) + int(fields[12])) / tick)
+        out[int(entry)] = (int(fields[1]), head.split("(", 1)[1], (int(fields[11]) + int(fields[12])) / tick)
     return out
 
 
-def descendants(pid: int, procs: dict[int, tuple[int, int, str, float]]) -> set[int]:
+def descendants(pid: int, procs: dict[int, tuple[int, str, float]]) -> set[int]:
     children: dict[int, list[int]] = {}
     for p, (parent, *_rest) in procs.items():
         children.setdefault(parent, []).append(p)
@@ -134,7 +134,7 @@ def descendants(pid: int, procs: dict[int, tuple[int, int, str, float]]) -> set[
     return found
 
 
-def tree_rss(pid: int, procs: dict[int, tuple[int, int, str, float]] | None = None) -> int:
+def tree_rss(pid: int, procs: dict[int, tuple[int, str, float]] | None = None) -> int:
     """Bytes resident in ``pid`` and every process below it (``workers.rss_bytes`` of each)."""
     return sum(rss_bytes(p) for p in descendants(pid, procs if procs is not None else processes()))
 

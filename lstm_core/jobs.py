@@ -526,8 +526,7 @@ class JobManager:
         self._folder = Path(tempfile.mkdtemp(prefix="lstm-lab-jobs-"))
         JobManager._live.add(self)
         with self._cond:
-            for _ in range(self.processes):
-                self._spawn()
+            self._fill_pool()
         self._monitor = threading.Thread(target=self._watch, name="lstm-lab-job-monitor", daemon=True)
         self._monitor.start()
         atexit.register(self.close, 5.0)  # never leave TensorFlow running while Python shuts down
@@ -655,10 +654,15 @@ class JobManager:
                                     on_message=self._on_message, on_exit=self._on_exit,
                                     in_process=self.in_process))
 
+    def _fill_pool(self) -> None:
+        """Start workers until there are ``processes`` of them (called with the lock held)."""
+        while len(self._workers) < self.processes:
+            self._spawn()
+
     def _dispatch(self) -> None:
         """Hand queued executions to idle, warmed workers (called with the lock held)."""
-        while self._queue and not self._closed and len(self._workers) < self.processes:
-            self._spawn()  # a worker that ended on a stop signal was not replaced at once
+        if self._queue and not self._closed:
+            self._fill_pool()  # a worker that ended on a stop signal was not replaced at once
         for w in self._workers:
             if not self._queue:
                 return

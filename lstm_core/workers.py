@@ -30,11 +30,11 @@ import dataclasses
 import gc
 import itertools
 import logging
-import signal
 import multiprocessing
 import os
 import pickle
 import queue
+import signal
 import sys
 import threading
 import time

@@ -286,7 +286,7 @@ def bind_browser() -> bool:
     if not same_browser(session, st.context.cookies.get(XSRF_COOKIE)):
         return False
     if unbound and _BROWSER in session:
-        adopt(session, _workspaces().setdefault(session[_BROWSER], Workspace()).data)
+        adopt(session, _store())  # the browser's workspace, now that the session names it
     return True
 
 
