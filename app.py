@@ -13,7 +13,7 @@ from ui.lesson import apply_link, show_notices
 from ui.presenter import initial_sidebar
 from ui.tour import step_banner
 from ui.sidebar import render_sidebar
-from ui.state import bind_browser, job_manager, settings
+from ui.state import bind_browser, job_manager, settings, warm_server
 
 FAVICON = Path(__file__).resolve().parent / "assets" / "favicon.svg"
 
@@ -56,5 +56,7 @@ page.run()
 # Once the first page is drawn, start the shared trainer: it warms TensorFlow up in the background
 # so that the first Train click does not wait for it. (Started before the page, its warm-up made the
 # first page 8.4 s instead of 4.6 s and the very first click's first point 12.7 s instead of 16.1 s:
-# no gain in total, and a slower first impression; bench/bench_app.py.)
+# no gain in total, and a slower first impression; bench/bench_app.py.) The server's own Keras comes
+# in the same way: the default run's model loads in a thread, not in the class's first Gates visit.
 job_manager()
+warm_server()

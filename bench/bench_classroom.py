@@ -15,6 +15,12 @@ student: their own cookies, so their own workspace) and has each, all at the sam
 5. go back to Train and wait for the result (the time from the Train click to the run's test
    metrics).
 
+With ``--client protocol`` each student is a ``st_protocol.Student`` instead: a client of Streamlit's
+websocket protocol that does what the server sees a browser do (the XSRF cookie, widget values,
+the live fragments' timers) and draws nothing, so the figures are the server's own, as a class
+whose browsers run on their own machines gets them. A Gates update is then timed to the new token
+line's arrival (in Chromium: to its redraw and the page idle).
+
 Reported: errors (an exception box, a Streamlit error), refusals (the queue refused a job), runs
 seen in another student's browser (cross-session leaks: each student must see exactly their own
 one run), p50/p95 of every interaction, time until every student has a result after the last Train
@@ -22,9 +28,10 @@ click, the peak RSS of the server with its training processes (sampled every 0.5
 CPU went: the server, its training processes, the browsers.
 
     python bench/bench_classroom.py              # 30 students
+    python bench/bench_classroom.py --client protocol   # 30 students, the server alone
     python bench/bench_classroom.py --students 10 --no-write
 
-Writes the "Classroom" section of bench/results.md.
+Writes the "Classroom" section of bench/results.md ("Classroom: the server alone" with protocol clients).
 """
 
 from __future__ import annotations
@@ -47,8 +54,11 @@ sys.path[:0] = [str(REPO / "bench"), str(REPO / "tests" / "e2e")]
 from _results import update_section  # noqa: E402
 from app_driver import CHROMIUM, CHROMIUM_ARGS, AppServer  # noqa: E402
 from lstm_core.workers import rss_bytes  # noqa: E402
+from st_protocol import MAIN, SIDEBAR  # noqa: E402
+from st_protocol import Student as ProtocolStudent  # noqa: E402
 
 LIVE_OR_RESULT = re.compile(r"^(Epoch \d+/\d+ · batch|run 1: LSTM)")
+LIVE = re.compile(r"^Epoch \d+/\d+ · batch")
 RESULT = re.compile(r"^run 1: LSTM")
 TOKENS = re.compile(r"\(\d+ tokens, ")
 REFUSED = re.compile(r"already waiting|try again|is still (queued|running)")
@@ -90,7 +100,8 @@ class RssSampler(threading.Thread):
             below = descendants(self.pid, procs)
             for pid, (_, comm, seconds) in procs.items():
                 role = ("server" if pid == self.pid else "training processes" if pid in below
-                        else "browsers" if comm.startswith(("chrom", "node")) else "other")
+                        else "browsers" if comm.startswith(("chrom", "node"))
+                        else "this bench" if pid == os.getpid() else "other")
                 self._cpu[pid] = (role, seconds - self._start.get(pid, 0.0))
 
     def stop(self) -> None:
@@ -205,12 +216,12 @@ async def classroom_path(browser, url: str, student: Student, start: asyncio.Eve
         await check_errors(page, student)
         if student.refused:
             return
-        await timed(student, "page navigation", lambda: go(page, "Gates"))
+        await timed(student, "page navigation → Gates", lambda: go(page, "Gates"))
         await timed(student, "Gates update", lambda: gates_update(page, SENTENCES[student.index % len(SENTENCES)]))
         if student.index % 5 == 0:
             await timed(student, "reload", lambda: reload_train(page, url))
         else:
-            await timed(student, "page navigation", lambda: go(page, "Train"))
+            await timed(student, "page navigation → Train", lambda: go(page, "Train"))
         await page.get_by_role("heading", name=RESULT).wait_for(timeout=900_000)
         student.result_at = time.perf_counter()
         await idle(page)
@@ -251,13 +262,99 @@ async def run_class(url: str, n: int) -> tuple[list[Student], float]:
     return students, t0
 
 
+async def protocol_path(url: str, student: Student, start: asyncio.Event) -> None:
+    """The classroom path of ``classroom_path``, spoken over the websocket (no drawing)."""
+    tab = ProtocolStudent(url)
+    try:
+        await start.wait()
+        await asyncio.sleep(ARRIVAL * student.index)
+        await timed(student, "open a page", lambda: tab_open(tab, "train"))
+        if student.index % 10 == 9:
+            await tab.set_slider("Max epochs", 2 + student.index // 10)
+            await tab.wait_idle(120)
+        student.clicked_at = time.perf_counter()
+        await tab.click("Train")
+        await timed(student, "Train click → live line", lambda: live_or_result(tab, 300))
+        tab_errors(tab, student)
+        if student.refused:
+            return
+        await timed(student, "page navigation → Gates", lambda: tab_go(tab, "gates", "Gates"))
+        await timed(student, "Gates update", lambda: tab_gates(tab, SENTENCES[student.index % len(SENTENCES)]))
+        await tab.wait_idle(120)
+        if student.index % 5 == 0:
+            await timed(student, "reload", lambda: tab_reload(tab))
+        else:
+            await timed(student, "page navigation → Train", lambda: tab_go(tab, "train", "Train"))
+        await tab.wait_for(RESULT, 900, heading=True)
+        student.result_at = time.perf_counter()
+        await tab.wait_idle(120)
+        tab_errors(tab, student)
+        student.runs_seen = sum(bool(re.match(r"^run \d+:", t)) for t in tab.page.text(root=SIDEBAR)) + \
+            sum(bool(re.match(r"^run [2-9]\d*:", t)) for t in tab.page.text(root=MAIN))
+    except Exception as e:  # a bench reports a student's failure and goes on with the others
+        student.errors.append(f"{type(e).__name__}: {str(e).splitlines()[0][:160] if str(e) else ''}")
+    finally:
+        await tab.close()
+
+
+async def tab_open(tab: ProtocolStudent, path: str) -> None:
+    await tab.open(path)
+    await tab.wait_for(re.compile(r"^Train$"), 120, heading=True)
+    await tab.wait_idle(120, settle=0)
+
+
+async def tab_go(tab: ProtocolStudent, path: str, title: str) -> None:
+    await tab.go(path)
+    await tab.wait_for(re.compile(rf"^{title}$"), 120, heading=True)
+    await tab.wait_idle(120, settle=0)
+
+
+async def tab_gates(tab: ProtocolStudent, sentence: str) -> None:
+    before = await tab.wait_for(TOKENS, 120)
+    await tab.set_text("gates_text", sentence)
+    await tab.wait_for(TOKENS, 120, besides=before)
+
+
+async def tab_reload(tab: ProtocolStudent) -> None:
+    await tab.open("train")
+    await tab.wait_for(re.compile(r"^Train$"), 120, heading=True)
+    await live_or_result(tab, 300)
+
+
+async def live_or_result(tab: ProtocolStudent, timeout: float) -> None:
+    """The live line (a batch's progress) or, for a training served from the store, its result."""
+    waits = {asyncio.ensure_future(tab.wait_for(LIVE, timeout)),
+             asyncio.ensure_future(tab.wait_for(RESULT, timeout, heading=True))}
+    done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    next(iter(done)).result()
+
+
+def tab_errors(tab: ProtocolStudent, student: Student) -> None:
+    for text in tab.boxes():
+        if REFUSED.search(text):
+            student.refused = True
+        else:
+            student.errors.append(text[:200])
+
+
+async def run_protocol_class(url: str, n: int) -> list[Student]:
+    students = [Student(i) for i in range(n)]
+    start = asyncio.Event()
+    tasks = [asyncio.create_task(protocol_path(url, s, start)) for s in students]
+    start.set()
+    await asyncio.gather(*tasks)
+    return students
+
+
 def pct(values: list[float], q: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else float("nan")
 
 
 def report(students: list[Student], peak_rss: int, rss_idle: int, load: tuple[float, float],
-           cpu: dict[str, float]) -> str:
+           cpu: dict[str, float], client: str = "browser") -> str:
     kinds = sorted({k for s in students for k in s.times}, key=lambda k: min(
         (i for s in students for i, key in enumerate(s.times) if key == k), default=0))
     rows = ["| interaction | count | p50 | p95 | max |", "|---|---:|---:|---:|---:|"]
@@ -271,7 +368,7 @@ def report(students: list[Student], peak_rss: int, rss_idle: int, load: tuple[fl
     errors = [f"student {s.index}: {e}" for s in students for e in s.errors]
     leaks = sum(1 for s in students if s.result_at and s.runs_seen != 1)
     lines = [
-        f"{len(students)} students in headless Chromium against one fresh `streamlit run app.py` (server mode), "
+        f"{len(students)} students {CLIENTS[client]} against one fresh `streamlit run app.py` (server mode), "
         f"2 CPU cores; every tenth student changed Max epochs, every fifth reloaded once mid-training.",
         "",
         *rows,
@@ -290,12 +387,20 @@ def report(students: list[Student], peak_rss: int, rss_idle: int, load: tuple[fl
     ]
     if errors:
         lines += ["", "Errors:", *[f"- {e}" for e in errors[:20]]]
-    return "\n".join(lines) + "\n\nMade by `python bench/bench_classroom.py`.\n"
+    command = "python bench/bench_classroom.py" + (" --client protocol" if client == "protocol" else "")
+    return "\n".join(lines) + f"\n\nMade by `{command}`.\n"
+
+
+CLIENTS = {"browser": "in headless Chromium",
+           "protocol": "as websocket clients of Streamlit's protocol (bench/st_protocol.py: no browser, no drawing)"}
+SECTIONS = {"browser": "Classroom", "protocol": "Classroom: the server alone"}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--students", type=int, default=30)
+    parser.add_argument("--client", choices=sorted(CLIENTS), default="browser",
+                        help="headless Chromium (the default) or websocket protocol clients (the server alone)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave bench/results.md alone")
     args = parser.parse_args()
     settings = Path(tempfile.mkdtemp(prefix="lstm-lab-bench-")) / "lab_settings.toml"
@@ -310,12 +415,16 @@ def main() -> int:
         rss_idle = tree_rss(app.proc.pid)
         sampler = RssSampler(app.proc.pid)
         sampler.start()
-        students, _ = asyncio.run(run_class(app.url, args.students))
+        if args.client == "protocol":
+            students = asyncio.run(run_protocol_class(app.url, args.students))
+        else:
+            students, _ = asyncio.run(run_class(app.url, args.students))
         sampler.stop()
-    text = report(students, sampler.peak, rss_idle, (load_before, os.getloadavg()[0]), sampler.cpu_seconds())
+    text = report(students, sampler.peak, rss_idle, (load_before, os.getloadavg()[0]), sampler.cpu_seconds(),
+                  args.client)
     print(text)
     if not args.no_write:
-        update_section("Classroom", text)
+        update_section(SECTIONS[args.client], text)
     return 0
 
 

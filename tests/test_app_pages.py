@@ -18,9 +18,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from helpers import APP, LONG, TINY, app, bundle_of, button, texts, train_button, until_done, upload
+import ui.state
 from lstm_core.config import ExperimentConfig
+from lstm_core.errors import RunError
 from lstm_core.preprocessing import clean_stages
 from ui.stages import stages_html
+from ui.state import RunEntry
 
 pytestmark = pytest.mark.usefixtures("app_navigation")
 
@@ -29,11 +32,12 @@ pytestmark = pytest.mark.usefixtures("app_navigation")
 
 
 def test_home_renders_without_tensorflow():
-    """The first page imports no TensorFlow (the trainer's warm-up is left out here)."""
+    """The first page imports no TensorFlow (the trainer's and the server's warm-ups are left out here)."""
     script = f"""
 import sys
 import ui.state
 ui.state.JobManager.from_settings = lambda *args, **kwargs: None
+ui.state._warm_default_run = lambda: None
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 at = AppTest.from_file({APP!r}, default_timeout=30).run()
@@ -47,6 +51,33 @@ print("ok")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
                          cwd=Path(APP).parent)
     assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr[-2000:]
+
+
+def test_the_server_loads_the_default_run_and_reads_one_review_in_its_warm_up(monkeypatch):
+    asked = []
+
+    class Run:
+        def predict(self, texts):
+            asked.append(texts)
+
+    monkeypatch.setattr(ui.state, "default_entry", lambda: RunEntry("default", ui.state.DEFAULT_RUN, "default",
+                                                                     ExperimentConfig()))
+    monkeypatch.setattr(ui.state, "_cached_default_run", lambda path: asked.append(path) or Run())
+    ui.state._warm_default_run()
+    assert asked == [str(ui.state.DEFAULT_RUN), ["a warm-up review"]]
+
+
+def test_a_damaged_default_run_does_not_break_the_warm_up(monkeypatch):
+    def damaged(path):
+        raise RunError(f"{path}: weights.h5 is damaged")
+
+    monkeypatch.setattr(ui.state, "default_entry", lambda: RunEntry("default", ui.state.DEFAULT_RUN, "default",
+                                                                     ExperimentConfig()))
+    monkeypatch.setattr(ui.state, "_cached_default_run", damaged)
+    ui.state._warm_default_run()  # the Gates page says what is wrong when it asks; the thread ends quietly
+    monkeypatch.setattr(ui.state, "default_entry", lambda: None)
+    monkeypatch.setattr(ui.state, "_cached_default_run", lambda path: pytest.fail("no default run to load"))
+    ui.state._warm_default_run()
 
 
 def test_sidebar_shows_the_default_model_or_says_there_is_none():

@@ -228,6 +228,28 @@ def _cached_default_run(path: str) -> Any:
     return load_run(path)
 
 
+@st.cache_resource(show_spinner=False)
+def warm_server() -> threading.Thread:
+    """Load the default run in a thread of its own, once per server, and have it read one review: its
+    model imports Keras (about 7 CPU-s) and traces its predict step, which otherwise the first visit
+    to the Gates page paid while the class waited for it (bench/bench_classroom.py --client
+    protocol). Called once the first page is drawn, like the trainer."""
+    import pandas  # noqa: F401  (one thread imports it first: see job_manager)
+
+    thread = threading.Thread(target=_warm_default_run, name="lstm-lab-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def _warm_default_run() -> None:
+    entry = default_entry()
+    if entry is not None:
+        try:
+            _cached_default_run(str(entry.path)).predict(["a warm-up review"])
+        except LstmLabError:  # a damaged default run: the page that needs it says so when asked
+            pass
+
+
 def _default_run(path: str) -> Any:
     # (show_spinner= is read at import, before the reader's language is known: the spinner is ours)
     with st.spinner(t("runs.loading_default")):
