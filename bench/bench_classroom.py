@@ -15,7 +15,7 @@ student: their own cookies, so their own workspace) and has each, all at the sam
 5. go back to Train and wait for the result (the time from the Train click to the run's test
    metrics).
 
-With ``--client protocol`` each student is a ``st_protocol.Student`` instead: a client of Streamlit's
+With ``--client protocol`` each student is a ``st_protocol.Tab`` instead: a client of Streamlit's
 websocket protocol that does what the server sees a browser do (the XSRF cookie, widget values,
 the live fragments' timers) and draws nothing, so the figures are the server's own, as a class
 whose browsers run on their own machines gets them. A Gates update is then timed to the new token
@@ -54,8 +54,7 @@ sys.path[:0] = [str(REPO / "bench"), str(REPO / "tests" / "e2e")]
 from _results import update_section  # noqa: E402
 from app_driver import CHROMIUM, CHROMIUM_ARGS, AppServer  # noqa: E402
 from lstm_core.workers import rss_bytes  # noqa: E402
-from st_protocol import MAIN, SIDEBAR  # noqa: E402
-from st_protocol import Student as ProtocolStudent  # noqa: E402
+from st_protocol import MAIN, SIDEBAR, Tab  # noqa: E402
 
 LIVE_OR_RESULT = re.compile(r"^(Epoch \d+/\d+ · batch|run 1: LSTM)")
 LIVE = re.compile(r"^Epoch \d+/\d+ · batch")
@@ -229,9 +228,14 @@ async def classroom_path(browser, url: str, student: Student, start: asyncio.Eve
         student.runs_seen = await page.get_by_test_id("stSidebar").locator("text=/^run \\d+:/").count() + \
             await page.get_by_test_id("stMain").get_by_text(re.compile(r"^run [2-9]\d*:")).count()
     except Exception as e:  # a bench reports a student's failure and goes on with the others
-        student.errors.append(f"{type(e).__name__}: {str(e).splitlines()[0][:160]}")
+        student.errors.append(failure(e))
     finally:
         await context.close()
+
+
+def failure(e: Exception) -> str:
+    """A student's failure in one line: its type and the first line of its message (a timeout has none)."""
+    return f"{type(e).__name__}: {(str(e).splitlines() or [''])[0][:160]}"
 
 
 async def open_train(page, url: str) -> None:
@@ -264,11 +268,11 @@ async def run_class(url: str, n: int) -> tuple[list[Student], float]:
 
 async def protocol_path(url: str, student: Student, start: asyncio.Event) -> None:
     """The classroom path of ``classroom_path``, spoken over the websocket (no drawing)."""
-    tab = ProtocolStudent(url)
+    tab = Tab(url)
     try:
         await start.wait()
         await asyncio.sleep(ARRIVAL * student.index)
-        await timed(student, "open a page", lambda: tab_open(tab, "train"))
+        await timed(student, "open a page", lambda: tab_open(tab, "train", "Train"))
         if student.index % 10 == 9:
             await tab.set_slider("Max epochs", 2 + student.index // 10)
             await tab.wait_idle(120)
@@ -292,36 +296,40 @@ async def protocol_path(url: str, student: Student, start: asyncio.Event) -> Non
         student.runs_seen = sum(bool(re.match(r"^run \d+:", t)) for t in tab.page.text(root=SIDEBAR)) + \
             sum(bool(re.match(r"^run [2-9]\d*:", t)) for t in tab.page.text(root=MAIN))
     except Exception as e:  # a bench reports a student's failure and goes on with the others
-        student.errors.append(f"{type(e).__name__}: {str(e).splitlines()[0][:160] if str(e) else ''}")
+        student.errors.append(failure(e))
     finally:
         await tab.close()
 
 
-async def tab_open(tab: ProtocolStudent, path: str) -> None:
+async def tab_open(tab: Tab, path: str, title: str) -> None:
     await tab.open(path)
-    await tab.wait_for(re.compile(r"^Train$"), 120, heading=True)
-    await tab.wait_idle(120, settle=0)
+    await tab_shown(tab, title)
 
 
-async def tab_go(tab: ProtocolStudent, path: str, title: str) -> None:
+async def tab_go(tab: Tab, path: str, title: str) -> None:
     await tab.go(path)
-    await tab.wait_for(re.compile(rf"^{title}$"), 120, heading=True)
+    await tab_shown(tab, title)
+
+
+async def tab_shown(tab: Tab, title: str) -> None:
+    """The page's title drawn and its script run over (the browser's heading and idle)."""
+    await tab.wait_for(re.compile(rf"^{re.escape(title)}$"), 120, heading=True)
     await tab.wait_idle(120, settle=0)
 
 
-async def tab_gates(tab: ProtocolStudent, sentence: str) -> None:
+async def tab_gates(tab: Tab, sentence: str) -> None:
     before = await tab.wait_for(TOKENS, 120)
     await tab.set_text("gates_text", sentence)
     await tab.wait_for(TOKENS, 120, besides=before)
 
 
-async def tab_reload(tab: ProtocolStudent) -> None:
+async def tab_reload(tab: Tab) -> None:
     await tab.open("train")
     await tab.wait_for(re.compile(r"^Train$"), 120, heading=True)
     await live_or_result(tab, 300)
 
 
-async def live_or_result(tab: ProtocolStudent, timeout: float) -> None:
+async def live_or_result(tab: Tab, timeout: float) -> None:
     """The live line (a batch's progress) or, for a training served from the store, its result."""
     waits = {asyncio.ensure_future(tab.wait_for(LIVE, timeout)),
              asyncio.ensure_future(tab.wait_for(RESULT, timeout, heading=True))}
@@ -331,7 +339,7 @@ async def live_or_result(tab: ProtocolStudent, timeout: float) -> None:
     next(iter(done)).result()
 
 
-def tab_errors(tab: ProtocolStudent, student: Student) -> None:
+def tab_errors(tab: Tab, student: Student) -> None:
     for text in tab.boxes():
         if REFUSED.search(text):
             student.refused = True

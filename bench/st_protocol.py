@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import websockets
+from streamlit.proto.Alert_pb2 import Alert
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
@@ -55,7 +56,6 @@ class Page:
     elements: dict[tuple[int, ...], Shown] = field(default_factory=dict)
     run: str = ""
     running: bool = False
-    finished: int = 0  # full runs finished
 
     def text(self, *, headings: bool = False, root: int | None = None) -> list[str]:
         """Every element's words as a reader sees them (markdown's escapes and marks taken out);
@@ -82,7 +82,7 @@ def words(message: Any) -> str:
     return " ".join(found)
 
 
-class Student:
+class Tab:
     """One browser tab of one student: ``await open(path)``, then clicks, values and waits."""
 
     def __init__(self, url: str, cookie: str | None = None):
@@ -191,7 +191,7 @@ class Student:
     def boxes(self) -> list[str]:
         """The words of every exception box and error alert shown."""
         return [s.words for s in self.page.elements.values()
-                if s.kind == "exception" or (s.kind == "alert" and s.element.alert.format == 1)]
+                if s.kind == "exception" or (s.kind == "alert" and s.element.alert.format == Alert.ERROR)]
 
     # --- the protocol ------------------------------------------------------------------------
     async def _rerun(self, *, trigger: str | None = None, fragment: str = "") -> None:
@@ -266,4 +266,3 @@ class Student:
                 task.cancel()
         elif kind == "script_finished" and msg.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
             page.elements = {path: s for path, s in page.elements.items() if s.run == page.run}
-            page.finished += 1
