@@ -289,7 +289,7 @@ async def protocol_path(url: str, student: Student, start: asyncio.Event) -> Non
             await timed(student, "reload", lambda: tab_reload(tab))
         else:
             await timed(student, "page navigation → Train", lambda: tab_go(tab, "train", "Train"))
-        await tab.wait_for(RESULT, 900, heading=True)
+        await tab_result(tab)
         student.result_at = time.perf_counter()
         await tab.wait_idle(120)
         tab_errors(tab, student)
@@ -321,6 +321,15 @@ async def tab_gates(tab: Tab, sentence: str) -> None:
     before = await tab.wait_for(TOKENS, 120)
     await tab.set_text("gates_text", sentence)
     await tab.wait_for(TOKENS, 120, besides=before)
+
+
+async def tab_result(tab: Tab) -> None:
+    """The run's result heading; a timeout says what the page showed instead."""
+    try:
+        await tab.wait_for(RESULT, 900, heading=True)
+    except TimeoutError:
+        shown = " | ".join(text[:60] for text in tab.page.text()[:12])
+        raise TimeoutError(f"no result in 900 s; shown: {shown}") from None
 
 
 async def tab_reload(tab: Tab) -> None:

@@ -1,9 +1,11 @@
 """Figure builders inspected as plotly objects: traces, values, lines, axes."""
 
+import json
 import math
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
 
 from lstm_core import figures
@@ -129,3 +131,20 @@ def test_figures_in_japanese_keep_their_shape_and_say_nothing_in_english():
     assert figures.confusion_matrix([[1, 2], [3, 4]], title=None).layout.title.text is None
     en, ja = figures.training_curves(BATCHES, HISTORY, lang="en"), figures.training_curves(BATCHES, HISTORY, lang="ja")
     assert [len(t.y) for t in en.data] == [len(t.y) for t in ja.data]  # the same traces, named in Japanese
+
+
+@pytest.mark.parametrize("build", [
+    lambda: figures.training_curves(BATCHES, HISTORY, epochs=5, baseline_accuracy=0.87, title="run <b>1</b>"),
+    lambda: figures.training_curves({"step": [0], "epoch": [0], "loss": [0.69], "accuracy": [0.5]}, {},
+                                    per_epoch_batches=63, epochs=8, lang="ja"),
+    lambda: figures.training_curves({}, {}),
+    lambda: figures.run_overlay([("a", HISTORY), ("b", HISTORY)], baseline_accuracy=0.87),
+], ids=["curves", "curves-live-ja", "curves-empty", "overlay"])
+def test_figures_built_unvalidated_are_valid_plotly(build):
+    """The two-panel figures skip plotly's validation for speed: validating them afterwards must
+    neither raise (an unknown or badly typed property) nor change what is drawn."""
+    fig = build()
+    validated = go.Figure(fig.to_dict())  # raises ValueError on any invalid property
+    assert json.loads(pio.to_json(fig, validate=False)) == json.loads(pio.to_json(validated))
+    assert len(fig.layout.annotations) == 2  # the two panels' titles
+    assert fig.layout.xaxis2.anchor == "y2" and tuple(fig.layout.xaxis.domain) == figures.PANEL_DOMAINS[0]
