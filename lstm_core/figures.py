@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -60,16 +61,28 @@ def _layout(fig: go.Figure, title: str | None, height: int) -> go.Figure:
     return fig
 
 
+def trace(kind: str, **props: Any) -> dict:
+    """A trace as plain properties (``kind``: "scatter", "heatmap", "bar"), for :func:`unvalidated`."""
+    return dict(props, type=kind)
+
+
+def unvalidated(data: Sequence[dict], layout: dict) -> go.Figure:
+    """The figure of plain-dict traces and layout, without plotly's property-by-property validation.
+    The live chart is redrawn every second for every watching session and the Gates page's figures at
+    every keystroke: validated, building the live chart took 47-59 ms and was 57% of the server's time
+    with 30 students (bench_classroom, profiled); unvalidated, a few ms. Tests validate what every
+    builder returns instead (a wrong property raises there)."""
+    layout = {k: v for k, v in layout.items() if not (isinstance(v, list) and not v)}  # no shapes: none drawn
+    return go.Figure(dict(data=list(data), layout=layout), _validate=False)
+
+
 # Two panels side by side, as make_subplots(rows=1, cols=2, horizontal_spacing=0.11) places them.
 PANEL_DOMAINS = ((0.0, 0.445), (0.555, 1.0))
 
 
 def _panels(titles: tuple[str, str], traces: Sequence[tuple[int, dict]], layout: dict, title: str | None,
             height: int) -> go.Figure:
-    """Loss-and-accuracy style figures built as plain dicts: ``traces`` are (panel 1 or 2, scatter
-    properties). Plotly's property-by-property validation took 59 ms for the live chart, which every
-    watching session redraws each second (57% of the server's time with 30 students, bench_classroom
-    profiled); built unvalidated it takes a few ms. Tests validate every builder's output instead."""
+    """Loss-and-accuracy style figures: ``traces`` are (panel 1 or 2, scatter properties)."""
     axes = {}
     for panel, (low, high) in enumerate(PANEL_DOMAINS, start=1):
         suffix = "" if panel == 1 else str(panel)
@@ -79,10 +92,9 @@ def _panels(titles: tuple[str, str], traces: Sequence[tuple[int, dict]], layout:
                         yanchor="bottom", showarrow=False, font=dict(size=16))
                    for text, (low, high) in zip(titles, PANEL_DOMAINS)]
     rest = {k: v for k, v in layout.items() if not k.startswith(("xaxis", "yaxis"))}
-    data = [dict(props, type="scatter", xaxis="x" if panel == 1 else f"x{panel}",
-                 yaxis="y" if panel == 1 else f"y{panel}") for panel, props in traces]
-    return go.Figure(dict(data=data, layout=dict(_frame(title, height), annotations=annotations, **axes, **rest)),
-                     _validate=False)
+    data = [trace("scatter", **props, xaxis="x" if panel == 1 else f"x{panel}", yaxis="y" if panel == 1 else f"y{panel}")
+            for panel, props in traces]
+    return unvalidated(data, dict(_frame(title, height), annotations=annotations, **axes, **rest))
 
 
 def _values(mapping: Mapping[str, Sequence[float]], key: str) -> list[float]:

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from .figures import FONT, safe
+from .figures import FONT, safe, trace, unvalidated
 from .i18n import text
 
 GATE_SCALE = [[0.0, "#2D004B"], [0.1, "#542788"], [0.25, "#8073AC"], [0.4, "#D8DAEB"], [0.5, "#F7F7F7"],
@@ -90,16 +90,16 @@ def _check_order(order: Sequence[int] | None, units: int) -> np.ndarray:
 
 def _figure(traces: list[Any], title: str | None, height: int, *, hovermode: str = "x unified",
             margin: dict[str, int] | None = None, **layout: Any) -> go.Figure:
-    """The figure in one construction, in :mod:`lstm_core.figures`' style. (Plotly re-walks a
-    figure at every ``update_*``/``add_*`` call; on the Gates page, which redraws five figures at
-    each keystroke, building them in one go is 3-10x faster.)"""
+    """The figure in one construction, unvalidated (``figures.unvalidated``), in :mod:`lstm_core.figures`'
+    style. (Plotly re-walks a figure at every ``update_*``/``add_*`` call and validates every property;
+    the Gates page redraws its figures at each keystroke, for every student.)"""
     base: dict[str, Any] = dict(
         height=height, font=FONT, plot_bgcolor="white", hovermode=hovermode, uirevision="keep",
         margin=margin or dict(l=50, r=20, t=60 if title else 30, b=40),
         legend=dict(orientation="h", yanchor="bottom", y=1.04, xanchor="left", x=0))
     if title:
         base["title"] = dict(text=title)
-    return go.Figure(data=traces, layout={**base, **layout})
+    return unvalidated(traces, {**base, **layout})
 
 
 def _grid(**kwargs: Any) -> dict[str, Any]:
@@ -170,7 +170,7 @@ def gate_heatmaps(labels: Sequence[str], arrays: Mapping[str, Any], *, order: Se
         top_px = (row - 1) * (PANEL_TITLE_PX + panel + ticks) + PANEL_TITLE_PX
         top, bottom = 1.0 - top_px / plot, 1.0 - (top_px + panel) / plot
         shown = safe(_t(lang, "heatmap.delta", name=array_name(name, lang)) if difference else array_name(name, lang))
-        traces.append(go.Heatmap(
+        traces.append(trace("heatmap", 
             z=np.round(mat[:, order].T, 6), x=x, y=y, coloraxis="coloraxis", name=name, xgap=int(n <= MAX_GAPS), ygap=0,
             hoverongaps=False, xaxis=_ref("x", row), yaxis=_ref("y", row),
             hovertemplate=_t(lang, "heatmap.hover", name=shown)))
@@ -207,7 +207,7 @@ def gate_means(labels: Sequence[str], arrays: Mapping[str, Any], *, title: str |
         mat = _as_2d(name, values, n)
         counts = (~np.isnan(mat)).sum(axis=1)
         mean = np.where(counts > 0, np.nansum(mat, axis=1) / np.maximum(counts, 1), np.nan)  # NaN: no gate ran
-        traces.append(go.Scatter(x=list(range(n)), y=mean, name=_t(lang, "means.name", name=array_name(name, lang)),
+        traces.append(trace("scatter", x=list(range(n)), y=mean, name=_t(lang, "means.name", name=array_name(name, lang)),
                                  mode=_line_mode(n), marker=dict(size=5), customdata=tokens,
                                  line=dict(color=LINE_COLORS.get(name), width=2),
                                  hovertemplate="%{customdata}: %{y:.4f}"))
@@ -226,12 +226,12 @@ def p_ribbon(labels: Sequence[str], p_positive: Sequence[float], *, flips: Seque
         raise ValueError(f"p_positive must have one value per token ({n}), got shape {p.shape}")
     tokens = [safe(t) for t in labels]
     traces = [
-        go.Scatter(x=[-0.5, n - 0.5], y=[0.5, 0.5], mode="lines", name=_t(lang, "ribbon.undecided"),
+        trace("scatter", x=[-0.5, n - 0.5], y=[0.5, 0.5], mode="lines", name=_t(lang, "ribbon.undecided"),
                    line=dict(color="#6B7280", dash="dash", width=1), hoverinfo="skip"),
-        go.Scatter(x=list(range(n)), y=p, name="P(positive)", mode=_line_mode(n), line=dict(color="#333333", width=2),
+        trace("scatter", x=list(range(n)), y=p, name="P(positive)", mode=_line_mode(n), line=dict(color="#333333", width=2),
                    marker=dict(size=7, color=p, colorscale=P_SCALE, cmin=0, cmax=1, line=dict(color="#333333", width=0.5)),
                    customdata=tokens, hovertemplate=_t(lang, "ribbon.hover")),
-        go.Heatmap(z=[p], x=list(range(n)), y=["P"], zmin=0, zmax=1, colorscale=P_SCALE, showscale=False,
+        trace("heatmap", z=[p], x=list(range(n)), y=["P"], zmin=0, zmax=1, colorscale=P_SCALE, showscale=False,
                    text=[tokens], texttemplate="%{text}" if n <= 40 else None, textfont=dict(size=11),
                    xgap=int(n <= MAX_GAPS),
                    name=_t(lang, "ribbon.name"), xaxis="x2", yaxis="y2", hovertemplate="%{text}: P(positive) = %{z:.6f}<extra></extra>"),
@@ -272,13 +272,13 @@ def unit_story(labels: Sequence[str], arrays: Mapping[str, Any], unit: int, *, s
         mat = _as_2d(name, values, n)
         if not 0 <= unit < mat.shape[1]:
             raise ValueError(f"unit must be in [0, {mat.shape[1] - 1}], got {unit!r}")
-        traces.append(go.Scatter(x=list(range(n)), y=mat[:, unit], name=array_name(name, lang), mode=_line_mode(n),
+        traces.append(trace("scatter", x=list(range(n)), y=mat[:, unit], name=array_name(name, lang), mode=_line_mode(n),
                                  line=dict(color=LINE_COLORS.get(name), width=2.5 if name in ("c", "h") else 1.8,
                                            dash="dot" if name == "g" else "solid"),
                                  marker=dict(size=5), customdata=tokens,
                                  hovertemplate=f"{safe(name)} = %{{y:.6f}}<extra></extra>"))
     if p_positive is not None:
-        traces.append(go.Scatter(x=list(range(n)), y=list(np.asarray(p_positive, dtype=np.float64)),
+        traces.append(trace("scatter", x=list(range(n)), y=list(np.asarray(p_positive, dtype=np.float64)),
                                  name="P(positive)", mode="lines", line=dict(color="#6B7280", dash="dot", width=1.5),
                                  hovertemplate="P(positive) = %{y:.6f}<extra></extra>"))
     shapes = [] if step is None else [dict(type="line", x0=step, x1=step, xref="x", y0=0, y1=1, yref="y domain",
@@ -302,7 +302,7 @@ def saturation_bars(shares: Mapping[str, tuple[float, float]], *, before: Mappin
     closed = [float(share[0]) for _, share in rows]
     opened = [float(share[1]) for _, share in rows]
     middle = [max(0.0, 1.0 - a - b) for a, b in zip(closed, opened)]
-    traces = [go.Bar(y=names, x=values, name=label, orientation="h", marker_color=color,
+    traces = [trace("bar", y=names, x=values, name=label, orientation="h", marker_color=color,
                      text=[f"{v:.0%}" if v >= 0.05 else "" for v in values], textposition="inside",
                      insidetextanchor="middle", textangle=0,
                      hovertemplate="%{y}: %{x:.1%} " + safe(label) + "<extra></extra>")
@@ -327,7 +327,7 @@ def timelapse_lines(epochs: Sequence[str], p_last: Sequence[float], open_shares:
     p = np.asarray(p_last, dtype=np.float64)
     if p.shape != (n,):
         raise ValueError(f"p_last must have one value per snapshot ({n}), got shape {p.shape}")
-    traces = [go.Scatter(x=x, y=p, name=_t(lang, "timelapse.p_last"), mode="lines+markers",
+    traces = [trace("scatter", x=x, y=p, name=_t(lang, "timelapse.p_last"), mode="lines+markers",
                          line=dict(color="#333333", width=2.5), marker=dict(size=8, color=p, colorscale=P_SCALE,
                                                                             cmin=0, cmax=1),
                          hovertemplate="%{x}: P(positive) = %{y:.4f}<extra></extra>")]
@@ -337,11 +337,11 @@ def timelapse_lines(epochs: Sequence[str], p_last: Sequence[float], open_shares:
             raise ValueError(f"open_shares[{gate!r}] must have one value per snapshot ({n}), got shape {v.shape}")
         # not the array's name: pages find the heatmaps by "forget gate f"
         name = _t(lang, "timelapse.gate_open", gate=gate, high=high)
-        traces.append(go.Scatter(x=x, y=v, name=safe(name), mode="lines+markers",
+        traces.append(trace("scatter", x=x, y=v, name=safe(name), mode="lines+markers",
                                  line=dict(color=LINE_COLORS.get(gate), width=1.8, dash="dot"),
                                  hovertemplate=f"%{{x}}: {safe(name)} %{{y:.1%}}<extra></extra>"))
     if final is not None:
-        traces.append(go.Scatter(x=[x[final]], y=[p[final]], name=_t(lang, "timelapse.final"), mode="markers",
+        traces.append(trace("scatter", x=[x[final]], y=[p[final]], name=_t(lang, "timelapse.final"), mode="markers",
                                  marker=dict(symbol="star", size=16, color="#FFD23F", line=dict(color="black", width=1)),
                                  hovertemplate=_t(lang, "timelapse.final_hover")))
     shapes = [] if selected is None else [dict(type="line", x0=x[selected], x1=x[selected], xref="x", y0=0, y1=1,
@@ -359,13 +359,13 @@ def p_overlaid(labels: Sequence[str], p_original: Sequence[float], p_edited: Seq
     as the reader reads them."""
     n = len(labels)
     tokens = [safe(t) for t in labels]
-    traces = [go.Scatter(x=[-0.5, n - 0.5], y=[0.5, 0.5], mode="lines", name=_t(lang, "ribbon.undecided"),
+    traces = [trace("scatter", x=[-0.5, n - 0.5], y=[0.5, 0.5], mode="lines", name=_t(lang, "ribbon.undecided"),
                          line=dict(color="#6B7280", dash="dash", width=1), hoverinfo="skip")]
     for values, name, color, dash in ((p_original, names[0], "#0072B2", "solid"), (p_edited, names[1], "#D55E00", "dot")):
         p = np.asarray(values, dtype=np.float64)
         if p.shape != (n,):
             raise ValueError(f"each P(positive) must have one value per word ({n}), got shape {p.shape}")
-        traces.append(go.Scatter(x=list(range(n)), y=p, name=safe(name), mode="lines+markers", connectgaps=True,
+        traces.append(trace("scatter", x=list(range(n)), y=p, name=safe(name), mode="lines+markers", connectgaps=True,
                                  line=dict(color=color, width=2.5, dash=dash), marker=dict(size=7), customdata=tokens,
                                  hovertemplate=_t(lang, "overlaid.hover", name=safe(name))))
     return _figure(traces, title, height, hovermode="closest", xaxis=_token_axis(labels),
@@ -385,7 +385,7 @@ def probe_bars(categories: Sequence[str], scores: Mapping[str, Sequence[tuple[in
             raise ValueError(f"scores[{name!r}] must have one (correct, total) per category ({len(categories)}), "
                              f"got {len(pairs)}")
         share = [c / t if t else 0.0 for c, t in pairs]
-        traces.append(go.Bar(y=[safe(c) for c in categories], x=share, name=safe(name), orientation="h",
+        traces.append(trace("bar", y=[safe(c) for c in categories], x=share, name=safe(name), orientation="h",
                              marker_color=colors[k % len(colors)], text=[f"{c}/{t}" for c, t in pairs],
                              textposition="outside", hovertemplate=f"{safe(name)}: %{{x:.0%}} (%{{text}})<extra></extra>"))
     return _figure(traces, title, height or 130 + 44 * len(categories), hovermode="closest", barmode="group",

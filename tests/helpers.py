@@ -193,3 +193,13 @@ def english_left(texts: list[str], allowed: set[str] | frozenset[str] = frozense
     keep = {w.lower() for w in SAME_IN_EVERY_LANGUAGE | set(allowed)}
     words = (w for t in texts for w in _WORD.findall(_MARKUP.sub(" ", t)))
     return sorted({w for w in words if w.lower().strip("'-") not in keep})
+
+
+def assert_valid_plotly(fig) -> None:
+    """A figure built unvalidated (``lstm_core.figures.unvalidated``), validated now: an unknown or
+    badly typed property raises, and validation changes nothing that is drawn."""
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    validated = go.Figure(fig.to_dict())  # ValueError on any invalid property
+    assert json.loads(pio.to_json(fig, validate=False)) == json.loads(pio.to_json(validated))

@@ -1,11 +1,9 @@
 """Figure builders inspected as plotly objects: traces, values, lines, axes."""
 
-import json
 import math
 
 import numpy as np
 import plotly.graph_objects as go
-import plotly.io as pio
 import pytest
 
 from lstm_core import figures
@@ -141,10 +139,9 @@ def test_figures_in_japanese_keep_their_shape_and_say_nothing_in_english():
     lambda: figures.run_overlay([("a", HISTORY), ("b", HISTORY)], baseline_accuracy=0.87),
 ], ids=["curves", "curves-live-ja", "curves-empty", "overlay"])
 def test_figures_built_unvalidated_are_valid_plotly(build):
-    """The two-panel figures skip plotly's validation for speed: validating them afterwards must
-    neither raise (an unknown or badly typed property) nor change what is drawn."""
+    from helpers import assert_valid_plotly
+
     fig = build()
-    validated = go.Figure(fig.to_dict())  # raises ValueError on any invalid property
-    assert json.loads(pio.to_json(fig, validate=False)) == json.loads(pio.to_json(validated))
+    assert_valid_plotly(fig)
     assert len(fig.layout.annotations) == 2  # the two panels' titles
     assert fig.layout.xaxis2.anchor == "y2" and tuple(fig.layout.xaxis.domain) == figures.PANEL_DOMAINS[0]

@@ -157,22 +157,35 @@ def _shown(fig: go.Figure) -> list[str]:
     return [_figure_texts(fig.to_json()), *ticks, *(str(t) for t in colorbar.get("ticktext", []))]
 
 
+def every_figure(lang: str) -> list[go.Figure]:
+    """One figure of every builder, on the made-up arrays."""
+    p = [0.7, 0.8, 0.4, 0.6, 0.3]
+    return [
+        fg.gate_heatmaps(LABELS, ARRAYS, unit_scores=[0.1, -0.9, 0.5], score_name="r =", selected=(0, 3), lang=lang),
+        fg.gate_heatmaps(LABELS, {"f": ARRAYS["f"] - 0.5}, scale="difference", lang=lang),
+        fg.gate_means(LABELS, {k: ARRAYS[k] for k in "ifo"}, lang=lang),
+        fg.p_ribbon(LABELS, p, flips=(2, 3, 4), lang=lang),
+        fg.unit_story(LABELS, ARRAYS, 1, step=2, p_positive=p, lang=lang),
+        fg.saturation_bars({"i": (0.1, 0.2), "f": (0.0, 0.7)}, before={"i": (0, 0), "f": (0, 0)}, lang=lang),
+        fg.timelapse_lines(["学習前", "エポック 1"], [0.5, 0.6], {"f": [0.1, 0.2]}, selected=1, final=1, lang=lang),
+        fg.p_overlaid(LABELS, p, p, names=("入力したまま", "編集後"), lang=lang),
+        fg.probe_bars(["否定"], {"このモデル": [(1, 2)]}, lang=lang),
+    ]
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_every_figure_built_unvalidated_is_valid_plotly(lang):
+    from helpers import assert_valid_plotly
+
+    for fig in every_figure(lang):
+        assert_valid_plotly(fig)
+
+
 def test_every_figure_draws_its_own_texts_in_japanese():
     from helpers import english_left
 
     tokens = {"act", "wonderful", "but", "plot", "mess", "lt", "gt"}
-    p = [0.7, 0.8, 0.4, 0.6, 0.3]
-    figures = [
-        fg.gate_heatmaps(LABELS, ARRAYS, unit_scores=[0.1, -0.9, 0.5], score_name="r =", selected=(0, 3), lang="ja"),
-        fg.gate_heatmaps(LABELS, {"f": ARRAYS["f"] - 0.5}, scale="difference", lang="ja"),
-        fg.gate_means(LABELS, {k: ARRAYS[k] for k in "ifo"}, lang="ja"),
-        fg.p_ribbon(LABELS, p, flips=(2, 3, 4), lang="ja"),
-        fg.unit_story(LABELS, ARRAYS, 1, step=2, p_positive=p, lang="ja"),
-        fg.saturation_bars({"i": (0.1, 0.2), "f": (0.0, 0.7)}, before={"i": (0, 0), "f": (0, 0)}, lang="ja"),
-        fg.timelapse_lines(["学習前", "エポック 1"], [0.5, 0.6], {"f": [0.1, 0.2]}, selected=1, final=1, lang="ja"),
-        fg.p_overlaid(LABELS, p, p, names=("入力したまま", "編集後"), lang="ja"),
-        fg.probe_bars(["否定"], {"このモデル": [(1, 2)]}, lang="ja"),
-    ]
+    figures = every_figure("ja")
     for fig in figures:
         assert english_left(_shown(fig), tokens) == [], fig.layout.title
     heatmaps = figures[0]
