@@ -76,6 +76,11 @@ class Student:
     result_at: float | None = None
     runs_seen: int = 0
 
+    @property
+    def changes_settings(self) -> bool:
+        """Every tenth student trains with other settings (Max epochs); the rest click the defaults."""
+        return self.index % 10 == 9
+
     def took(self, what: str, seconds: float) -> None:
         self.times.setdefault(what, []).append(seconds)
 
@@ -206,7 +211,7 @@ async def classroom_path(browser, url: str, student: Student, start: asyncio.Eve
         await start.wait()
         await asyncio.sleep(ARRIVAL * student.index)  # a class arrives over some seconds, not in one instant
         await timed(student, "open a page", lambda: open_train(page, url))
-        if student.index % 10 == 9:
+        if student.changes_settings:
             await set_epochs(page, 2 + student.index // 10)
         student.clicked_at = time.perf_counter()
         await page.get_by_role("button", name="Train", exact=True).click()
@@ -273,7 +278,7 @@ async def protocol_path(url: str, student: Student, start: asyncio.Event) -> Non
         await start.wait()
         await asyncio.sleep(ARRIVAL * student.index)
         await timed(student, "open a page", lambda: tab_open(tab, "train", "Train"))
-        if student.index % 10 == 9:
+        if student.changes_settings:
             await tab.set_slider("Max epochs", 2 + student.index // 10)
             await tab.wait_idle(120)
         student.clicked_at = time.perf_counter()
@@ -382,6 +387,10 @@ def report(students: list[Student], peak_rss: int, rss_idle: int, load: tuple[fl
     results = [s.result_at for s in students if s.result_at]
     last_click = max(clicks) if clicks else float("nan")
     done_after = (max(results) - last_click) if results else float("nan")  # the last result that came
+    defaults = [s for s in students if not s.changes_settings]
+    default_results = [s.result_at for s in defaults if s.result_at]
+    default_after = max(default_results) - max(s.clicked_at for s in defaults if s.clicked_at) \
+        if default_results else float("nan")
     errors = [f"student {s.index}: {e}" for s in students for e in s.errors]
     leaks = sum(1 for s in students if s.result_at and s.runs_seen != 1)
     lines = [
@@ -395,6 +404,8 @@ def report(students: list[Student], peak_rss: int, rss_idle: int, load: tuple[fl
         (f"- every student with a result **{done_after:.0f} s** after the last Train click." if len(results) == len(students)
          else f"- the {len(results)} results that came were all in **{done_after:.0f} s** after the last Train click; "
               f"{len(students) - len(results)} students had none (their errors below)."),
+        f"- the {len(defaults)} students who clicked the defaults: {len(default_results)} with a result, the last "
+        f"**{default_after:.0f} s** after the last of their Train clicks.",
         f"- memory of the server and its training processes: {rss_idle / 2**20:,.0f} MB before, peak "
         f"**{peak_rss / 2**20:,.0f} MB**.",
         f"- load average (1 min) before / after: {load[0]:.1f} / {load[1]:.1f}.",

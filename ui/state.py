@@ -242,10 +242,18 @@ def warm_server() -> threading.Thread:
 
 
 def _warm_default_run() -> None:
+    from lstm_core import figures_gates, gate_analysis, probes, what_if  # noqa: F401  (the Gates page's own)
+    from lstm_core.explain import explain  # what the Gates page reads a review with (lazy: it imports Keras)
+
     entry = default_entry()
     if entry is not None:
         try:
-            _cached_default_run(str(entry.path)).predict(["a warm-up review"])
+            run = _cached_default_run(str(entry.path))
+            # Two batch sizes: TensorFlow then traces predict for any, so the Gates page's own batches (its
+            # examples, the probes) need no trace of their own (a first visit took 1.3 s, later ones 0.16 s).
+            run.predict(["a warm-up review"])
+            run.predict(["a warm-up review", "and a second one"])
+            explain(run, "a warm-up review")
         except LstmLabError:  # a damaged default run: the page that needs it says so when asked
             pass
 
