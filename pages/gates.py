@@ -28,6 +28,7 @@ from ui.format import error_markdown
 from ui.i18n import error_text, lang, sentences, t
 from ui.live_text import commit_while_typing
 from ui.sentence import plain, sentence_html
+from ui.shared import chart
 
 # key: (text, its label). The review stays English (the model reads English); its button's name and what to
 # look for are gates.example.<key>.name / .hint. Whether the current model gets each right is measured on the
@@ -93,6 +94,12 @@ def baseline_report(key: str, _cfg: Any) -> ProbeReport:
 def lapse(key: str, text: str, _ex: Any, _snapshots: Any) -> list[Any]:
     """The text through every snapshot of the run's training (NumPy replays, read-only, shared)."""
     return timelapse(_ex, _snapshots)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64, ttl=600)
+def explained(key: str, text: str, language: str, _run: Any) -> Any:
+    """The text through the run's model, once for every session reading the same text with it."""
+    return explain(_run, text, lang=language)
 
 
 def baseline_for(run: Any) -> ProbeReport:
@@ -182,7 +189,7 @@ text = st.text_area(review_label, key=TEXT, height=110, max_chars=LIMITS.text_ch
 commit_while_typing(review_label)
 
 try:
-    ex = explain(run, text, lang=language)
+    ex = explained(key, text, language, run)
 except NothingToExplain as e:
     if e.words:
         st.html(sentence_html(e.words, lang=language))
@@ -211,10 +218,10 @@ if snaps is not None and len(snaps) > 1:
     at_final = shown_at == snaps.final
     ex = final_ex if at_final else replays[shown_at]
     opened = {g: shares[1] for g, shares in saturation_by_epoch(replays).items() if g == "f"}
-    st.plotly_chart(fg.timelapse_lines([snaps.label(s, final_mark=False, lang=language) for s in range(len(snaps))],
-                                       [e.prediction for e in replays], opened, selected=shown_at, final=snaps.final,
-                                       title=t("gates.training.timelapse_title"), lang=language),
-                    key="gates_timelapse")
+    chart(fg.timelapse_lines, [snaps.label(s, final_mark=False, lang=language) for s in range(len(snaps))],
+          [e.prediction for e in replays], opened, selected=shown_at, final=snaps.final,
+          title=t("gates.training.timelapse_title"), lang=language,
+          key="gates_timelapse")
     last = int(snaps.epochs[-1])
     final_label = snaps.label(snaps.final, False, lang=language)
     st.caption(sentences(
@@ -235,8 +242,8 @@ st.markdown(sentences(
     t(f"gates.verdict.final_{said}", name=plain(run.name), **fields) if at_final else
     t(f"gates.verdict.epoch_{said}", epoch=snaps.label(st.session_state[EPOCH], False, lang=language), **fields),
     t("gates.verdict.flip", word=plain(labels[ex.flips[-1]])) if ex.flips else ""))
-st.plotly_chart(fg.p_ribbon(labels, ex.p_positive, flips=ex.flips, title=t("gates.verdict.ribbon_title"),
-                            lang=language), key="gates_ribbon")
+chart(fg.p_ribbon, labels, ex.p_positive, flips=ex.flips, title=t("gates.verdict.ribbon_title"),
+      lang=language, key="gates_ribbon")
 
 # ---------------------------------------------------------------------------------- which units
 arrays = ex.arrays()
@@ -294,31 +301,31 @@ if st.toggle(t("gates.what_if.toggle"), key=EDIT, help=t("gates.what_if.toggle_h
             t("gates.what_if.final_reads_both") if not at_final else "",
             t("gates.what_if.result", before=percent(cmp.original.prediction), after=percent(cmp.edited.prediction),
               shift=cmp.shift, units=named)))
-        st.plotly_chart(fg.p_overlaid(list(cmp.labels), cmp.p_original, cmp.p_edited,
-                                      names=(t("gates.what_if.as_typed"), t("gates.what_if.edited")),
-                                      title=t("gates.what_if.ribbon_title"), lang=language), key="gates_edit_ribbon")
+        chart(fg.p_overlaid, list(cmp.labels), cmp.p_original, cmp.p_edited,
+              names=(t("gates.what_if.as_typed"), t("gates.what_if.edited")),
+              title=t("gates.what_if.ribbon_title"), lang=language, key="gates_edit_ribbon")
         diffs = cmp.differences()
         panels = [k for k in shown if k in diffs] or list(diffs)
         diff_order = list(changed[:TOP]) if not show_all else list(changed)
-        st.plotly_chart(fg.gate_heatmaps(list(cmp.labels), {k: diffs[k] for k in panels}, order=diff_order,
-                                         scale="difference", title=t("gates.what_if.diff_title"), lang=language),
-                        key="gates_edit_heatmaps")
+        chart(fg.gate_heatmaps, list(cmp.labels), {k: diffs[k] for k in panels}, order=diff_order,
+              scale="difference", title=t("gates.what_if.diff_title"), lang=language,
+              key="gates_edit_heatmaps")
         st.caption(t("gates.what_if.diff_caption"))
 
 # ---------------------------------------------------------------------------------- heatmaps
 unit, step = st.session_state[UNIT], st.session_state[STEP]
 if shown:
-    st.plotly_chart(fg.gate_heatmaps(labels, {k: arrays[k] for k in shown}, order=drawn,
-                                     unit_scores=None if order_by == "index" else scores, score_name=score_name,
-                                     selected=(unit, step), scale=scale,
-                                     title=t("gates.units.heatmaps_all") if show_all else
-                                     t("gates.units.heatmaps_top", n=len(drawn)), lang=language),
-                    key="gates_heatmaps")
+    chart(fg.gate_heatmaps, labels, {k: arrays[k] for k in shown}, order=drawn,
+          unit_scores=None if order_by == "index" else scores, score_name=score_name,
+          selected=(unit, step), scale=scale,
+          title=t("gates.units.heatmaps_all") if show_all else
+          t("gates.units.heatmaps_top", n=len(drawn)), lang=language,
+          key="gates_heatmaps")
 st.caption(t(f"gates.units.scale_{cell}"))
 gates = {k: v for k, v in arrays.items() if k not in ("c", "h")}  # a SimpleRNN has none
 if gates:
-    st.plotly_chart(fg.gate_means(labels, gates, title=t("gates.units.means_title"), lang=language),
-                    key="gates_means")
+    chart(fg.gate_means, labels, gates, title=t("gates.units.means_title"), lang=language,
+          key="gates_means")
 
 # ---------------------------------------------------------------------------------- one unit
 st.markdown(f"#### {t('gates.unit.heading')}")
@@ -330,8 +337,8 @@ unit = pick_unit.selectbox(t("gates.unit.unit"), units, key=UNIT,
                            help=t("gates.unit.unit_help"))
 step = pick_word.select_slider(t("gates.unit.word"), options=list(range(len(ex.tokens))), key=STEP,
                                format_func=lambda s: f"{s}: {labels[s]}") if len(ex.tokens) > 1 else 0
-st.plotly_chart(fg.unit_story(labels, arrays, unit, step=step, p_positive=ex.p_positive,
-                              title=t("gates.unit.story_title", unit=unit), lang=language), key="gates_story")
+chart(fg.unit_story, labels, arrays, unit, step=step, p_positive=ex.p_positive,
+      title=t("gates.unit.story_title", unit=unit), lang=language, key="gates_story")
 st.markdown(t("gates.unit.reading_lstm" if ex.cell == "lstm" else "gates.unit.reading_other",
               unit=unit, step=step, word=plain(labels[step])))
 st.latex(fg.equations_aligned(unit_terms(ex, unit, step)))
@@ -346,9 +353,9 @@ if has_gates:
         with st.spinner(t("gates.spinner_untrained")):
             fresh = untrained(key, run)
         sat = compare_saturation(run, text, fresh, ex)
-    st.plotly_chart(fg.saturation_bars(sat.trained, before=sat.before, low=sat.low, high=sat.high,
-                                       title=t("gates.saturation.title"), lang=language),
-                    key="gates_saturation")
+    chart(fg.saturation_bars, sat.trained, before=sat.before, low=sat.low, high=sat.high,
+          title=t("gates.saturation.title"), lang=language,
+          key="gates_saturation")
     st.caption(t("gates.saturation.caption_epoch" if over_training else "gates.saturation.caption_fresh",
                  low=sat.low, high=sat.high))
 
@@ -367,10 +374,10 @@ else:
     except LstmLabError as e:  # the run's training data is not here, or not allowed on this server
         st.info(t("gates.probes.cannot_open", problem=error_markdown(e)), icon=":material/info:")
 model_names = {"model": t("gates.probes.this_model"), "bow": t("gates.probes.bag_of_words")}
-st.plotly_chart(fg.probe_bars([category_name(c, language) for c in CATEGORIES],
-                              {model_names[name]: [(s.correct, s.total) for s in r.categories()]
-                               for name, r in reports.items()},
-                              title=t("gates.probes.title"), lang=language), key="gates_probes")
+chart(fg.probe_bars, [category_name(c, language) for c in CATEGORIES],
+      {model_names[name]: [(s.correct, s.total) for s in r.categories()]
+      for name, r in reports.items()},
+      title=t("gates.probes.title"), lang=language, key="gates_probes")
 st.caption(t("gates.probes.caption", n=len(probes)))
 col_kind, col_review, col_truth = t("gates.probes.kind"), t("gates.probes.review"), t("gates.probes.truth")
 table = {col_kind: [category_name(p.category, language) for p in probes], col_review: [p.text for p in probes],
