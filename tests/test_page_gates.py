@@ -426,3 +426,32 @@ def test_the_sentence_legend_and_hovers_are_in_the_readers_language():
     assert 'title="落とされました: x"' in out
     shown = re.sub(r"<style>.*?</style>|<[^>]+>", " ", out, flags=re.S)
     assert english_left([html.unescape(shown)], {"great", "zzz", "the", "oov"}) == []
+
+
+def test_sessions_asking_for_the_same_figure_share_it_and_a_new_text_gets_its_own(tiny_imdb_dir, out_root,
+                                                                                  monkeypatch):
+    import lstm_core.figures_gates as fg
+    import ui.shared
+
+    built = []
+
+    def counted(*args, **kwargs):
+        built.append(args[0])  # the token labels
+        return real(*args, **kwargs)
+
+    real = fg.gate_heatmaps
+    monkeypatch.setattr(fg, "gate_heatmaps", counted)
+    monkeypatch.setattr(ui.state, "DEFAULT_RUN", trained_run(tiny_imdb_dir, out_root))
+    ui.shared._figure.clear()
+    first, second = (AppTest.from_file(PAGE, default_timeout=TIMEOUT).run() for _ in range(2))
+    assert not first.exception and not second.exception
+    assert len(built) == 1  # two sessions, one model, one example: built once
+
+    def spec(at):
+        (chart,) = [c for c in charts(at) if c.proto.id and "gates_heatmaps" in c.proto.id]
+        return chart.proto.spec
+
+    assert spec(first) == spec(second)
+    type_text(second, "a truly wonderful film")
+    assert len(built) == 2 and "wonderful" in " ".join(built[-1])
+    assert spec(second) != spec(first)
