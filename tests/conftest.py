@@ -150,6 +150,17 @@ def laptop_settings(tmp_path_factory, monkeypatch):
     return path
 
 
+@pytest.fixture(autouse=True)
+def no_server_warm_up(monkeypatch):
+    """AppTests run app.py, whose ``warm_server()`` would start, once per test process, a thread that loads
+    the default run and reads a review some seconds later, in the middle of whatever test runs then and
+    under its monkeypatches (a lemmatizer table patched away was cached by ``explain`` for every later
+    test: 9 failures in one fresh-clone run). The warm-up's own tests call ``_warm_default_run``."""
+    import ui.state
+
+    monkeypatch.setattr(ui.state, "warm_server", lambda: None)
+
+
 @pytest.fixture
 def server_settings(tmp_path_factory, monkeypatch):
     """A writer of server settings (``mode = "server"`` plus the TOML lines given), made current.
