@@ -24,8 +24,9 @@ line's arrival (in Chromium: to its redraw and the page idle).
 Reported: errors (an exception box, a Streamlit error), refusals (the queue refused a job), runs
 seen in another student's browser (cross-session leaks: each student must see exactly their own
 one run), p50/p95 of every interaction, time until every student has a result after the last Train
-click (and until every student who clicked the defaults has: the issue's 90 s), the peak RSS of the server with its training processes (sampled every 0.5 s), and where the
-CPU went: the server, its training processes, the browsers.
+click (and until every student who clicked the defaults has: the issue's 90 s), the peak RSS of the
+server with its training processes (sampled every 0.5 s), and where the CPU went: the server, its
+training processes, the browsers.
 
     python bench/bench_classroom.py              # 30 students
     python bench/bench_classroom.py --client protocol   # 30 students, the server alone

@@ -170,7 +170,7 @@ def gate_heatmaps(labels: Sequence[str], arrays: Mapping[str, Any], *, order: Se
         top_px = (row - 1) * (PANEL_TITLE_PX + panel + ticks) + PANEL_TITLE_PX
         top, bottom = 1.0 - top_px / plot, 1.0 - (top_px + panel) / plot
         shown = safe(_t(lang, "heatmap.delta", name=array_name(name, lang)) if difference else array_name(name, lang))
-        traces.append(trace("heatmap", 
+        traces.append(trace("heatmap",
             z=np.round(mat[:, order].T, 6), x=x, y=y, coloraxis="coloraxis", name=name, xgap=int(n <= MAX_GAPS), ygap=0,
             hoverongaps=False, xaxis=_ref("x", row), yaxis=_ref("y", row),
             hovertemplate=_t(lang, "heatmap.hover", name=shown)))
@@ -207,10 +207,11 @@ def gate_means(labels: Sequence[str], arrays: Mapping[str, Any], *, title: str |
         mat = _as_2d(name, values, n)
         counts = (~np.isnan(mat)).sum(axis=1)
         mean = np.where(counts > 0, np.nansum(mat, axis=1) / np.maximum(counts, 1), np.nan)  # NaN: no gate ran
-        traces.append(trace("scatter", x=list(range(n)), y=mean, name=_t(lang, "means.name", name=array_name(name, lang)),
-                                 mode=_line_mode(n), marker=dict(size=5), customdata=tokens,
-                                 line=dict(color=LINE_COLORS.get(name), width=2),
-                                 hovertemplate="%{customdata}: %{y:.4f}"))
+        traces.append(trace("scatter", x=list(range(n)), y=mean,
+                                       name=_t(lang, "means.name", name=array_name(name, lang)),
+                                       mode=_line_mode(n), marker=dict(size=5), customdata=tokens,
+                                       line=dict(color=LINE_COLORS.get(name), width=2),
+                                       hovertemplate="%{customdata}: %{y:.4f}"))
     return _figure(traces, title, height, legend=SIDE_LEGEND, xaxis=_token_axis(labels),
                    yaxis=_grid(range=[-1.05, 1.05], title=dict(text=_t(lang, "means.axis"))))
 
@@ -227,14 +228,15 @@ def p_ribbon(labels: Sequence[str], p_positive: Sequence[float], *, flips: Seque
     tokens = [safe(t) for t in labels]
     traces = [
         trace("scatter", x=[-0.5, n - 0.5], y=[0.5, 0.5], mode="lines", name=_t(lang, "ribbon.undecided"),
-                   line=dict(color="#6B7280", dash="dash", width=1), hoverinfo="skip"),
-        trace("scatter", x=list(range(n)), y=p, name="P(positive)", mode=_line_mode(n), line=dict(color="#333333", width=2),
-                   marker=dict(size=7, color=p, colorscale=P_SCALE, cmin=0, cmax=1, line=dict(color="#333333", width=0.5)),
-                   customdata=tokens, hovertemplate=_t(lang, "ribbon.hover")),
+                         line=dict(color="#6B7280", dash="dash", width=1), hoverinfo="skip"),
+        trace("scatter", x=list(range(n)), y=p, name="P(positive)", mode=_line_mode(n),
+                         line=dict(color="#333333", width=2),
+                         marker=dict(size=7, color=p, colorscale=P_SCALE, cmin=0, cmax=1, line=dict(color="#333333", width=0.5)),
+                         customdata=tokens, hovertemplate=_t(lang, "ribbon.hover")),
         trace("heatmap", z=[p], x=list(range(n)), y=["P"], zmin=0, zmax=1, colorscale=P_SCALE, showscale=False,
-                   text=[tokens], texttemplate="%{text}" if n <= 40 else None, textfont=dict(size=11),
-                   xgap=int(n <= MAX_GAPS),
-                   name=_t(lang, "ribbon.name"), xaxis="x2", yaxis="y2", hovertemplate="%{text}: P(positive) = %{z:.6f}<extra></extra>"),
+                         text=[tokens], texttemplate="%{text}" if n <= 40 else None, textfont=dict(size=11),
+                         xgap=int(n <= MAX_GAPS),
+                         name=_t(lang, "ribbon.name"), xaxis="x2", yaxis="y2", hovertemplate="%{text}: P(positive) = %{z:.6f}<extra></extra>"),
     ]
     shapes, notes = [], []
     for k, t in enumerate(flips):
@@ -272,15 +274,17 @@ def unit_story(labels: Sequence[str], arrays: Mapping[str, Any], unit: int, *, s
         mat = _as_2d(name, values, n)
         if not 0 <= unit < mat.shape[1]:
             raise ValueError(f"unit must be in [0, {mat.shape[1] - 1}], got {unit!r}")
-        traces.append(trace("scatter", x=list(range(n)), y=mat[:, unit], name=array_name(name, lang), mode=_line_mode(n),
-                                 line=dict(color=LINE_COLORS.get(name), width=2.5 if name in ("c", "h") else 1.8,
-                                           dash="dot" if name == "g" else "solid"),
-                                 marker=dict(size=5), customdata=tokens,
-                                 hovertemplate=f"{safe(name)} = %{{y:.6f}}<extra></extra>"))
+        traces.append(trace("scatter", x=list(range(n)), y=mat[:, unit], name=array_name(name, lang),
+                                       mode=_line_mode(n),
+                                       line=dict(color=LINE_COLORS.get(name), width=2.5 if name in ("c", "h") else 1.8,
+                                                 dash="dot" if name == "g" else "solid"),
+                                       marker=dict(size=5), customdata=tokens,
+                                       hovertemplate=f"{safe(name)} = %{{y:.6f}}<extra></extra>"))
     if p_positive is not None:
         traces.append(trace("scatter", x=list(range(n)), y=list(np.asarray(p_positive, dtype=np.float64)),
-                                 name="P(positive)", mode="lines", line=dict(color="#6B7280", dash="dot", width=1.5),
-                                 hovertemplate="P(positive) = %{y:.6f}<extra></extra>"))
+                                       name="P(positive)", mode="lines",
+                                       line=dict(color="#6B7280", dash="dot", width=1.5),
+                                       hovertemplate="P(positive) = %{y:.6f}<extra></extra>"))
     shapes = [] if step is None else [dict(type="line", x0=step, x1=step, xref="x", y0=0, y1=1, yref="y domain",
                                            line=dict(color="black", width=1.5, dash="dash"))]
     return _figure(traces, title, height, shapes=shapes, legend=SIDE_LEGEND, xaxis=_token_axis(labels),
@@ -303,9 +307,9 @@ def saturation_bars(shares: Mapping[str, tuple[float, float]], *, before: Mappin
     opened = [float(share[1]) for _, share in rows]
     middle = [max(0.0, 1.0 - a - b) for a, b in zip(closed, opened)]
     traces = [trace("bar", y=names, x=values, name=label, orientation="h", marker_color=color,
-                     text=[f"{v:.0%}" if v >= 0.05 else "" for v in values], textposition="inside",
-                     insidetextanchor="middle", textangle=0,
-                     hovertemplate="%{y}: %{x:.1%} " + safe(label) + "<extra></extra>")
+                           text=[f"{v:.0%}" if v >= 0.05 else "" for v in values], textposition="inside",
+                           insidetextanchor="middle", textangle=0,
+                           hovertemplate="%{y}: %{x:.1%} " + safe(label) + "<extra></extra>")
               for values, label, color in ((closed, _t(lang, "saturation.closed", low=low), "#542788"),
                                            (middle, _t(lang, "saturation.between"), "#D9D9D9"),
                                            (opened, _t(lang, "saturation.open", high=high), "#E08214"))]
@@ -328,9 +332,9 @@ def timelapse_lines(epochs: Sequence[str], p_last: Sequence[float], open_shares:
     if p.shape != (n,):
         raise ValueError(f"p_last must have one value per snapshot ({n}), got shape {p.shape}")
     traces = [trace("scatter", x=x, y=p, name=_t(lang, "timelapse.p_last"), mode="lines+markers",
-                         line=dict(color="#333333", width=2.5), marker=dict(size=8, color=p, colorscale=P_SCALE,
-                                                                            cmin=0, cmax=1),
-                         hovertemplate="%{x}: P(positive) = %{y:.4f}<extra></extra>")]
+                               line=dict(color="#333333", width=2.5), marker=dict(size=8, color=p, colorscale=P_SCALE,
+                                                                                  cmin=0, cmax=1),
+                               hovertemplate="%{x}: P(positive) = %{y:.4f}<extra></extra>")]
     for gate, values in open_shares.items():
         v = np.asarray(values, dtype=np.float64)
         if v.shape != (n,):
@@ -338,12 +342,12 @@ def timelapse_lines(epochs: Sequence[str], p_last: Sequence[float], open_shares:
         # not the array's name: pages find the heatmaps by "forget gate f"
         name = _t(lang, "timelapse.gate_open", gate=gate, high=high)
         traces.append(trace("scatter", x=x, y=v, name=safe(name), mode="lines+markers",
-                                 line=dict(color=LINE_COLORS.get(gate), width=1.8, dash="dot"),
-                                 hovertemplate=f"%{{x}}: {safe(name)} %{{y:.1%}}<extra></extra>"))
+                                       line=dict(color=LINE_COLORS.get(gate), width=1.8, dash="dot"),
+                                       hovertemplate=f"%{{x}}: {safe(name)} %{{y:.1%}}<extra></extra>"))
     if final is not None:
         traces.append(trace("scatter", x=[x[final]], y=[p[final]], name=_t(lang, "timelapse.final"), mode="markers",
-                                 marker=dict(symbol="star", size=16, color="#FFD23F", line=dict(color="black", width=1)),
-                                 hovertemplate=_t(lang, "timelapse.final_hover")))
+                                       marker=dict(symbol="star", size=16, color="#FFD23F", line=dict(color="black", width=1)),
+                                       hovertemplate=_t(lang, "timelapse.final_hover")))
     shapes = [] if selected is None else [dict(type="line", x0=x[selected], x1=x[selected], xref="x", y0=0, y1=1,
                                                yref="y domain", line=dict(color="black", width=1.5, dash="dash"))]
     return _figure(traces, title, height, hovermode="closest", shapes=shapes, legend=SIDE_LEGEND,
@@ -360,14 +364,15 @@ def p_overlaid(labels: Sequence[str], p_original: Sequence[float], p_edited: Seq
     n = len(labels)
     tokens = [safe(t) for t in labels]
     traces = [trace("scatter", x=[-0.5, n - 0.5], y=[0.5, 0.5], mode="lines", name=_t(lang, "ribbon.undecided"),
-                         line=dict(color="#6B7280", dash="dash", width=1), hoverinfo="skip")]
+                               line=dict(color="#6B7280", dash="dash", width=1), hoverinfo="skip")]
     for values, name, color, dash in ((p_original, names[0], "#0072B2", "solid"), (p_edited, names[1], "#D55E00", "dot")):
         p = np.asarray(values, dtype=np.float64)
         if p.shape != (n,):
             raise ValueError(f"each P(positive) must have one value per word ({n}), got shape {p.shape}")
         traces.append(trace("scatter", x=list(range(n)), y=p, name=safe(name), mode="lines+markers", connectgaps=True,
-                                 line=dict(color=color, width=2.5, dash=dash), marker=dict(size=7), customdata=tokens,
-                                 hovertemplate=_t(lang, "overlaid.hover", name=safe(name))))
+                                       line=dict(color=color, width=2.5, dash=dash), marker=dict(size=7),
+                                       customdata=tokens,
+                                       hovertemplate=_t(lang, "overlaid.hover", name=safe(name))))
     return _figure(traces, title, height, hovermode="closest", xaxis=_token_axis(labels),
                    yaxis=_grid(range=[-0.02, 1.02], tickformat=".0%", title=dict(text="P(positive)")))
 
@@ -386,8 +391,8 @@ def probe_bars(categories: Sequence[str], scores: Mapping[str, Sequence[tuple[in
                              f"got {len(pairs)}")
         share = [c / t if t else 0.0 for c, t in pairs]
         traces.append(trace("bar", y=[safe(c) for c in categories], x=share, name=safe(name), orientation="h",
-                             marker_color=colors[k % len(colors)], text=[f"{c}/{t}" for c, t in pairs],
-                             textposition="outside", hovertemplate=f"{safe(name)}: %{{x:.0%}} (%{{text}})<extra></extra>"))
+                                   marker_color=colors[k % len(colors)], text=[f"{c}/{t}" for c, t in pairs],
+                                   textposition="outside", hovertemplate=f"{safe(name)}: %{{x:.0%}} (%{{text}})<extra></extra>"))
     return _figure(traces, title, height or 130 + 44 * len(categories), hovermode="closest", barmode="group",
                    margin=dict(l=120, r=30, t=90 if title else 50, b=40),
                    xaxis=_grid(range=[0, 1.12], tickvals=[0, 0.25, 0.5, 0.75, 1], tickformat=".0%",

@@ -220,8 +220,7 @@ if snaps is not None and len(snaps) > 1:
     opened = {g: shares[1] for g, shares in saturation_by_epoch(replays).items() if g == "f"}
     chart(fg.timelapse_lines, [snaps.label(s, final_mark=False, lang=language) for s in range(len(snaps))],
           [e.prediction for e in replays], opened, selected=shown_at, final=snaps.final,
-          title=t("gates.training.timelapse_title"), lang=language,
-          key="gates_timelapse")
+          title=t("gates.training.timelapse_title"), lang=language, key="gates_timelapse")
     last = int(snaps.epochs[-1])
     final_label = snaps.label(snaps.final, False, lang=language)
     st.caption(sentences(
@@ -375,8 +374,7 @@ else:
         st.info(t("gates.probes.cannot_open", problem=error_markdown(e)), icon=":material/info:")
 model_names = {"model": t("gates.probes.this_model"), "bow": t("gates.probes.bag_of_words")}
 chart(fg.probe_bars, [category_name(c, language) for c in CATEGORIES],
-      {model_names[name]: [(s.correct, s.total) for s in r.categories()]
-      for name, r in reports.items()},
+      {model_names[name]: [(s.correct, s.total) for s in r.categories()] for name, r in reports.items()},
       title=t("gates.probes.title"), lang=language, key="gates_probes")
 st.caption(t("gates.probes.caption", n=len(probes)))
 col_kind, col_review, col_truth = t("gates.probes.kind"), t("gates.probes.review"), t("gates.probes.truth")

@@ -242,7 +242,6 @@ def warm_server() -> threading.Thread:
 
 
 def _warm_default_run() -> None:
-    from lstm_core import figures_gates, gate_analysis, probes, what_if  # noqa: F401  (the Gates page's own)
     from lstm_core.explain import explain  # what the Gates page reads a review with (lazy: it imports Keras)
 
     entry = default_entry()
