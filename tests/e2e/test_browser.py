@@ -45,15 +45,16 @@ def test_train_a_tiny_model_and_see_the_chart_and_metrics(app_server, page):
     result = page.get_by_role("heading", name=re.compile(r"^run 1: LSTM"))
     live = page.get_by_text(re.compile(r"^Epoch \d/2 · batch"))
     live.or_(result).first.wait_for(timeout=120_000)  # a tiny run may end before the next poll
-    assert page.get_by_test_id("stPlotlyChart").count() >= 1
+    page.get_by_test_id("stPlotlyChart").first.wait_for(timeout=30_000)
     result.wait_for(timeout=180_000)
     metrics = page.get_by_test_id("stMetric")
     labels = [metrics.nth(i).get_by_test_id("stMetricLabel").inner_text() for i in range(5)]
     assert labels == ["Test accuracy", "Precision", "Recall", "F1", "TF-IDF + LR baseline"]
     value = metrics.first.get_by_test_id("stMetricValue").inner_text()
     assert re.fullmatch(r"\d{1,3}\.\d%", value), value
-    assert page.get_by_test_id("stPlotlyChart").count() >= 2  # curves and confusion matrix
-    assert page.locator(".js-plotly-plot .scatterlayer .trace").count() > 0
+    # The result's metrics reach the browser before its two charts (one script run, sent element by element).
+    page.get_by_test_id("stPlotlyChart").nth(1).wait_for(timeout=30_000)  # curves and confusion matrix
+    page.locator(".js-plotly-plot .scatterlayer .trace").first.wait_for(state="attached", timeout=30_000)
     assert page.get_by_test_id("stSidebar").get_by_text(re.compile(r"^run 1: LSTM")).count() == 1
     assert page.get_by_role("button", name="Train", exact=True).is_enabled()
 
