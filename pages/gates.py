@@ -13,20 +13,19 @@ import streamlit as st
 from lstm_core import figures_gates as fg
 from lstm_core import i18n
 from lstm_core.errors import LstmLabError
-from lstm_core.explain import NothingToExplain, explain
+from lstm_core.explain import NothingToExplain
 from lstm_core.gate_analysis import SIGMOID_GATES, UNIT_ORDERS, compare_saturation, saturation_against, \
-    saturation_by_epoch, timelapse, top_units, unit_order, unit_terms
+    saturation_by_epoch, top_units, unit_order, unit_terms
 from lstm_core.limits import LIMITS
-from lstm_core.model import untrained_copy
-from lstm_core.pipeline import prepare
-from lstm_core.probes import BASELINE_NAME, CATEGORIES, Probe, ProbeReport, category_name, load_probes, \
-    score_baseline, score_run
+from lstm_core.probes import BASELINE_NAME, CATEGORIES, Probe, ProbeReport, category_name
 from lstm_core.what_if import KINDS, WordEdit, compare_edit
 from ui import state
 from ui.boot import ensure_app_navigation
 from ui.format import error_markdown
 from ui.i18n import error_text, lang, sentences, t
 from ui.live_text import commit_while_typing
+from ui.readings import baseline_report, example_report, explained, lapse, probe_report, probe_set, \
+    run_key, untrained
 from ui.sentence import plain, sentence_html
 from ui.shared import chart
 
@@ -57,49 +56,6 @@ ALL_UNITS, EDIT, EDIT_KIND, EDIT_STEP, EDIT_WORD = "gates_all", "gates_edit", "g
     "gates_edit_word"
 PROBE_TABLE = "gates_probe_table"
 EPOCH = "gates_epoch"
-
-
-def run_key(entry: Any, run: Any) -> str:
-    return str(entry.path) if entry is not None else run.name
-
-
-@st.cache_resource(show_spinner=False, max_entries=4)  # the spinner's text is the reader's: with st.spinner
-def untrained(key: str, _run: Any) -> Any:
-    """The current run's network before training (one per run, shared by sessions)."""
-    return untrained_copy(_run.model, _run.config, _run.vocab.size)
-
-
-@st.cache_resource(show_spinner=False)
-def probe_set() -> tuple[Probe, ...]:
-    return load_probes()
-
-
-@st.cache_resource(show_spinner=False, max_entries=8)
-def probe_report(key: str, _run: Any) -> ProbeReport:
-    return score_run(_run, probe_set())
-
-
-@st.cache_resource(show_spinner=False, max_entries=8)
-def example_report(key: str, _run: Any) -> ProbeReport:
-    return score_run(_run, [Probe(text, label, "plain") for text, label in EXAMPLES.values()])
-
-
-@st.cache_resource(show_spinner=False, max_entries=4)
-def baseline_report(key: str, _cfg: Any) -> ProbeReport:
-    """The same-split bag of words on the probes (one per data and cleaning setting, shared by sessions)."""
-    return score_baseline(prepare(_cfg), probe_set(), _cfg.train.seed)
-
-
-@st.cache_resource(show_spinner=False, max_entries=16)
-def lapse(key: str, text: str, _ex: Any, _snapshots: Any) -> list[Any]:
-    """The text through every snapshot of the run's training (NumPy replays, read-only, shared)."""
-    return timelapse(_ex, _snapshots)
-
-
-@st.cache_resource(show_spinner=False, max_entries=64, ttl=600)
-def explained(key: str, text: str, language: str, _run: Any) -> Any:
-    """The text through the run's model, once for every session reading the same text with it."""
-    return explain(_run, text, lang=language)
 
 
 def baseline_for(run: Any) -> ProbeReport:
@@ -180,7 +136,7 @@ st.caption(intro(cell, run, entry))
 
 st.session_state.setdefault(TEXT, EXAMPLES["contrast"][0])
 st.markdown(f"**{t('gates.example.try')}**")
-examples = example_report(key, run)
+examples = example_report(key=key, examples=tuple(EXAMPLES.values()), _run=run)
 for col, (name, (_, label)), p in zip(st.columns(len(EXAMPLES)), EXAMPLES.items(), examples.p_positive):
     col.button(t(f"gates.example.{name}.name"), key=f"gates_example_{name}", on_click=use_example, args=(name,),
                help=example_help(name, label, float(p)), width="stretch")
@@ -189,7 +145,7 @@ text = st.text_area(review_label, key=TEXT, height=110, max_chars=LIMITS.text_ch
 commit_while_typing(review_label)
 
 try:
-    ex = explained(key, text, language, run)
+    ex = explained(key=key, text=text, language=language, _run=run)
 except NothingToExplain as e:
     if e.words:
         st.html(sentence_html(e.words, lang=language))
@@ -214,7 +170,7 @@ if snaps is not None and len(snaps) > 1:
     st.session_state["gates_epoch_for"] = key
     shown_at = st.select_slider(t("gates.training.epoch"), options=list(range(len(snaps))), key=EPOCH,
                                 format_func=lambda s: snaps.label(s, lang=language), help=t("gates.training.epoch_help"))
-    replays = lapse(key, text, ex, snaps)
+    replays = lapse(key=key, text=text, _ex=ex, _snapshots=snaps)
     at_final = shown_at == snaps.final
     ex = final_ex if at_final else replays[shown_at]
     opened = {g: shares[1] for g, shares in saturation_by_epoch(replays).items() if g == "f"}
@@ -362,7 +318,7 @@ if has_gates:
 st.markdown(f"#### {t('gates.probes.heading')}")
 probes = probe_set()
 with st.spinner(t("gates.spinner_probes")):
-    mine = probe_report(key, run)
+    mine = probe_report(key=key, _run=run)
 reports = {"model": mine}  # by the column's short name: model, bow
 recorded = recorded_baseline(run, probes)
 if recorded is not None:  # answers kept with the run (the shipped model's 25,000 reviews are not refitted here)

@@ -19,6 +19,7 @@ from ui.format import percent, plain, seconds, training_estimate
 from ui.history import config_differences, curves_csv, history_table
 from ui.i18n import error_text, lang, sentences, t
 from ui.live import live_job
+from ui.shared import chart
 
 CELL_NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "Simple RNN"}  # names, the same in every language
 PENALTIES = [0.0, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1]
@@ -170,10 +171,12 @@ def show_results(entry: state.RunEntry | None) -> None:
     cols[3].metric(t("train.result.f1"), percent(test and test.f1))
     cols[4].metric(t("train.result.baseline"), percent(base), help=t("train.result.baseline_help"))
     left, right = st.columns([2, 1])
-    left.plotly_chart(figures.training_curves(entry.batches, entry.history, per_epoch_batches=entry.batches_per_epoch,
-                                              baseline_accuracy=base, lang=lang()), key="result_chart")
+    with left:  # a class that trained the same run shares its figures (ui.shared)
+        chart(figures.training_curves, entry.batches, entry.history, per_epoch_batches=entry.batches_per_epoch,
+              baseline_accuracy=base, lang=lang(), key="result_chart")
     if test is not None:
-        right.plotly_chart(figures.confusion_matrix(test.confusion, lang=lang()), key="confusion")
+        with right:
+            chart(figures.confusion_matrix, test.confusion, lang=lang(), key="confusion")
 
 
 def live_section() -> None:
