@@ -127,6 +127,17 @@ def batches_per_epoch(batches: Mapping[str, Sequence[float]]) -> int:
     return int(counts.max())
 
 
+def whole_groups(batches: Mapping[str, Sequence[float]], group: int) -> dict[str, Sequence[float]]:
+    """The per-batch curves cut to a whole number of ``group`` batches (all of them while there are
+    fewer): what a live chart draws, so that everyone watching one training asks for the same figure
+    until the next group is in (``ui.shared`` builds it once), at most ``group - 1`` batches behind."""
+    if group < 1:
+        raise ValueError(f"group must be at least 1 batch, got {group!r}")
+    steps = len(_values(batches, "step"))
+    keep = steps - steps % group if steps >= group else steps
+    return {key: values[:keep] for key, values in batches.items()}
+
+
 def training_curves(batches: Mapping[str, Sequence[float]], history: Mapping[str, Sequence[float]], *,
                     per_epoch_batches: int | None = None, epochs: int | None = None,
                     baseline_accuracy: float | None = None, smoothing: float = 0.8,
@@ -145,11 +156,11 @@ def training_curves(batches: Mapping[str, Sequence[float]], history: Mapping[str
     traces = []
     for panel, metric in ((1, "loss"), (2, "accuracy")):
         first = panel == 1
-        raw = _values(batches, metric)
+        raw = np.asarray(_values(batches, metric), dtype=np.float64)  # (steps,): sent as base64, not text
         traces.append((panel, dict(x=x_batch, y=raw, name=text(lang, "figures.curves.train_batch"), mode="lines",
                                    line=dict(color=TRAIN_COLOR, width=1), opacity=0.25, legendgroup="batch",
                                    showlegend=first, hoverinfo="skip")))
-        traces.append((panel, dict(x=x_batch, y=ema(raw, smoothing) if raw else [],
+        traces.append((panel, dict(x=x_batch, y=ema(raw.tolist(), smoothing) if raw.size else [],
                                    name=text(lang, "figures.curves.train_smoothed"), mode="lines",
                                    line=dict(color=TRAIN_COLOR, width=2.5), legendgroup="smooth",
                                    showlegend=first, hovertemplate="%{y:.3f}")))

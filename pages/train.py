@@ -21,6 +21,7 @@ from ui.i18n import error_text, lang, sentences, t
 from ui.live import live_job
 from ui.shared import chart
 
+LIVE_GROUPS = 16  # the live chart moves in sixteenths of an epoch (figures.whole_groups)
 CELL_NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "Simple RNN"}  # names, the same in every language
 PENALTIES = [0.0, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1]
 
@@ -132,11 +133,10 @@ def show_progress(job, snap) -> None:
 
 
 def show_live_chart(job, snap) -> None:
-    st.plotly_chart(figures.training_curves(snap.batches, snap.history,
-                                            per_epoch_batches=snap.batches_per_epoch or None,
-                                            epochs=snap.epochs, title=t("train.live.chart_title", name=snap.name),
-                                            lang=lang()),
-                    key="live_chart")
+    # Whole sixteenths of an epoch: a class watching one shared training polls the same curves, drawn once.
+    batches = figures.whole_groups(snap.batches, max(1, (snap.batches_per_epoch or 0) // LIVE_GROUPS))
+    chart(figures.training_curves, batches, snap.history, per_epoch_batches=snap.batches_per_epoch or None,
+          epochs=snap.epochs, title=t("train.live.chart_title", name=snap.name), lang=lang(), key="live_chart")
 
 
 def ended_text(snap) -> str:

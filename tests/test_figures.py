@@ -55,6 +55,15 @@ def test_training_curves_live_and_empty():
     assert all(len(t.x) == 0 for t in empty.data)
 
 
+def test_a_live_chart_draws_whole_groups_of_batches_and_every_one_before_the_first():
+    seven = {"step": list(range(7)), "loss": [0.7 - 0.01 * i for i in range(7)]}
+    assert figures.whole_groups(seven, 3) == {"step": [0, 1, 2, 3, 4, 5], "loss": seven["loss"][:6]}
+    assert figures.whole_groups(seven, 8) == seven and figures.whole_groups(seven, 1) == seven
+    assert figures.whole_groups({}, 4) == {}
+    with pytest.raises(ValueError, match="group must be at least 1 batch, got 0"):
+        figures.whole_groups(seven, 0)
+
+
 def test_training_curves_accept_arrays_and_infer_batches_per_epoch():
     arrays = {k: np.asarray(v) for k, v in BATCHES.items()}
     assert figures.batches_per_epoch(arrays) == 4 and figures.batches_per_epoch({}) == 1

@@ -55,6 +55,9 @@ def test_share_refuses_what_is_not_a_plain_figure():
     (["ab", "c"], ["a", "bc"]),  # where strings end
     ([None], ["None"]),
     (np.float32(0.5), 0.25),
+    ([0.1, 0.2], [0.1, 0.3]),  # a curve's floats (hashed at once)
+    ([0.1, 0.2], (0.1, 0.2)),
+    ([0.5, 1.0], [0.5, 1]),  # a curve, or floats and an int
 ])
 def test_digest_tells_apart_what_a_builder_draws_differently(a, b):
     assert digest(a) != digest(b)
@@ -67,6 +70,7 @@ def test_digest_is_the_same_for_the_same_content():
     assert digest((["a", "b"], arrays, {"title": "x"})) == digest((["a", "b"], again, {"title": "x"}))
     assert digest(strided) == digest(np.ascontiguousarray(strided))
     assert digest(float("nan")) == digest(np.float64("nan"))
+    assert digest({"loss": (0.7, 0.6, float("nan"))}) == digest({"loss": (0.7, 0.6, float("nan"))})
 
 
 @pytest.mark.parametrize("value, name", [(object(), "object"), ({1, 2}, "set"),

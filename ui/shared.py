@@ -70,6 +70,9 @@ def _feed(h: Any, value: Any) -> None:
         if value.dtype == object:
             raise TypeError("digest: an object array has no content digest; pass a list")
         h.update(f"a{value.dtype.str}{value.shape}:".encode()), h.update(np.ascontiguousarray(value).data)
+    elif isinstance(value, (list, tuple)) and value and all(type(item) is float for item in value):
+        h.update(b"F" if isinstance(value, list) else b"T")  # a curve: its floats at once (a live chart's 2,400)
+        h.update(b"%d[" % len(value)), h.update(np.array(value, dtype=np.float64).data)
     elif isinstance(value, (list, tuple)):
         h.update(b"l" if isinstance(value, list) else b"t")
         h.update(b"%d[" % len(value))
