@@ -334,8 +334,9 @@ chart(fg.probe_bars, [category_name(c, language) for c in CATEGORIES],
       title=t("gates.probes.title"), lang=language, key="gates_probes")
 st.caption(t("gates.probes.caption", n=len(probes)))
 col_kind, col_review, col_truth = t("gates.probes.kind"), t("gates.probes.review"), t("gates.probes.truth")
+truth = {positive: t(f"gates.{sentiment(positive)}") for positive in (True, False)}  # once, not per probe
 table = {col_kind: [category_name(p.category, language) for p in probes], col_review: [p.text for p in probes],
-         col_truth: [t(f"gates.{sentiment(p.label == 1)}") for p in probes]}
+         col_truth: [truth[p.label == 1] for p in probes]}
 columns = {col_kind: st.column_config.TextColumn(width="small"),
            col_review: st.column_config.TextColumn(width="large")}
 for name, r in reports.items():
