@@ -444,3 +444,21 @@ def test_the_train_page_still_renders_in_english():
     assert any("Press **Train**" in m.value for m in at.markdown)
     assert at.radio(key="cfg:sequence.keep").options == ["end", "start"]
     assert "Training on 40 reviews" in texts(at.caption)
+
+
+def test_the_language_read_once_per_run_follows_the_switch_and_the_url_at_once():
+    from lstm_core.i18n import text
+
+    def heading(at: AppTest) -> str:  # the sidebar's "Current model"
+        (said,) = [c.value for c in at.sidebar.caption if c.value in (en, ja)]
+        return said
+
+    en, ja = text("en", "app.current.heading"), text("ja", "app.current.heading")
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    assert heading(at) == en
+    at.sidebar.button_group[0].set_value("ja").run()  # the switch: its own run says Japanese throughout
+    assert heading(at) == ja and not at.exception
+    at.query_params["lang"] = "en"  # a link to English opened in the same session: the next run reads it
+    assert heading(at.run()) == en
+    at.query_params["lang"] = "ja"
+    assert heading(at.run()) == ja
