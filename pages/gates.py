@@ -24,30 +24,11 @@ from ui.boot import ensure_app_navigation
 from ui.format import error_markdown
 from ui.i18n import error_text, lang, sentences, t
 from ui.live_text import commit_while_typing
-from ui.readings import baseline_report, example_report, explained, lapse, probe_report, probe_set, \
-    run_key, untrained
+from ui.readings import EXAMPLES, FIRST_EXAMPLE, baseline_report, example_report, explained, lapse, probe_report, \
+    probe_set, run_key, untrained
 from ui.sentence import plain, sentence_html
 from ui.shared import chart
 
-# key: (text, its label). The review stays English (the model reads English); its button's name and what to
-# look for are gates.example.<key>.name / .hint. Whether the current model gets each right is measured on the
-# page (example_reports), so a button never claims what the model does not do.
-EXAMPLES = {
-    "positive": ("A wonderful film with a brilliant cast. I loved every minute of it and would happily "
-                 "watch it again.", 1),
-    "negative": ("An awful, boring film. The plot was dull, the acting was terrible and the whole thing "
-                 "was a waste of time.", 0),
-    "negation": ("This film is not good at all.", 0),
-    "contrast": ("The acting was wonderful but the plot was a mess.", 0),
-    "long": (
-        "I went in expecting a light comedy and for the first half hour that is exactly what I got. The two "
-        "leads have real chemistry, the jokes land, and the small-town setting is shot with obvious love. "
-        "Then the film changes its mind. A dull subplot about a stolen painting takes over, the supporting "
-        "characters vanish, and the dialogue turns into long speeches that go nowhere. The music, so "
-        "charming at the start, becomes loud and repetitive. By the final act I had stopped caring about "
-        "anyone on screen. The ending tries to win us back with a sentimental reunion, but it feels cheap "
-        "and unearned. A promising start wasted: I cannot recommend it, even for a lazy Sunday afternoon.", 0),
-}
 HINT_WORDS = {"negation": {"negation": "not", "word": "good"}}  # the words of the review a hint names
 EDIT_EXAMPLES = "yet, bad, truly"  # words to type, shown in the placeholder (the model reads English)
 TOP = 16  # units drawn by default: those most tied to the prediction
@@ -134,7 +115,7 @@ cell = run.config.model.cell
 has_gates = bool(SIGMOID_GATES[cell])
 st.caption(intro(cell, run, entry))
 
-st.session_state.setdefault(TEXT, EXAMPLES["contrast"][0])
+st.session_state.setdefault(TEXT, EXAMPLES[FIRST_EXAMPLE][0])
 st.markdown(f"**{t('gates.example.try')}**")
 examples = example_report(key=key, examples=tuple(EXAMPLES.values()), _run=run)
 for col, (name, (_, label)), p in zip(st.columns(len(EXAMPLES)), EXAMPLES.items(), examples.p_positive):

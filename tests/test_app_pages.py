@@ -18,6 +18,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from helpers import APP, LONG, TINY, app, bundle_of, button, texts, train_button, until_done, upload
+import ui.readings
 import ui.state
 from lstm_core.config import ExperimentConfig
 from lstm_core.errors import RunError
@@ -66,10 +67,11 @@ def test_the_server_loads_the_default_run_and_reads_one_review_in_its_warm_up(mo
                                                                      ExperimentConfig()))
     monkeypatch.setattr(ui.state, "_cached_default_run", lambda path: asked.append(path) or Run())
     monkeypatch.setattr(lstm_core.explain, "explain", lambda run, text: asked.append(("explain", text)))
+    monkeypatch.setattr(ui.readings, "warm", lambda entry, run: asked.append(("readings", entry.name)))
     ui.state._warm_default_run()
-    # two batch sizes (TensorFlow then traces predict for any) and the Gates page's own reading of a review
+    # two batch sizes (TensorFlow then traces predict for any), a review read, then the Gates page's first readings
     assert asked == [str(ui.state.DEFAULT_RUN), ["a warm-up review"], ["a warm-up review", "and a second one"],
-                     ("explain", "a warm-up review")]
+                     ("explain", "a warm-up review"), ("readings", "default")]
 
 
 def test_a_damaged_default_run_does_not_break_the_warm_up(monkeypatch):

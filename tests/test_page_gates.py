@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 import ui.state
 from lstm_core.explain import CUT, DROPPED, KEPT, UNKNOWN, Word
 from lstm_core.i18n import text as catalogue_text
+from ui.readings import EXAMPLES
 from ui.sentence import plain, sentence_html
 
 pytestmark = pytest.mark.usefixtures("app_navigation")  # conftest: pages run inside app.py's navigation
@@ -136,21 +137,11 @@ def test_a_100000_character_paste_is_cut_with_a_notice(page):
 def test_every_example_button_says_whether_the_current_model_gets_it_right(page, tiny_imdb_dir, out_root):
     from lstm_core.runs import load_run
 
-    pages_gates = _page_module()
     run = load_run(trained_run(tiny_imdb_dir, out_root))
-    for name, (text, label) in pages_gates.EXAMPLES.items():
+    for name, (text, label) in EXAMPLES.items():
         (button,) = [b for b in page.button if b.label == catalogue_text("en", f"gates.example.{name}.name")]
         right = (run.predict([text])[0] >= 0.5) == (label == 1)
         assert ("gets it right" in button.help) == right and ("A question for the class" in button.help) != right
-
-
-def _page_module():
-    """The page's EXAMPLES without running it as a script (its top level needs Streamlit's runtime)."""
-    import ast
-
-    tree = ast.parse(Path(PAGE).read_text())
-    (node,) = [n for n in tree.body if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "EXAMPLES"]
-    return type("Page", (), {"EXAMPLES": ast.literal_eval(node.value)})
 
 
 def test_the_probe_table_puts_this_model_beside_the_bag_of_words(page):
@@ -359,7 +350,7 @@ def model_words(at) -> set[str]:
 
     run = load_run(ui.state.DEFAULT_RUN)
     options = [str(o) for kind in ("select_slider", "selectbox") for el in at.get(kind) for o in el.options or []]
-    return (_words(*(text for text, _ in _page_module().EXAMPLES.values()), *(p.text for p in load_probes()),
+    return (_words(*(text for text, _ in EXAMPLES.values()), *(p.text for p in load_probes()),
                    at.text_area(key="gates_text").value, run.name, run.info.data, *options)
             | {"oov", "yet", "bad", "truly"})  # the what-if's words to type, as the placeholder suggests them
 
@@ -455,3 +446,30 @@ def test_sessions_asking_for_the_same_figure_share_it_and_a_new_text_gets_its_ow
     type_text(second, "a truly wonderful film")
     assert len(built) == 2 and "wonderful" in " ".join(built[-1])
     assert spec(second) != spec(first)
+
+
+def test_a_run_warmed_up_is_read_by_the_first_visit_without_a_prediction(tiny_imdb_dir, out_root, monkeypatch):
+    import ui.readings
+    from lstm_core.runs import Run
+
+    monkeypatch.setattr(ui.state, "DEFAULT_RUN", trained_run(tiny_imdb_dir, out_root))
+    predicted = []
+    real = Run.predict
+    monkeypatch.setattr(Run, "predict", lambda self, texts: predicted.append(len(texts)) or real(self, texts))
+
+    def first_visit() -> list[int]:
+        predicted.clear()
+        at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+        assert not at.exception, at.exception
+        return list(predicted)
+
+    def forget() -> None:
+        for cached in (ui.readings.example_report, ui.readings.probe_report, ui.readings.explained, ui.readings.lapse):
+            cached.clear()
+
+    forget()
+    assert first_visit()  # cold: the examples and the probes are predicted during the visit
+    forget()
+    entry = ui.state.default_entry()
+    ui.readings.warm(entry, ui.state._cached_default_run(str(entry.path)))
+    assert first_visit() == []

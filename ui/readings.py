@@ -20,6 +20,28 @@ from lstm_core.pipeline import prepare
 from lstm_core.probes import Probe, ProbeReport, load_probes, score_baseline, score_run
 
 
+# key: (text, its label). The review stays English (the model reads English); its button's name and what to
+# look for are gates.example.<key>.name / .hint. Whether the current model gets each right is measured on the
+# page (example_reports), so a button never claims what the model does not do.
+EXAMPLES = {
+    "positive": ("A wonderful film with a brilliant cast. I loved every minute of it and would happily "
+                 "watch it again.", 1),
+    "negative": ("An awful, boring film. The plot was dull, the acting was terrible and the whole thing "
+                 "was a waste of time.", 0),
+    "negation": ("This film is not good at all.", 0),
+    "contrast": ("The acting was wonderful but the plot was a mess.", 0),
+    "long": (
+        "I went in expecting a light comedy and for the first half hour that is exactly what I got. The two "
+        "leads have real chemistry, the jokes land, and the small-town setting is shot with obvious love. "
+        "Then the film changes its mind. A dull subplot about a stolen painting takes over, the supporting "
+        "characters vanish, and the dialogue turns into long speeches that go nowhere. The music, so "
+        "charming at the start, becomes loud and repetitive. By the final act I had stopped caring about "
+        "anyone on screen. The ending tries to win us back with a sentimental reunion, but it feels cheap "
+        "and unearned. A promising start wasted: I cannot recommend it, even for a lazy Sunday afternoon.", 0),
+}
+FIRST_EXAMPLE = "contrast"  # the review in the box on a first visit
+
+
 def run_key(entry: Any, run: Any) -> str:
     return str(entry.path) if entry is not None else run.name
 
@@ -62,3 +84,16 @@ def lapse(*, key: str, text: str, _ex: Any, _snapshots: Any) -> list[Any]:
 def explained(*, key: str, text: str, language: str, _run: Any) -> Any:
     """The text through the run's model, once for every session reading the same text with it."""
     return explain(_run, text, lang=language)
+
+
+def warm(entry: Any, run: Any) -> None:
+    """Read what a first visit to the Gates page reads with ``run``: its example and probe answers, the
+    first review's explanation and time-lapse. (The server's warm-up does it for the default run: a class
+    that opens the Gates page at once waited for the first visitor's TensorFlow predictions.)"""
+    key = run_key(entry, run)
+    example_report(key=key, examples=tuple(EXAMPLES.values()), _run=run)
+    probe_report(key=key, _run=run)
+    text = EXAMPLES[FIRST_EXAMPLE][0]
+    ex = explained(key=key, text=text, language="en", _run=run)
+    if run.snapshots is not None and len(run.snapshots) > 1:
+        lapse(key=key, text=text, _ex=ex, _snapshots=run.snapshots)

@@ -243,6 +243,7 @@ def warm_server() -> threading.Thread:
 
 def _warm_default_run() -> None:
     from lstm_core.explain import explain  # what the Gates page reads a review with (lazy: it imports Keras)
+    from ui import readings  # (lazy too: its lstm_core modules import scikit-learn)
 
     entry = default_entry()
     if entry is not None:
@@ -253,6 +254,7 @@ def _warm_default_run() -> None:
             run.predict(["a warm-up review"])
             run.predict(["a warm-up review", "and a second one"])
             explain(run, "a warm-up review")
+            readings.warm(entry, run)  # and what the Gates page's first visit reads, in the cache it reads
         except LstmLabError:  # a damaged default run: the page that needs it says so when asked
             pass
 
