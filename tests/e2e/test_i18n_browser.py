@@ -13,7 +13,6 @@ out too, as ``helpers.english_left`` leaves out ``$…$`` and backticks.
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import re
@@ -26,6 +25,7 @@ from lstm_core.config import ExperimentConfig
 from lstm_core.preprocessing import Cleaner
 from lstm_core.probes import load_probes
 from lstm_core.storage import ASSETS
+from ui.readings import EXAMPLES
 
 pytestmark = pytest.mark.e2e
 
@@ -59,10 +59,8 @@ VISIBLE_TEXT = """(roots) => {
 
 
 def _example_texts() -> list[str]:
-    """The page's example reviews, read from its EXAMPLES without running it (its top level needs Streamlit)."""
-    tree = ast.parse((REPO / "pages" / "gates.py").read_text(encoding="utf-8"))
-    (node,) = [n for n in tree.body if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "EXAMPLES"]
-    return [text for text, _ in ast.literal_eval(node.value).values()]
+    """The Gates page's example reviews (ui.readings.EXAMPLES)."""
+    return [text for text, _ in EXAMPLES.values()]
 
 
 def _words(*texts: str) -> set[str]:
