@@ -117,7 +117,7 @@ st.caption(intro(cell, run, entry))
 
 st.session_state.setdefault(TEXT, EXAMPLES[FIRST_EXAMPLE][0])
 st.markdown(f"**{t('gates.example.try')}**")
-examples = example_report(key=key, examples=tuple(EXAMPLES.values()), _run=run)
+examples = example_report(key=key, _run=run)
 for col, (name, (_, label)), p in zip(st.columns(len(EXAMPLES)), EXAMPLES.items(), examples.p_positive):
     col.button(t(f"gates.example.{name}.name"), key=f"gates_example_{name}", on_click=use_example, args=(name,),
                help=example_help(name, label, float(p)), width="stretch")

@@ -55,8 +55,6 @@ print("ok")
 
 
 def test_the_server_loads_the_default_run_and_reads_one_review_in_its_warm_up(monkeypatch):
-    import lstm_core.explain
-
     asked = []
 
     class Run:
@@ -66,12 +64,11 @@ def test_the_server_loads_the_default_run_and_reads_one_review_in_its_warm_up(mo
     monkeypatch.setattr(ui.state, "default_entry", lambda: RunEntry("default", ui.state.DEFAULT_RUN, "default",
                                                                      ExperimentConfig()))
     monkeypatch.setattr(ui.state, "_cached_default_run", lambda path: asked.append(path) or Run())
-    monkeypatch.setattr(lstm_core.explain, "explain", lambda run, text: asked.append(("explain", text)))
     monkeypatch.setattr(ui.readings, "warm", lambda entry, run: asked.append(("readings", entry.name)))
     ui.state._warm_default_run()
-    # two batch sizes (TensorFlow then traces predict for any), a review read, then the Gates page's first readings
+    # two batch sizes (TensorFlow then traces predict for any), then the Gates page's first readings (a review's too)
     assert asked == [str(ui.state.DEFAULT_RUN), ["a warm-up review"], ["a warm-up review", "and a second one"],
-                     ("explain", "a warm-up review"), ("readings", "default")]
+                     ("readings", "default")]
 
 
 def test_a_damaged_default_run_does_not_break_the_warm_up(monkeypatch):

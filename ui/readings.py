@@ -63,9 +63,9 @@ def probe_report(*, key: str, _run: Any) -> ProbeReport:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def example_report(*, key: str, examples: tuple[tuple[str, int], ...], _run: Any) -> ProbeReport:
-    """The run's answers on the page's example reviews, (text, label) each."""
-    return score_run(_run, [Probe(text, label, "plain") for text, label in examples])
+def example_report(*, key: str, _run: Any) -> ProbeReport:
+    """The run's answers on the page's example reviews (EXAMPLES, in order)."""
+    return score_run(_run, [Probe(text, label, "plain") for text, label in EXAMPLES.values()])
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -91,7 +91,7 @@ def warm(entry: Any, run: Any) -> None:
     first review's explanation and time-lapse. (The server's warm-up does it for the default run: a class
     that opens the Gates page at once waited for the first visitor's TensorFlow predictions.)"""
     key = run_key(entry, run)
-    example_report(key=key, examples=tuple(EXAMPLES.values()), _run=run)
+    example_report(key=key, _run=run)
     probe_report(key=key, _run=run)
     text = EXAMPLES[FIRST_EXAMPLE][0]
     ex = explained(key=key, text=text, language="en", _run=run)

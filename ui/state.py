@@ -242,8 +242,7 @@ def warm_server() -> threading.Thread:
 
 
 def _warm_default_run() -> None:
-    from lstm_core.explain import explain  # what the Gates page reads a review with (lazy: it imports Keras)
-    from ui import readings  # (lazy too: its lstm_core modules import scikit-learn)
+    from ui import readings  # lazy: its lstm_core modules import Keras and scikit-learn
 
     entry = default_entry()
     if entry is not None:
@@ -253,8 +252,7 @@ def _warm_default_run() -> None:
             # examples, the probes) need no trace of their own (a first visit took 1.3 s, later ones 0.16 s).
             run.predict(["a warm-up review"])
             run.predict(["a warm-up review", "and a second one"])
-            explain(run, "a warm-up review")
-            readings.warm(entry, run)  # and what the Gates page's first visit reads, in the cache it reads
+            readings.warm(entry, run)  # what the Gates page's first visit reads (a review too), in its caches
         except LstmLabError:  # a damaged default run: the page that needs it says so when asked
             pass
 
