@@ -62,6 +62,7 @@ LIVE = re.compile(r"^Epoch \d+/\d+ · batch")
 RESULT = re.compile(r"^run 1: LSTM")
 TOKENS = re.compile(r"\(\d+ tokens, ")
 REFUSED = re.compile(r"already waiting|try again|is still (queued|running)")
+SHOWN = REPO / "bench" / "out" / "classroom"  # failed students' pages, kept to be looked at
 ARRIVAL = 0.5  # seconds between two students' first request
 SENTENCES = ("the acting was not good at all", "a warm funny film that I loved", "boring and far too long",
              "I expected it to be great, it was not", "not bad at all, I enjoyed it")
@@ -76,6 +77,7 @@ class Student:
     clicked_at: float | None = None
     result_at: float | None = None
     runs_seen: int = 0
+    console: list[str] = field(default_factory=list)  # the browser's errors and failed requests
 
     @property
     def changes_settings(self) -> bool:
@@ -208,6 +210,9 @@ async def classroom_path(browser, url: str, student: Student, start: asyncio.Eve
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
     page.set_default_timeout(180_000)  # 30 Chromium tabs share the server's 2 cores here
+    page.on("console", lambda m: m.type in ("error", "warning") and student.console.append(f"{m.type}: {m.text[:300]}"))
+    page.on("requestfailed", lambda r: student.console.append(f"request failed: {r.url[:120]} {r.failure}"))
+    page.on("pageerror", lambda e: student.console.append(f"page error: {str(e)[:300]}"))
     try:
         await start.wait()
         await asyncio.sleep(ARRIVAL * student.index)  # a class arrives over some seconds, not in one instant
@@ -235,8 +240,21 @@ async def classroom_path(browser, url: str, student: Student, start: asyncio.Eve
             await page.get_by_test_id("stMain").get_by_text(re.compile(r"^run [2-9]\d*:")).count()
     except Exception as e:  # a bench reports a student's failure and goes on with the others
         student.errors.append(failure(e))
+        await keep_page(page, student)
     finally:
         await context.close()
+
+
+async def keep_page(page, student: Student) -> None:
+    """What a failed student's page showed: its text and a screenshot in bench/out/classroom/."""
+    SHOWN.mkdir(parents=True, exist_ok=True)
+    try:
+        (SHOWN / f"student-{student.index}.txt").write_text(await page.locator("body").inner_text(timeout=30_000))
+        (SHOWN / f"student-{student.index}.console.txt").write_text("\n".join(student.console))
+        (SHOWN / f"student-{student.index}.html").write_text(await page.content())
+        await page.screenshot(path=str(SHOWN / f"student-{student.index}.png"), full_page=True, timeout=30_000)
+    except Exception as e:  # the page itself may be gone; the failure is reported either way
+        student.errors.append(f"(page not kept: {failure(e)})")
 
 
 def failure(e: Exception) -> str:

@@ -403,7 +403,7 @@ class Job(NullListener):
                 return
             self._status, self._phase, self._error = status, phase, error
             self._t_end = time.perf_counter()
-        self._done.set()
+            self._done.set()  # under the lock: a snapshot that says done and wait() never disagree
 
 
 def _curves_of(batches: dict, history: dict) -> Curves:

@@ -227,6 +227,29 @@ def test_stop_keeps_the_model_trained_so_far():
     assert entry.info.stopped_by_user and entry.test_accuracy is not None
 
 
+def test_a_training_that_ends_during_a_page_run_still_becomes_the_result(monkeypatch):
+    # Under a class's load a script run takes seconds: a training can end after the sidebar's collect
+    # and before the page's live view, which then sees no job running and polls no more. (Found by
+    # bench_classroom.py: students whose page kept showing the default model after their training.)
+    at = app("pages/train.py", TINY.replace(train={"seed": 11}))  # its own: not served from the run store
+    train_button(at).click().run()
+    job = at.session_state["lab_job"]
+    assert job.wait(120), job.snapshot()
+    assert not at.session_state["lab_runs"]  # not collected yet: the click's run saw it training
+    collect, calls = ui.state.collect_finished_job, []
+
+    def collect_too_early():  # this run's collect came while the training still ran
+        calls.append(1)
+        return None if len(calls) == 1 else collect()
+
+    monkeypatch.setattr(ui.state, "collect_finished_job", collect_too_early)
+    at.run()
+    assert not at.exception, at.exception
+    assert len(calls) >= 2  # the page ran again, and that run collected
+    assert [e.name for e in at.session_state["lab_runs"]] == ["run 1: LSTM 4 units"]
+    assert "run 1: LSTM 4 units" in texts(at.sidebar.markdown) and at.metric
+
+
 def running(job, steps: int = 1, timeout: float = 120) -> None:
     end = time.monotonic() + timeout
     while job.snapshot().steps_done < steps and time.monotonic() < end:

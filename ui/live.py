@@ -72,7 +72,7 @@ def live_job(kind: str, *, stop_key: str, what: str, progress: Callable[[Job, Sn
                       icon=":material/stop_circle:", disabled=snap.stop_requested, help=stop_help)
             draw(job, snap)
             return
-        if active:
+        if active or state.uncollected():
             st.rerun()  # it just ended: the whole page, so the result is collected and drawn
         if job is not None and snap.status == FAILED and not (failed and failed(job, snap)):
             said = f"live.failed.{what}" if f"live.failed.{what}" in FAILED_SAID else "live.failed.job"
@@ -85,6 +85,8 @@ def live_job(kind: str, *, stop_key: str, what: str, progress: Callable[[Job, Sn
 def sidebar_progress(url_path: str) -> None:
     """The session's job in the sidebar, unless the page at ``url_path`` ("train") draws it."""
     current = state.job()
+    if state.uncollected():  # it ended after this run's collect: the next run collects it
+        st.rerun()
     if current is None or current.wait(0) or Path(PAGES.get(current.kind, "")).stem == url_path:
         return
 

@@ -525,6 +525,14 @@ def collect_finished_job() -> RunEntry | None:
     return add_run(current.run, "trained") if current.run is not None else None
 
 
+def uncollected() -> bool:
+    """Whether the session's training has ended since this script run collected it: a training
+    that finished during the run (between the sidebar's collect and the page's live view) still
+    has to join the history, which only a new run does."""
+    current = job(TRAINING)
+    return current is not None and current.wait(0) and current.id not in _store().get(_COLLECTED, set())
+
+
 def job_is_active(kind: str | None = None) -> bool:
     current = job(kind)
     return current is not None and not current.wait(0)
