@@ -63,6 +63,9 @@ RESULT = re.compile(r"^run 1: LSTM")
 TOKENS = re.compile(r"\(\d+ tokens, ")
 REFUSED = re.compile(r"already waiting|try again|is still (queued|running)")
 SHOWN = REPO / "bench" / "out" / "classroom"  # failed students' pages, kept to be looked at
+# A step waits this long (ms) before it counts as an error: with 30 Chromiums on the server's 2 cores a
+# Gates update took up to 160 s, which is slow, not broken; a result never coming is broken.
+STEP_WAIT = 300_000
 ARRIVAL = 0.5  # seconds between two students' first request
 SENTENCES = ("the acting was not good at all", "a warm funny film that I loved", "boring and far too long",
              "I expected it to be great, it was not", "not bad at all, I enjoyed it")
@@ -157,7 +160,7 @@ def tree_rss(pid: int, procs: dict[int, tuple[int, str, float]] | None = None) -
     return sum(rss_bytes(p) for p in descendants(pid, procs if procs is not None else processes()))
 
 
-async def idle(page, timeout: float = 120_000) -> None:
+async def idle(page, timeout: float = STEP_WAIT) -> None:
     await page.wait_for_timeout(300)
     await page.get_by_test_id("stStatusWidget").wait_for(state="hidden", timeout=timeout)
 
@@ -189,20 +192,20 @@ async def set_epochs(page, epochs: int) -> None:
 
 async def go(page, title: str) -> None:
     await page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
-    await page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=120_000)
+    await page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=STEP_WAIT)
     await idle(page)
 
 
 async def gates_update(page, sentence: str) -> None:
     box = page.locator(".st-key-gates_text textarea")  # the what-if editor has a "Review" label too
-    await box.wait_for(timeout=120_000)
+    await box.wait_for(timeout=STEP_WAIT)
     line = page.get_by_text(TOKENS).first
     before = await line.inner_text() if await line.count() else ""
     await box.fill(sentence)
     await box.press("Control+Enter")
     await page.wait_for_function(
         "([before]) => [...document.querySelectorAll('[data-testid=stMarkdownContainer]')]"
-        ".some(e => / tokens, /.test(e.innerText) && e.innerText !== before)", arg=[before], timeout=120_000)
+        ".some(e => / tokens, /.test(e.innerText) && e.innerText !== before)", arg=[before], timeout=STEP_WAIT)
     await idle(page)
 
 
@@ -264,13 +267,13 @@ def failure(e: Exception) -> str:
 
 async def open_train(page, url: str) -> None:
     await page.goto(f"{url}/train", timeout=180_000)
-    await page.get_by_role("heading", name="Train", exact=True).wait_for(timeout=120_000)
+    await page.get_by_role("heading", name="Train", exact=True).wait_for(timeout=STEP_WAIT)
     await idle(page)
 
 
 async def reload_train(page, url: str) -> None:
     await page.goto(f"{url}/train", timeout=180_000)
-    await page.get_by_role("heading", name="Train", exact=True).wait_for(timeout=120_000)
+    await page.get_by_role("heading", name="Train", exact=True).wait_for(timeout=STEP_WAIT)
     await page.get_by_text(LIVE_OR_RESULT).first.wait_for(timeout=300_000)
 
 
