@@ -181,6 +181,8 @@ class Snapshot:
 
     @property
     def fraction(self) -> float:
+        if self.status == FINISHED:  # early stopping ends a training before its max epochs: still all of it
+            return 1.0
         total = self.epochs * self.batches_per_epoch
         return min(1.0, self.steps_done / total) if total else 0.0
 
