@@ -101,8 +101,11 @@ def test_a_probe_row_opens_its_review_in_the_text_box(app_server, page, tiny_imd
     from lstm_core.probes import load_probes
 
     box = _gates_with_tiny_run(app_server, page, tiny_imdb_dir, tmp_path, "Not good at all, a boring film.")
-    page.get_by_role("heading", name="Where a bag of words fails").scroll_into_view_if_needed()
+    heading = page.get_by_role("heading", name="Where a bag of words fails")
+    expect(heading).to_have_count(1, timeout=30_000)  # a rerun's stale copy gone (the fresh-clone run saw two)
+    heading.scroll_into_view_if_needed()
     grid = page.get_by_test_id("stDataFrame")
+    expect(grid).to_have_count(1, timeout=30_000)
     grid.scroll_into_view_if_needed()
     expect(grid).to_be_visible(timeout=30_000)
     wait_idle(page)
