@@ -64,7 +64,7 @@ TOKENS = re.compile(r"\(\d+ tokens, ")
 REFUSED = re.compile(r"already waiting|try again|is still (queued|running)")
 SHOWN = REPO / "bench" / "out" / "classroom"  # failed students' pages, kept to be looked at
 # A step waits this long (ms) before it counts as an error: with 30 Chromiums on the server's 2 cores a
-# Gates update took up to 160 s, which is slow, not broken; a result never coming is broken.
+# Gates update took up to 175 s, which is slow, not broken; a result never coming is broken.
 STEP_WAIT = 300_000
 ARRIVAL = 0.5  # seconds between two students' first request
 SENTENCES = ("the acting was not good at all", "a warm funny film that I loved", "boring and far too long",
@@ -249,7 +249,7 @@ async def classroom_path(browser, url: str, student: Student, start: asyncio.Eve
 
 
 async def keep_page(page, student: Student) -> None:
-    """What a failed student's page showed: its text and a screenshot in bench/out/classroom/."""
+    """What a failed student's page showed, in bench/out/classroom/: its text, HTML, browser console and a screenshot."""
     SHOWN.mkdir(parents=True, exist_ok=True)
     try:
         (SHOWN / f"student-{student.index}.txt").write_text(await page.locator("body").inner_text(timeout=30_000))

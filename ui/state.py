@@ -518,18 +518,18 @@ def collect_finished_job() -> RunEntry | None:
     or None. (Other kinds of job keep their results on their own page.)"""
     current = job(TRAINING)
     with _COLLECTING:  # two tabs of one browser rerun at once: one of them collects
-        collected = _store().setdefault(_COLLECTED, set())
-        if current is None or not current.wait(0) or current.id in collected:
+        if not uncollected(current):
             return None
-        collected.add(current.id)
+        _store().setdefault(_COLLECTED, set()).add(current.id)
     return add_run(current.run, "trained") if current.run is not None else None
 
 
-def uncollected() -> bool:
-    """Whether the session's training has ended since this script run collected it: a training
-    that finished during the run (between the sidebar's collect and the page's live view) still
-    has to join the history, which only a new run does."""
-    current = job(TRAINING)
+def uncollected(current: Job | None = None) -> bool:
+    """Whether the session's training (or ``current``) is done and its run not yet in the history.
+    Pages ask it after the sidebar's collect: a training that finished during the script run
+    (between that collect and the page's live view) still has to join the history, which only a
+    new run does."""
+    current = current or job(TRAINING)
     return current is not None and current.wait(0) and current.id not in _store().get(_COLLECTED, set())
 
 
