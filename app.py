@@ -13,7 +13,7 @@ from ui.lesson import apply_link, show_notices
 from ui.presenter import initial_sidebar
 from ui.tour import step_banner
 from ui.sidebar import render_sidebar
-from ui.state import bind_browser, job_manager, settings, warm_server
+from ui.state import bind_browser, job_manager, settings, trace_run, warm_server
 
 FAVICON = Path(__file__).resolve().parent / "assets" / "favicon.svg"
 
@@ -48,6 +48,7 @@ if settings().teacher_password:  # the teacher's view exists only when the setti
 keep_in_url()  # the language stays in the URL across page changes
 apply_link()  # a lesson link's settings, hidden and locked controls, read once per session
 page = st.navigation(PAGES)
+trace_run(page.url_path)  # one line per full run in the server's trace, when LSTM_LAB_TRACE asks for one
 show_notices()  # what a link asked for that could not be applied
 step_banner(page.url_path)  # the guided lesson's current step, if one is on
 render_sidebar(page.url_path)  # the page that shows the session's job draws it, the sidebar elsewhere

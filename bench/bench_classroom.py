@@ -31,6 +31,9 @@ training processes, the browsers.
     python bench/bench_classroom.py              # 30 students
     python bench/bench_classroom.py --client protocol   # 30 students, the server alone
     python bench/bench_classroom.py --students 10 --no-write
+    python bench/bench_classroom.py --trace      # the server traces every session (ui.trace) into
+                                                 # bench/out/classroom/trace.jsonl; a failed student's
+                                                 # kept page names its browser key there
 
 Writes the "Classroom" section of bench/results.md ("Classroom: the server alone" with protocol clients).
 """
@@ -39,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import re
 import statistics
@@ -56,6 +60,8 @@ from _results import update_section  # noqa: E402
 from app_driver import CHROMIUM, CHROMIUM_ARGS, AppServer  # noqa: E402
 from lstm_core.workers import rss_bytes  # noqa: E402
 from st_protocol import MAIN, SIDEBAR, Tab  # noqa: E402
+from ui.state import XSRF_COOKIE, browser_key  # noqa: E402
+from ui.trace import TRACE_ENV  # noqa: E402
 
 LIVE_OR_RESULT = re.compile(r"^(Epoch \d+/\d+ · batch|run 1: LSTM)")
 LIVE = re.compile(r"^Epoch \d+/\d+ · batch")
@@ -80,7 +86,8 @@ class Student:
     clicked_at: float | None = None
     result_at: float | None = None
     runs_seen: int = 0
-    console: list[str] = field(default_factory=list)  # the browser's errors and failed requests
+    console: list[str] = field(default_factory=list)  # the browser's console (timed) and failed requests
+    browser: str | None = None  # the first 8 characters of its browser key, as ui.trace writes it
 
     @property
     def changes_settings(self) -> bool:
@@ -213,7 +220,7 @@ async def classroom_path(browser, url: str, student: Student, start: asyncio.Eve
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
     page.set_default_timeout(180_000)  # 30 Chromium tabs share the server's 2 cores here
-    page.on("console", lambda m: m.type in ("error", "warning") and student.console.append(f"{m.type}: {m.text[:300]}"))
+    page.on("console", lambda m: student.console.append(f"{time.perf_counter():.1f} {m.type}: {m.text[:300]}"))
     page.on("requestfailed", lambda r: student.console.append(f"request failed: {r.url[:120]} {r.failure}"))
     page.on("pageerror", lambda e: student.console.append(f"page error: {str(e)[:300]}"))
     try:
@@ -245,6 +252,7 @@ async def classroom_path(browser, url: str, student: Student, start: asyncio.Eve
         student.errors.append(failure(e))
         await keep_page(page, student)
     finally:
+        student.browser = student.browser or await browser_of(page)
         await context.close()
 
 
@@ -253,11 +261,19 @@ async def keep_page(page, student: Student) -> None:
     SHOWN.mkdir(parents=True, exist_ok=True)
     try:
         (SHOWN / f"student-{student.index}.txt").write_text(await page.locator("body").inner_text(timeout=30_000))
-        (SHOWN / f"student-{student.index}.console.txt").write_text("\n".join(student.console))
+        student.browser = await browser_of(page)
+        (SHOWN / f"student-{student.index}.console.txt").write_text(
+            f"browser key {student.browser}\n" + "\n".join(student.console))
         (SHOWN / f"student-{student.index}.html").write_text(await page.content())
         await page.screenshot(path=str(SHOWN / f"student-{student.index}.png"), full_page=True, timeout=30_000)
     except Exception as e:  # the page itself may be gone; the failure is reported either way
         student.errors.append(f"(page not kept: {failure(e)})")
+
+
+async def browser_of(page) -> str | None:
+    """The page's browser key as ui.trace writes it (8 characters), from its XSRF cookie."""
+    cookies = {c["name"]: c["value"] for c in await page.context.cookies()}
+    return (browser_key(cookies.get(XSRF_COOKIE)) or "")[:8] or None
 
 
 def failure(e: Exception) -> str:
@@ -452,14 +468,21 @@ def main() -> int:
     parser.add_argument("--client", choices=sorted(CLIENTS), default="browser",
                         help="headless Chromium (the default) or websocket protocol clients (the server alone)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave bench/results.md alone")
+    parser.add_argument("--trace", action="store_true",
+                        help=f"the server writes {SHOWN.relative_to(REPO)}/trace.jsonl (ui.trace)")
     args = parser.parse_args()
+    trace_env = {}
+    if args.trace:
+        SHOWN.mkdir(parents=True, exist_ok=True)
+        (SHOWN / "trace.jsonl").unlink(missing_ok=True)
+        trace_env = {TRACE_ENV: str(SHOWN / "trace.jsonl")}
     settings = Path(tempfile.mkdtemp(prefix="lstm-lab-bench-")) / "lab_settings.toml"
     settings.write_text('mode = "server"\n')
     log = REPO / "bench" / "out" / "bench_classroom_server.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     load_before = os.getloadavg()[0]
     store = settings.parent / "runs"  # an empty run store: the class's first trainings are really trained
-    with AppServer(log=log, env={"LSTM_LAB_SETTINGS": str(settings), "LSTM_LAB_RUNS": str(store)},
+    with AppServer(log=log, env={"LSTM_LAB_SETTINGS": str(settings), "LSTM_LAB_RUNS": str(store), **trace_env},
                    timeout=120) as app:
         time.sleep(5)
         rss_idle = tree_rss(app.proc.pid)
@@ -470,6 +493,10 @@ def main() -> int:
         else:
             students, _ = asyncio.run(run_class(app.url, args.students))
         sampler.stop()
+    if args.trace:  # which browser key (in the trace) each student was, and how it ended
+        (SHOWN / "students.json").write_text(json.dumps(
+            [{"student": s.index, "browser": s.browser, "errors": s.errors, "result": s.result_at is not None}
+             for s in students], indent=1))
     text = report(students, sampler.peak, rss_idle, (load_before, os.getloadavg()[0]), sampler.cpu_seconds(),
                   args.client)
     print(text)

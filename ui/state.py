@@ -56,6 +56,7 @@ from lstm_core.runs import RunInfo, RunMetrics, read_run_docs
 from lstm_core.settings import SETTINGS_ENV, Settings, load_settings
 from lstm_core.storage import ASSETS
 from lstm_core.training import best_val_accuracy
+from ui import trace
 from ui.i18n import error_text, t
 
 DEFAULT_RUN = ASSETS / "default_run"
@@ -313,10 +314,35 @@ def bind_browser() -> bool:
     session = st.session_state
     unbound = _BROWSER not in session
     if not same_browser(session, st.context.cookies.get(XSRF_COOKIE)):
+        trace.log("refused", **_trace_fields())
         return False
     if unbound and _BROWSER in session:
+        moved = [key for key in _STORE_KEYS if key in session]
         adopt(session, _store())  # the browser's workspace, now that the session names it
+        trace.log("bound", moved=moved, **_trace_fields())
     return True
+
+
+def trace_run(url_path: str) -> None:
+    """This full script run in the server's trace (``ui.trace``), when one is kept."""
+    if trace.enabled():
+        trace.log("run", page=url_path, **_trace_fields())
+
+
+def _trace_fields() -> dict[str, Any]:
+    """Who this session is and what it sees, in digests and flags (``ui.trace``)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    store = _store()
+    current = store.get(_JOB)
+    return {"session": trace.digest(ctx.session_id if ctx else None),
+            "cookie": XSRF_COOKIE in st.context.cookies, "browser": (st.session_state.get(_BROWSER) or "")[:8] or None,
+            "owner": trace.digest(store.get(_OWNER)), "runs": len(store.get(_RUNS, ())),
+            "current": _CURRENT in store and store[_CURRENT] is not None,
+            "job": trace.digest(current.id if current is not None else None),
+            "job_done": current is not None and current.wait(0),
+            "collected": current is not None and current.id in store.get(_COLLECTED, set())}
 
 
 def adopt(session: Any, workspace: dict[str, Any]) -> None:
@@ -521,6 +547,7 @@ def collect_finished_job() -> RunEntry | None:
         if not uncollected(current):
             return None
         _store().setdefault(_COLLECTED, set()).add(current.id)
+    trace.log("collect", has_run=current.run is not None, **_trace_fields())
     return add_run(current.run, "trained") if current.run is not None else None
 
 
