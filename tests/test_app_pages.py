@@ -250,6 +250,35 @@ def test_a_training_that_ends_during_a_page_run_still_becomes_the_result(monkeyp
     assert "run 1: LSTM 4 units" in texts(at.sidebar.markdown) and at.metric
 
 
+def test_a_collect_that_streamlit_interrupts_is_made_by_the_next_run(monkeypatch):
+    # Streamlit ends a script run at its next element when a rerun request comes in (a student who
+    # navigates while the run is landed and saved, seconds under load). The job was marked collected
+    # before its run joined the history, so that student kept the default model for good
+    # (bench_classroom.py --trace).
+    from streamlit.runtime.scriptrunner_utils.exceptions import StopException
+
+    at = app("pages/train.py", TINY.replace(train={"seed": 12}))  # its own: not served from the run store
+    train_button(at).click().run()
+    job = at.session_state["lab_job"]
+    assert job.wait(120), job.snapshot()
+    add_run, calls = ui.state.add_run, []
+
+    def interrupted_once(run, source):
+        calls.append(source)
+        if len(calls) == 1:
+            raise StopException()  # what the script thread sees when the student clicks away
+        return add_run(run, source)
+
+    monkeypatch.setattr(ui.state, "add_run", interrupted_once)
+    at.run()
+    assert not at.session_state["lab_runs"]  # the run was cut short before its run joined the history
+    at.run()
+    assert not at.exception, at.exception
+    assert len(calls) == 2
+    assert [e.name for e in at.session_state["lab_runs"]] == ["run 1: LSTM 4 units"]
+    assert "run 1: LSTM 4 units" in texts(at.sidebar.markdown) and at.metric
+
+
 def running(job, steps: int = 1, timeout: float = 120) -> None:
     end = time.monotonic() + timeout
     while job.snapshot().steps_done < steps and time.monotonic() < end:

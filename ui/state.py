@@ -66,7 +66,8 @@ _RUNS, _CURRENT, _CURRENT_RUN = "lab_runs", "lab_current", "lab_current_run"
 _JOB, _COLLECTED, _OWNER, _UPLOADS = "lab_job", "lab_collected", "lab_owner", "lab_uploads"
 _BROWSER = "lab_browser"
 _STORE_KEYS = (_CONFIG, _CONFIG_ERROR, _RUNS, _CURRENT, _CURRENT_RUN, _JOB, _COLLECTED, _OWNER, _UPLOADS)
-_COLLECTING = threading.Lock()
+_COLLECTING = threading.Lock()  # guards _COLLECT_LOCKS
+_COLLECT_LOCKS: dict[str, threading.Lock] = {}  # owner token -> its collect's lock (a few bytes per browser)
 XSRF_COOKIE = "_streamlit_xsrf"  # set by Streamlit for every browser (server.enableXsrfProtection)
 # A job kind's key in the catalogue limits' "time" table (its estimated time over the cap).
 JOB_TIME = {TRAINING: "training", "comparison": "comparison", "memory sweep": "sweep", "cell race": "race"}
@@ -541,14 +542,38 @@ def submit_task(kind: str, name: str, cfg: ExperimentConfig, runner: Any = None,
 
 def collect_finished_job() -> RunEntry | None:
     """Once the session's training is done, move its run into the history (once); the new entry
-    or None. (Other kinds of job keep their results on their own page.)"""
+    or None. (Other kinds of job keep their results on their own page.)
+
+    The job is marked collected only once its run is in the history. Streamlit can end a script run
+    while the run is landed and saved (seconds under a class's load): a student who navigated then
+    used to keep the default model for good, the job marked collected and its run never added
+    (bench_classroom.py --trace, 1 of 30); now the next script run collects it."""
     current = job(TRAINING)
-    with _COLLECTING:  # two tabs of one browser rerun at once: one of them collects
+    if not uncollected(current):
+        return None
+    with _collect_lock(owner_id()):  # two tabs of one browser rerun at once: one of them collects
         if not uncollected(current):
             return None
+        try:
+            run = current.run  # (landing it loads the model: seconds under load)
+            entry = add_run(run, "trained") if run is not None else None
+        except Exception as e:  # a real failure (the run could not be saved): said once, not at every run
+            _store().setdefault(_COLLECTED, set()).add(current.id)
+            trace.log("collect_failed", error=type(e).__name__)
+            raise
+        except BaseException as e:  # Streamlit's rerun or stop ended this script run: the next run collects
+            trace.log("collect_interrupted", error=type(e).__name__)
+            raise
         _store().setdefault(_COLLECTED, set()).add(current.id)
-    trace.log("collect", has_run=current.run is not None, **_trace_fields())
-    return add_run(current.run, "trained") if current.run is not None else None
+    trace.log("collect", has_run=entry is not None, **_trace_fields())
+    return entry
+
+
+def _collect_lock(owner: str) -> threading.Lock:
+    """The lock of one workspace's collect: one per browser, so that a class's collects (each
+    landing and saving a model) run side by side instead of one after another."""
+    with _COLLECTING:
+        return _COLLECT_LOCKS.setdefault(owner, threading.Lock())
 
 
 def uncollected(current: Job | None = None) -> bool:
