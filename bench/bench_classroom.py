@@ -450,8 +450,10 @@ def report(students: list[Student], peak_rss: int, rss_idle: int, load: tuple[fl
         *rows,
         "",
         f"- errors: **{len(errors)}**; refusals: **{sum(s.refused for s in students)}**; students seeing another's "
-        f"run: **{leaks}**; students with a result: **{len(results)} of {len(students)}**; a slider key press "
-        f"lost (pressed again): {sum(any('pressed again' in line for line in s.console) for s in students)} students.",
+        f"run: **{leaks}**; students with a result: **{len(results)} of {len(students)}**" + (
+            f"; a slider key press lost (pressed again): "
+            f"{sum(any('pressed again' in line for line in s.console) for s in students)} students." if client == "browser"
+            else "."),
         (f"- every student with a result **{done_after:.0f} s** after the last Train click." if len(results) == len(students)
          else f"- the {len(results)} results that came were all in **{done_after:.0f} s** after the last Train click; "
               f"{len(students) - len(results)} students had none (their errors below)."),
