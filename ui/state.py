@@ -315,48 +315,49 @@ def bind_browser() -> bool:
     session = st.session_state
     unbound = _BROWSER not in session
     if not same_browser(session, st.context.cookies.get(XSRF_COOKIE)):
-        trace.log("refused", **_trace_fields())
+        _trace("refused")
         return False
     if unbound and _BROWSER in session:
-        moved = [key for key in _STORE_KEYS if key in session]
-        adopt(session, _store())  # the browser's workspace, now that the session names it
-        trace.log("bound", moved=moved, **_trace_fields())
+        moved = adopt(session, _store())  # the browser's workspace, now that the session names it
+        _trace("bound", moved=moved)
     return True
 
 
 def trace_run(url_path: str) -> None:
     """This full script run in the server's trace (``ui.trace``), when one is kept."""
-    if trace.enabled():
-        trace.log("run", page=url_path, **_trace_fields())
+    _trace("run", page=url_path)
 
 
-def _trace_fields() -> dict[str, Any]:
-    """Who this session is and what it sees, in digests and flags (``ui.trace``)."""
+def _trace(event: str, **extra: Any) -> None:
+    """One line in the server's trace (``ui.trace``): ``extra`` and who this session is and what it
+    sees, in digests and flags; nothing is computed when no trace is kept."""
+    if not trace.enabled():
+        return
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     ctx = get_script_run_ctx()
     store = _store()
     current = store.get(_JOB)
-    return {"session": trace.digest(ctx.session_id if ctx else None),
-            "cookie": XSRF_COOKIE in st.context.cookies, "browser": (st.session_state.get(_BROWSER) or "")[:8] or None,
-            "owner": trace.digest(store.get(_OWNER)), "runs": len(store.get(_RUNS, ())),
-            "current": _CURRENT in store and store[_CURRENT] is not None,
-            "job": trace.digest(current.id if current is not None else None),
-            "job_done": current is not None and current.wait(0),
-            "collected": current is not None and current.id in store.get(_COLLECTED, set())}
+    trace.log(event, **extra, session=trace.digest(ctx.session_id if ctx else None),
+              cookie=XSRF_COOKIE in st.context.cookies, browser=(st.session_state.get(_BROWSER) or "")[:8] or None,
+              owner=trace.digest(store.get(_OWNER)), runs=len(store.get(_RUNS, ())),
+              current=store.get(_CURRENT) is not None,
+              job=trace.digest(current.id if current is not None else None),
+              job_done=current is not None and current.wait(0),
+              collected=current is not None and current.id in store.get(_COLLECTED, set()))
 
 
-def adopt(session: Any, workspace: dict[str, Any]) -> None:
+def adopt(session: Any, workspace: dict[str, Any]) -> list[str]:
     """Move what a session kept before it knew its browser into that browser's workspace.
 
     The first script runs of a session can come without the XSRF cookie (with a class opening the
     app at once, 2 of 3 sessions clicked Train before it came): their things live in the session
     state until then. The workspace keeps what it already has (another tab's config, owner token and
     current run); the session's runs are added, and its job slot is taken when the workspace's is
-    empty or done, so a training queued before the cookie came stays this browser's."""
-    for key in _STORE_KEYS:
-        if key not in session:
-            continue
+    empty or done, so a training queued before the cookie came stays this browser's. Returns the
+    keys it moved."""
+    moved = [key for key in _STORE_KEYS if key in session]
+    for key in moved:
         value = session[key]
         del session[key]
         if key == _RUNS:
@@ -367,6 +368,7 @@ def adopt(session: Any, workspace: dict[str, Any]) -> None:
                 workspace[_JOB] = value
         else:
             workspace.setdefault(key, value)
+    return moved
 
 
 def session_dir() -> Path:
@@ -559,13 +561,13 @@ def collect_finished_job() -> RunEntry | None:
             entry = add_run(run, "trained") if run is not None else None
         except Exception as e:  # a real failure (the run could not be saved): said once, not at every run
             _store().setdefault(_COLLECTED, set()).add(current.id)
-            trace.log("collect_failed", error=type(e).__name__)
+            _trace("collect_failed", error=type(e).__name__)
             raise
         except BaseException as e:  # Streamlit's rerun or stop ended this script run: the next run collects
-            trace.log("collect_interrupted", error=type(e).__name__)
+            _trace("collect_interrupted", error=type(e).__name__)
             raise
         _store().setdefault(_COLLECTED, set()).add(current.id)
-    trace.log("collect", has_run=entry is not None, **_trace_fields())
+    _trace("collect", has_run=entry is not None)
     return entry
 
 

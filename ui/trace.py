@@ -6,7 +6,7 @@ the browser key it is bound to, where its things live (the browser's workspace o
 itself) and its job (done, collected); binding, adoption and collection add lines of their own.
 ``bench/bench_classroom.py --trace`` sets it, so that a student whose page never shows a result can
 be followed through the server. Tokens appear only as 8-character digests; nothing a user typed is
-written. Without the variable nothing is computed or written.
+written. Without the variable nothing is computed or written (``ui.state._trace`` returns first).
 """
 
 from __future__ import annotations
