@@ -117,11 +117,13 @@ def check_model_size(cfg: ModelConfig, vocab_size: int, limits: Limits = LIMITS)
 
 # ------------------------------------------------------------------------------- training cost
 
-# Per (review, time step) on 2 CPU cores, fitted to bench/results.md: a fixed ~400 us per
-# recurrent step of a batch (TensorFlow's loop), spread over the batch, plus the step's arithmetic
-# at ~220 GFLOP/s. Default config, padded path: 7.6 us estimated (6.0 measured); tutorial: 7.4 us (7.0).
-STEP_OVERHEAD_SECONDS = 400e-6
-SECONDS_PER_FLOP = 4.5e-12
+# Per (review, time step) on 2 CPU cores: a fixed ~130 us per recurrent step of a batch
+# (TensorFlow's loop), spread over the batch, plus the step's arithmetic at ~57 GFLOP/s (the
+# recurrence's small matmuls run on one core). Fitted to steady epochs of the default at batch
+# 32/64/128/256, padded and bucketed, 128 units, and the tutorial at 128/256 (2026-12-03): within
+# 0.7-1.2x of each, 17% rms.
+STEP_OVERHEAD_SECONDS = 130e-6
+SECONDS_PER_FLOP = 1.75e-11
 # Cleaned IMDB review lengths are log-normal: ln(tokens) has mean 4.59 and deviation 0.665 on the
 # bundled training split with the default cleaning (the tutorial's: 4.55, 0.667). It gives the
 # tokens a review keeps at max_len 50 / 100 / 200 / 400 as 48.0 / 81.2 / 109.4 / 121.0 (measured

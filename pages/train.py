@@ -96,7 +96,7 @@ def settings() -> None:
     with train:
         st.markdown(t("train.training.heading"))
         controls.steps(t("train.training.learning_rate"), "train.learning_rate",
-                       [1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2, 1e-1], fmt=lambda v: f"{v:g}")
+                       [1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 6e-3, 1e-2, 3e-2, 1e-1], fmt=lambda v: f"{v:g}")
         controls.steps(t("train.training.batch_size"), "train.batch_size", [8, 16, 32, 64, 128, 256, 512])
         controls.slider(t("train.training.max_epochs"), "train.max_epochs", 1, 100, 1)
         controls.slider(t("train.training.patience"), "train.patience", 0, 10, 1)
