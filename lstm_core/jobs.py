@@ -605,6 +605,10 @@ class JobManager:
         """Whether a worker has finished its warm-up (TensorFlow loaded) and takes jobs."""
         return self._warmed.is_set()
 
+    def wait_warm(self, timeout: float | None = None) -> bool:
+        """Wait until a worker has finished its warm-up, at most ``timeout`` seconds; whether it has."""
+        return self._warmed.wait(timeout)
+
     @property
     def busy(self) -> bool:
         with self._cond:
@@ -632,7 +636,7 @@ class JobManager:
         # A warm-up cannot be interrupted (it imports TensorFlow and fits a tiny model): let it
         # end, or an in-process worker leaves the interpreter exiting under TensorFlow's threads.
         if self.in_process:
-            self._warmed.wait(WARM_UP_WAIT)
+            self.wait_warm(WARM_UP_WAIT)
         end = time.monotonic() + (timeout or 0)
         for e in running:
             for job in e.jobs:
