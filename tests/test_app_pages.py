@@ -38,7 +38,7 @@ def test_home_renders_without_tensorflow():
 import sys
 import ui.state
 ui.state.JobManager.from_settings = lambda *args, **kwargs: None
-ui.state._warm_default_run = lambda trainer: None
+ui.state._warm_default_run = lambda: None
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 at = AppTest.from_file({APP!r}, default_timeout=30).run()
@@ -65,22 +65,10 @@ def test_the_server_loads_the_default_run_and_reads_one_review_in_its_warm_up(mo
                                                                      ExperimentConfig()))
     monkeypatch.setattr(ui.state, "_cached_default_run", lambda path: asked.append(path) or Run())
     monkeypatch.setattr(ui.readings, "warm", lambda entry, run: asked.append(("readings", entry.name)))
-    ui.state._warm_default_run(Trainer(asked))
-    # after the trainer's worker is warm (it imports TensorFlow too, for the first click): two batch sizes
-    # (TensorFlow then traces predict for any), then the Gates page's first readings (a review's too)
-    assert asked == [("wait", ui.state.WORKER_WARM_WAIT), str(ui.state.DEFAULT_RUN), ["a warm-up review"],
-                     ["a warm-up review", "and a second one"], ("readings", "default")]
-
-
-class Trainer:
-    """The job manager as the server's warm-up sees it: it waits for a worker's warm-up."""
-
-    def __init__(self, asked: list):
-        self.asked = asked
-
-    def wait_warm(self, timeout: float) -> bool:
-        self.asked.append(("wait", timeout))
-        return False  # not warm within the time: the server's warm-up goes on all the same
+    ui.state._warm_default_run()
+    # two batch sizes (TensorFlow then traces predict for any), then the Gates page's first readings (a review's too)
+    assert asked == [str(ui.state.DEFAULT_RUN), ["a warm-up review"], ["a warm-up review", "and a second one"],
+                     ("readings", "default")]
 
 
 def test_a_damaged_default_run_does_not_break_the_warm_up(monkeypatch):
@@ -90,10 +78,10 @@ def test_a_damaged_default_run_does_not_break_the_warm_up(monkeypatch):
     monkeypatch.setattr(ui.state, "default_entry", lambda: RunEntry("default", ui.state.DEFAULT_RUN, "default",
                                                                      ExperimentConfig()))
     monkeypatch.setattr(ui.state, "_cached_default_run", damaged)
-    ui.state._warm_default_run(Trainer([]))  # the Gates page says what is wrong when it asks; the thread ends quietly
+    ui.state._warm_default_run()  # the Gates page says what is wrong when it asks; the thread ends quietly
     monkeypatch.setattr(ui.state, "default_entry", lambda: None)
     monkeypatch.setattr(ui.state, "_cached_default_run", lambda path: pytest.fail("no default run to load"))
-    ui.state._warm_default_run(Trainer([]))
+    ui.state._warm_default_run()
 
 
 def test_sidebar_shows_the_default_model_or_says_there_is_none():

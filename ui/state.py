@@ -230,30 +230,24 @@ def _cached_default_run(path: str) -> Any:
     return load_run(path)
 
 
-# Seconds the server's own warm-up waits for the trainer's (a worker that never warms up, a failed
-# start, must not leave the Gates page's first visit to load the default model).
-WORKER_WARM_WAIT = 60.0
-
-
 @st.cache_resource(show_spinner=False)
 def warm_server() -> threading.Thread:
     """Load the default run in a thread of its own, once per server, and have it read one review: its
     model imports Keras (about 7 CPU-s) and traces its predict step, which otherwise the first visit
     to the Gates page paid while the class waited for it (bench/bench_classroom.py --client
-    protocol). Called once the first page is drawn, like the trainer, and started once the trainer's
-    worker is warm: both import TensorFlow, and on 2 cores the worker's import comes first, for the
-    first click of a fresh server."""
+    protocol). Called once the first page is drawn, like the trainer. (Started only once the trainer's
+    worker was warm, it made the very first click's first chart point 9.5 s instead of 15.5 s, and
+    a class's first Gates visits wait for it: navigation p95 7.7 s instead of 1.1 s; bench/results.md.)"""
     import pandas  # noqa: F401  (one thread imports it first: see job_manager)
 
-    thread = threading.Thread(target=_warm_default_run, args=(job_manager(),), name="lstm-lab-warm-up", daemon=True)
+    thread = threading.Thread(target=_warm_default_run, name="lstm-lab-warm-up", daemon=True)
     thread.start()
     return thread
 
 
-def _warm_default_run(trainer: JobManager) -> None:
+def _warm_default_run() -> None:
     from ui import readings  # lazy: its lstm_core modules import Keras and scikit-learn
 
-    trainer.wait_warm(WORKER_WARM_WAIT)
     entry = default_entry()
     if entry is not None:
         try:
