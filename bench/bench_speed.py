@@ -2,11 +2,12 @@
 
 In this one process: the machine's own float32 matmul GFLOP/s; the classroom default trained the
 old way (every batch of 64 padded to max_len, ``train.bucketing = False``), length-bucketed batches of
-64, and the new way (length-bucketed batches of 256, the default); a plain Keras fit of the reference network on the same reviews (Embedding 128 frozen ->
-LSTM 64 -> masked mean -> Dense 64 -> Dense 2, batch 64, padded to 200); one epoch of the tutorial's
-settings each way; the full 25,000-review dataset the new way (when the tarball is there); then the
-whole ``python -m lstm_core train`` command in a child process (wall time, peak RSS). Ratios are
-measured side by side because the machine is shared: the load average is printed with them.
+64, and the new way (length-bucketed batches of 256, the default); a plain Keras fit of the reference
+network on the same reviews (Embedding 128 frozen -> LSTM 64 -> masked mean -> Dense 64 -> Dense 2,
+batch 64, padded to 200); one epoch of the tutorial's settings each way; the full 25,000-review
+dataset the new way (when the tarball is there); then the whole ``python -m lstm_core train`` command
+in a child process (wall time, peak RSS). Ratios are measured side by side because the machine is
+shared: the load average is printed with them.
 
     python bench/bench_speed.py                        # about 5 minutes on 2 quiet cores, <= 10 loaded
     python bench/bench_speed.py --no-full              # without the full dataset
@@ -254,16 +255,16 @@ def speed(args) -> None:
     gflops = matmul_gflops()
     print(f"  float32 matmul: {gflops:.0f} GFLOP/s", flush=True)
     new = ExperimentConfig()
-    old = new.replace(train=OLD_TRAIN)
+    old, bucketed64 = new.replace(train=OLD_TRAIN), new.replace(train=BUCKETED_64)
     prep = prepare(new)
-    laps, cpu = side_by_side(prep, {"old": old, "bucketed64": new.replace(train=BUCKETED_64), "new": new})
+    laps, cpu = side_by_side(prep, {"old": old, "bucketed64": bucketed64, "new": new})
     steady = {name: float(np.median(v[1:])) for name, v in laps.items()}  # round 1 traces
     others = ("old", "bucketed64", "keras")
     ratios = {name: [o / n for o, n in zip(laps[name][1:], laps["new"][1:])] for name in others}
     cpu_ratio = {name: float(np.sum(cpu[name][1:]) / np.sum(cpu["new"][1:])) for name in others}
     real = int((prep.x_train != 0).sum())
     flops = step_flops(new.model)
-    shares = {"old": padded_share(prep, old), "bucketed64": padded_share(prep, new.replace(train=BUCKETED_64)),
+    shares = {"old": padded_share(prep, old), "bucketed64": padded_share(prep, bucketed64),
               "new": padded_share(prep, new), "keras": padded_share(prep, old)}
     names = {"old": "default, old path (batch 64 padded to 200)", "bucketed64": "bucketed, batch 64",
              "new": "default, new path (bucketed, batch 256)", "keras": "plain Keras fit, reference network"}

@@ -605,10 +605,6 @@ class JobManager:
         """Whether a worker has finished its warm-up (TensorFlow loaded) and takes jobs."""
         return self._warmed.is_set()
 
-    def wait_warm(self, timeout: float | None = None) -> bool:
-        """Wait until a worker has finished its warm-up, at most ``timeout`` seconds; whether it has."""
-        return self._warmed.wait(timeout)
-
     @property
     def busy(self) -> bool:
         with self._cond:
@@ -636,7 +632,7 @@ class JobManager:
         # A warm-up cannot be interrupted (it imports TensorFlow and fits a tiny model): let it
         # end, or an in-process worker leaves the interpreter exiting under TensorFlow's threads.
         if self.in_process:
-            self.wait_warm(WARM_UP_WAIT)
+            self._warmed.wait(WARM_UP_WAIT)
         end = time.monotonic() + (timeout or 0)
         for e in running:
             for job in e.jobs:
